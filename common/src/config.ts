@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** The development secret: usable locally, refused when `NODE_ENV=production`. */
+export const DEV_SECRET = 'microflack-development-secret-do-not-use';
+
+/** Thrown when the environment does not satisfy a schema; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+/** The variables every MicroFlack process reads (SPEC §2–4). */
+export const baseEnv = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MF_ETCD_URL: z
+    .string()
+    .default('http://127.0.0.1:12379')
+    .transform((value) => value.split(',').map((url) => url.trim()))
+    .pipe(z.array(z.url()).min(1)),
+  MF_ETCD_PREFIX: z
+    .string()
+    .regex(/^\/[\w./-]*[^/]$/, 'must start with "/" and not end with "/"')
+    .default('/microflack'),
+  MF_LEASE_TTL: seconds(5).pipe(z.number().int().min(1)),
+  MF_DRAIN_TIMEOUT: seconds(10),
+  MF_LB_URL: z.url().default('http://127.0.0.1:8080'),
+  MF_HOST: z.string().min(1).default('127.0.0.1'),
+  MF_ADVERTISE_HOST: z.string().min(1).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  MF_VERSION: z.string().min(1).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:16379'),
+  JWT_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET),
+  TOKEN_TTL: seconds(3600).pipe(z.number().int()),
+};
+
+/** The variables of a service that owns a PostgreSQL database. */
+export const databaseEnv = {
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+};
+
+/** The parsed base configuration every process has. */
+export type BaseConfig = z.infer<z.ZodObject<typeof baseEnv>>;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses `env` (the process environment by default) with `overrides` on top against `shape`, once.
+ * Empty strings count as unset so `.env` files can leave a value blank.
+ * Throws {@link ConfigError} naming each bad variable; in production a default secret is an error.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  overrides: Env = {},
+  env: Env = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const present = Object.fromEntries(
+    Object.entries({ ...env, ...overrides }).filter(
+      ([, value]) => value !== undefined && value !== '',
+    ),
+  );
+  const result = z.object(shape).safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+  }
+  const config = result.data as Record<string, unknown>;
+  if (config['NODE_ENV'] === 'production') {
+    const defaulted = Object.entries(config)
+      .filter(([name, value]) => isSecretName(name) && (value === DEV_SECRET || !present[name]))
+      .map(([name]) => name);
+    if (defaulted.length > 0) {
+      throw new ConfigError(
+        `invalid environment: ${defaulted.join(', ')} must be set explicitly when NODE_ENV=production`,
+      );
+    }
+  }
+  return result.data;
+}
+
+function isSecretName(name: string): boolean {
+  return /SECRET|PASSWORD|_AUTH$/.test(name);
+}
+
+/**
+ * {@link loadConfig} for a process entry point: on a bad environment it prints the one-line
+ * reason to stderr and exits 1, so a misconfigured instance never starts half-way.
+ */
+export function configOrExit<Shape extends z.ZodRawShape>(
+  shape: Shape,
+): z.infer<z.ZodObject<Shape>> {
+  try {
+    return loadConfig(shape);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

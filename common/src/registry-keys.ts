@@ -1,0 +1,33 @@
+/** How HAProxy should route to a service: written once per start under `…/config`. */
+export interface ServiceConfigRecord {
+  location: string;
+  balance: 'roundrobin' | 'leastconn' | 'source';
+  sticky: boolean;
+}
+
+/** One live instance, on the instance's lease under `…/instances/<id>`. */
+export interface InstanceRecord {
+  id: string;
+  service: string;
+  version: string;
+  address: string;
+  started_at: number;
+}
+
+/** Builds the SPEC §4 registry keys under one prefix. */
+export function registryKeys(prefix: string) {
+  return {
+    services: `${prefix}/services/`,
+    serviceConfig: (service: string) => `${prefix}/services/${service}/config`,
+    instances: (service: string) => `${prefix}/services/${service}/instances/`,
+    instance: (service: string, id: string) => `${prefix}/services/${service}/instances/${id}`,
+    revoked: `${prefix}/revoked/`,
+    revokedToken: (jti: string) => `${prefix}/revoked/${jti}`,
+    upgrade: (service: string) => `${prefix}/upgrades/${service}`,
+    /** The registry revision the load balancer last applied (written by the watcher, on its lease). */
+    balancer: `${prefix}/balancer`,
+  };
+}
+
+/** The key builder {@link registryKeys} returns. */
+export type RegistryKeys = ReturnType<typeof registryKeys>;

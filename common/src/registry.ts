@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Etcd3, Lease } from 'etcd3';
+import type { Logger } from 'pino';
+import { backOff } from './backoff.js';
+import { registryKeys, type InstanceRecord, type ServiceConfigRecord } from './registry-keys.js';
+
+/** `<service>-<version>-<8 random hex>` (SPEC §4); the version is reduced to HAProxy-safe characters. */
+export function newInstanceId(service: string, version: string): string {
+  const safeVersion = version.replace(/[^\w.-]/g, '-');
+  return `${service}-${safeVersion}-${randomBytes(4).toString('hex')}`;
+}
+
+/** What {@link Registration} needs to know about the instance it registers. */
+export interface RegistrationOptions {
+  etcd: Etcd3;
+  prefix: string;
+  ttlSeconds: number;
+  config: ServiceConfigRecord;
+  instance: InstanceRecord;
+  logger: Logger;
+}
+
+interface RegistrationEvents {
+  registered: [leaseId: string];
+  lost: [error: Error];
+}
+
+/**
+ * Keeps one instance registered: its key lives on a lease with keep-alives, and when the lease is
+ * lost (etcd restarted, partition) the key is put again on a new lease as soon as etcd answers.
+ * Emits `registered` after every successful put and `lost` when a lease is lost.
+ */
+export class Registration extends EventEmitter<RegistrationEvents> {
+  private lease: Lease | undefined;
+  private readonly stopping = new AbortController();
+  private readonly keys;
+
+  constructor(private readonly options: RegistrationOptions) {
+    super();
+    this.keys = registryKeys(options.prefix);
+  }
+
+  /** The instance's registry key. */
+  get key(): string {
+    return this.keys.instance(this.options.instance.service, this.options.instance.id);
+  }
+
+  /** Writes the service config and the instance key; retries until etcd answers or {@link deregister}. */
+  async register(): Promise<void> {
+    const { etcd, config, instance, logger } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await etcd.put(this.keys.serviceConfig(instance.service)).value(JSON.stringify(config));
+        const lease = etcd.lease(this.options.ttlSeconds);
+        lease.on('lost', (error) => this.onLost(lease, error));
+        this.lease = lease;
+        await lease.put(this.key).value(JSON.stringify(instance));
+        const leaseId = await lease.grant();
+        logger.info({ key: this.key, leaseId }, 'registered');
+        this.emit('registered', leaseId);
+        return;
+      } catch (error) {
+        if (this.stopping.signal.aborted) return;
+        this.lease?.release();
+        logger.warn({ err: error, attempt }, 'registration failed, retrying');
+        try {
+          await backOff(attempt, { baseMs: 100, maxMs: 1000 }, this.stopping.signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  private onLost(lease: Lease, error: Error): void {
+    if (lease !== this.lease || this.stopping.signal.aborted) return;
+    this.options.logger.warn({ err: error }, 'lease lost, registering again');
+    this.emit('lost', error);
+    void this.register();
+  }
+
+  /**
+   * Revokes the lease so the instance leaves the registry at once, and stops re-registering.
+   * @returns the etcd revision at which the instance is known to be gone, or undefined when etcd
+   * cannot be reached (the key then expires with its lease).
+   */
+  async deregister(): Promise<string | undefined> {
+    this.stopping.abort();
+    const lease = this.lease;
+    this.lease = undefined;
+    if (lease) {
+      try {
+        await lease.revoke();
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'lease revoke failed; the key expires with it');
+        lease.release();
+      }
+    }
+    try {
+      const response = await this.options.etcd.get(this.key).exec();
+      return response.header.revision;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './wait.js';
+
+/** A free TCP port on 127.0.0.1, as the kernel hands out for port 0. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A private etcd for tests that must restart or break etcd without touching the shared one. */
+export interface PrivateEtcd {
+  url: string;
+  /** Stops it (SIGKILL: as abrupt as a crash). */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports; with `wipe`, on an empty data directory. */
+  start(options?: { wipe?: boolean }): Promise<void>;
+  /** Kills it and removes its data. */
+  dispose(): Promise<void>;
+}
+
+/** Starts a single-node etcd on free ports with its own data directory. */
+export async function startPrivateEtcd(): Promise<PrivateEtcd> {
+  const [port, peerPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'mf-etcd-'));
+  const url = `http://127.0.0.1:${port}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  let child: ChildProcess | undefined;
+  const start = async ({ wipe = false } = {}) => {
+    if (wipe) rmSync(join(dir, 'data'), { recursive: true, force: true });
+    child = spawn(
+      'etcd',
+      [
+        '--name=test',
+        `--data-dir=${join(dir, 'data')}`,
+        `--listen-client-urls=${url}`,
+        `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        `--initial-cluster=test=${peer}`,
+        '--log-level=error',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      async () => {
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) });
+        return response.ok;
+      },
+      { timeoutMs: 10_000, what: 'private etcd to answer' },
+    );
+  };
+  const kill = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    url,
+    kill,
+    start,
+    async dispose() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

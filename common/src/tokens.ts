@@ -1,0 +1,71 @@
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { unauthorized } from './errors.js';
+
+const ALGORITHM = 'HS256';
+
+const claimsSchema = z.object({
+  user_id: z.number().int().positive(),
+  jti: z.string().min(1),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+/** The claims of a MicroFlack access token. */
+export type TokenClaims = z.infer<typeof claimsSchema>;
+
+/** A freshly issued token: the JWT and when it expires (Unix milliseconds). */
+export interface IssuedToken {
+  token: string;
+  expires_at: number;
+  jti: string;
+}
+
+/** Signs and verifies HS256 tokens with one key built once (SPEC §5 tokens). */
+export class TokenKeys {
+  private readonly key: KeyObject;
+
+  /**
+   * @param secret the shared `JWT_SECRET_KEY`.
+   * @param ttlSeconds the lifetime of issued tokens (`TOKEN_TTL`).
+   */
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+  }
+
+  /** Issues a token for `userId` with a fresh `jti`. */
+  sign(userId: number, now = Date.now()): IssuedToken {
+    const iat = Math.floor(now / 1000);
+    const claims: TokenClaims = {
+      user_id: userId,
+      jti: randomUUID(),
+      iat,
+      exp: iat + this.ttlSeconds,
+    };
+    const token = jwt.sign(claims, this.key, { algorithm: ALGORITHM });
+    return { token, expires_at: claims.exp * 1000, jti: claims.jti };
+  }
+
+  /**
+   * Verifies signature (HS256 only), expiry and claim shapes.
+   * @throws HttpError 401 `invalid_token` or `expired_token`.
+   */
+  verify(token: string): TokenClaims {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.key, { algorithms: [ALGORITHM] });
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) {
+        throw unauthorized('The token has expired.', 'expired_token');
+      }
+      throw unauthorized('The token is not valid.', 'invalid_token');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw unauthorized('The token is not valid.', 'invalid_token');
+    return claims.data;
+  }
+}

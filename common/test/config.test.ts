@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { baseEnv, ConfigError, databaseEnv, DEV_SECRET, loadConfig } from '@microflack/common';
+
+const fixture = fileURLToPath(new URL('./fixtures/instance.mjs', import.meta.url));
+
+describe('loadConfig', () => {
+  it('when nothing is set, then every base variable has its documented default', () => {
+    const config = loadConfig(baseEnv, {}, {});
+
+    expect(config.MF_ETCD_URL).toEqual(['http://127.0.0.1:12379']);
+    expect(config.MF_ETCD_PREFIX).toBe('/microflack');
+    expect(config.MF_LEASE_TTL).toBe(5);
+    expect(config.PORT).toBe(0);
+    expect(config.TOKEN_TTL).toBe(3600);
+  });
+
+  it('when MF_ETCD_URL lists several endpoints, then each becomes one host', () => {
+    const config = loadConfig(baseEnv, {}, { MF_ETCD_URL: 'http://a:2379, http://b:2379' });
+
+    expect(config.MF_ETCD_URL).toEqual(['http://a:2379', 'http://b:2379']);
+  });
+
+  it.each([
+    ['MF_LEASE_TTL', 'soon'],
+    ['MF_LEASE_TTL', '-3'],
+    ['PORT', '70000'],
+    ['MF_ETCD_URL', 'not a url'],
+    ['MF_ETCD_PREFIX', 'microflack/'],
+    ['REDIS_URL', 'http://localhost'],
+    ['JWT_SECRET_KEY', 'short'],
+  ])('when %s is %j, then the error names it', (name, value) => {
+    expect(() => loadConfig(baseEnv, {}, { [name]: value })).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.stringContaining(name) as unknown,
+      }),
+    );
+  });
+
+  it('when a required variable is missing, then the error names it', () => {
+    expect(() => loadConfig({ ...baseEnv, ...databaseEnv }, {}, {})).toThrow(/DATABASE_URL/);
+  });
+
+  it('when NODE_ENV=production and the secret is left at its default, then it refuses', () => {
+    expect(() => loadConfig(baseEnv, {}, { NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig(baseEnv, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: DEV_SECRET }),
+    ).toThrow(/JWT_SECRET_KEY/);
+  });
+
+  it('when NODE_ENV=production and the secret is set, then it loads', () => {
+    const secret = 'a-real-production-secret-value';
+
+    const config = loadConfig(baseEnv, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: secret });
+
+    expect(config.JWT_SECRET_KEY).toBe(secret);
+  });
+
+  it('when a service process gets a malformed variable, then it exits 1 naming it', async () => {
+    const run = promisify(execFile)(process.execPath, [fixture], {
+      env: { PATH: process.env['PATH'], MF_LEASE_TTL: 'five' },
+    });
+
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('MF_LEASE_TTL') as unknown,
+    });
+  });
+});

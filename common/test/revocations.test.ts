@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { baseEnv, connectEtcd, RevocationSet } from '@microflack/common';
+import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
+
+const config = testConfig(baseEnv);
+const etcd = connectEtcd(config.MF_ETCD_URL);
+
+afterAll(async () => {
+  await etcd.delete().prefix(config.MF_ETCD_PREFIX);
+  etcd.close();
+});
+
+describe('RevocationSet', () => {
+  it('when one instance revokes a token, then another refuses it within 1 s', async () => {
+    const here = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+    const elsewhere = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+
+    await here.revoke('jti-1', Date.now() + 60_000);
+
+    await waitFor(() => elsewhere.has('jti-1'), {
+      timeoutMs: 1000,
+      what: 'the revocation to arrive',
+    });
+    await Promise.all([here.close(), elsewhere.close()]);
+  });
+
+  it('when a set starts after revocations were made, then it knows them', async () => {
+    const first = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+    await first.revoke('jti-2', Date.now() + 60_000);
+
+    const later = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+
+    expect(later.has('jti-2')).toBe(true);
+    expect(later.has('never-revoked')).toBe(false);
+    await Promise.all([first.close(), later.close()]);
+  });
+
+  it('when a revocation is written, then its key lives only as long as the token', async () => {
+    const set = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+
+    await set.revoke('jti-3', Date.now() + 30_000);
+
+    const key = `${config.MF_ETCD_PREFIX}/revoked/jti-3`;
+    const lease = await etcd.get(key).exec();
+    const leaseId = lease.kvs[0]?.lease;
+    expect(leaseId).toBeDefined();
+    const ttl = await etcd.leaseClient.leaseTimeToLive({ ID: leaseId ?? '0' });
+    expect(Number(ttl.TTL)).toBeGreaterThan(25);
+    expect(Number(ttl.TTL)).toBeLessThanOrEqual(30);
+    await set.close();
+  });
+});

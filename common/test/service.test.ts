@@ -1,0 +1,124 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  baseEnv,
+  connectEtcd,
+  createServiceApp,
+  registryKeys,
+  startService,
+  type BaseConfig,
+  type RunningService,
+  type ServiceDefinition,
+} from '@microflack/common';
+import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
+
+const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
+const keys = registryKeys(config.MF_ETCD_PREFIX);
+const etcd = connectEtcd(config.MF_ETCD_URL);
+const started: RunningService[] = [];
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((service) => service.stop()));
+});
+afterAll(async () => {
+  await etcd.delete().prefix(config.MF_ETCD_PREFIX);
+  etcd.close();
+});
+
+/** Starts an in-process instance whose routes `mount` defines. */
+async function start(
+  mount: ServiceDefinition<BaseConfig>['build'],
+  overrides: Partial<BaseConfig> = {},
+) {
+  const service = await startService({
+    name: 'probe',
+    version: '1.2.3',
+    route: { location: '/api/probe', balance: 'roundrobin', sticky: false },
+    config: { ...config, MF_VERSION: undefined, ...overrides },
+    logger: silentLogger(),
+    build: mount,
+  });
+  started.push(service);
+  return service;
+}
+
+describe('startService', () => {
+  it('when started, then /healthz is 200 and /metrics counts requests by route', async () => {
+    const service = await start(({ logger }) => ({
+      app: createServiceApp(logger, (app) =>
+        app.get('/api/probe/:id', (_req, res) => res.json({})),
+      ),
+    }));
+
+    await fetch(`${service.url}/api/probe/1`);
+    const health = await fetch(`${service.url}/healthz`);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+
+    expect(health.status).toBe(200);
+    expect(metrics).toMatch(
+      /http_requests_total\{[^}]*route="\/api\/probe\/:id"[^}]*status="200"[^}]*\} 1/,
+    );
+    expect(metrics).toContain('nodejs_eventloop_lag_seconds');
+    expect(service.instance.version).toMatch(/^1\.2\.3(-[0-9a-f]+)?$/);
+  });
+
+  it('when stopped, then it deregisters first, drains in-flight requests, and /healthz says 503 meanwhile', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    const service = await start(({ logger }) => ({
+      app: createServiceApp(logger, (app) =>
+        app.get('/api/probe/slow', async (_req, res) => {
+          arrived();
+          await held;
+          res.json({ finished: true });
+        }),
+      ),
+    }));
+    // A balancer that has not yet applied the deregistration keeps the instance serving.
+    await etcd.put(keys.balancer).value(JSON.stringify({ revision: '1' }));
+    const slow = fetch(`${service.url}/api/probe/slow`);
+    await inFlight;
+
+    const stopped = service.stop();
+    await waitFor(async () => (await etcd.get(service.registration.key).string()) === null);
+    const health = await fetch(`${service.url}/healthz`);
+    const current = await etcd.get(keys.balancer).exec();
+    await etcd.put(keys.balancer).value(JSON.stringify({ revision: current.header.revision }));
+    release();
+
+    expect(health.status).toBe(503);
+    expect(await (await slow).json()).toEqual({ finished: true });
+    await stopped;
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+    await etcd.delete().key(keys.balancer);
+  });
+
+  it('when a request calls another service, then its request id goes along', async () => {
+    const seen: IncomingMessage[] = [];
+    const upstream = createServer((req, res) => {
+      seen.push(req);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const service = await start(
+      ({ logger, client }) => ({
+        app: createServiceApp(logger, (app) =>
+          app.get('/api/probe/call', async (_req, res) => {
+            res.json((await client.request('GET', '/api/other')).body);
+          }),
+        ),
+      }),
+      { MF_LB_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
+    );
+
+    await fetch(`${service.url}/api/probe/call`, { headers: { 'x-request-id': 'trace-me-42' } });
+
+    expect(seen[0]?.headers['x-request-id']).toBe('trace-me-42');
+    upstream.close();
+  });
+});
