@@ -11,11 +11,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: [
-          './tsconfig.test.json',
-          './*/tsconfig.json',
-          './services/*/tsconfig.json',
-        ],
+        project: ['./tsconfig.test.json', './*/tsconfig.json', './services/*/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

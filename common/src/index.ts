@@ -1,6 +1,7 @@
 export * from './auth.js';
 export * from './backoff.js';
 export * from './balancer.js';
+export * from './broadcast.js';
 export * from './config.js';
 export * from './db.js';
 export * from './errors.js';
@@ -8,6 +9,7 @@ export * from './etcd.js';
 export * from './http-app.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './redis.js';
 export * from './registry.js';
 export * from './registry-keys.js';
 export * from './revocations.js';

@@ -13,6 +13,7 @@ import { openDatabase } from './db.js';
 import { connectEtcd } from './etcd.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { connectRedis, type Redis } from './redis.js';
 import { newInstanceId, Registration } from './registry.js';
 import { registryKeys, type InstanceRecord, type ServiceConfigRecord } from './registry-keys.js';
 import { RevocationSet } from './revocations.js';
@@ -31,6 +32,8 @@ export interface ServiceContext<C extends BaseConfig> {
   metrics: Metrics;
   /** Opens (creating if needed) and migrates a database; the pool is closed at stop. */
   database(url: string, migrationsDir: string): Promise<Pool>;
+  /** Connects a Redis client to `REDIS_URL`; it is closed at stop. */
+  redis(): Promise<Redis>;
   /** Registers a cleanup to run at stop, after the server closed (last registered runs first). */
   onClose(closer: Closer): void;
 }
@@ -115,6 +118,11 @@ export async function startService<C extends BaseConfig>(
       const pool = await openDatabase(url, migrationsDir, logger);
       closers.push(() => pool.end());
       return pool;
+    },
+    async redis() {
+      const redis = await connectRedis(config.REDIS_URL, logger);
+      closers.push(() => redis.quit());
+      return redis;
     },
     onClose: (closer) => closers.push(closer),
   };
