@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// The whole repository's tests: every package is a project with its own config.
+// The whole repository's tests: every package is a project with its own config. The JSON report
+// lets CI print a plain "N passed, N failed" line.
 export default defineConfig({
   test: {
     projects: ['common', 'admin', 'haproxy', 'services/*'],
+    reporters: ['default', 'json'],
+    outputFile: { json: '.mf/test-results.json' },
   },
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@microflack/common';
+import { baseEnv, loadConfig } from '@microflack/common';
 import { z } from 'zod';
 
 /** The repository root (admin/dist/ is two levels below it). */
@@ -18,6 +18,7 @@ export const localEnv = {
   MF_ETCD_PEER_PORT: port(12380),
   MF_PG_PORT: port(15432),
   MF_REDIS_PORT: port(16379),
+  MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
 };
 
 /** Parsed local settings. */
@@ -51,6 +52,17 @@ export function dotenv(): Record<string, string> {
 /** Local settings from `.env`, with the process environment taking precedence. */
 export function localSettings(): LocalSettings {
   return loadConfig(localEnv, {}, { ...dotenv(), ...currentEnv() });
+}
+
+/** The URLs of the local infrastructure, as every local process is told them. */
+export function localUrls(settings: LocalSettings) {
+  return {
+    MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
+    MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
+    REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
+    MF_LB_URL: `http://127.0.0.1:${settings.MF_LB_PORT}`,
+    databaseUrl: (name: string) => `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${name}`,
+  };
 }
 
 /** The process environment (read here, once, for the admin tools). */

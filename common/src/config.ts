@@ -30,6 +30,11 @@ export const baseEnv = {
   MF_ADVERTISE_HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(0),
   MF_VERSION: z.string().min(1).optional(),
+  /** Set by the admin tools, which need to know the id before the instance registers. */
+  MF_INSTANCE_ID: z
+    .string()
+    .regex(/^[a-z]+-[\w.-]+-[0-9a-f]{8}$/, 'must look like <service>-<version>-<8 hex>')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')

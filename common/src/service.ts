@@ -144,7 +144,7 @@ export async function startService<C extends BaseConfig>(
   const port = await listen(server, config.PORT, config.MF_HOST);
   const version = resolveVersion(definition.version, config.MF_VERSION);
   const instance: InstanceRecord = {
-    id: newInstanceId(name, version),
+    id: config.MF_INSTANCE_ID ?? newInstanceId(name, version),
     service: name,
     version,
     address: `${config.MF_ADVERTISE_HOST ?? config.MF_HOST}:${port}`,

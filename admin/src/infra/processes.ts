@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitUntil } from '../wait.js';
@@ -35,8 +35,11 @@ export interface DetachedSpec {
   cwd?: string;
 }
 
-/** Starts `spec` in its own process group, output appended to its log, pid written to its pid file. */
-export function spawnDetached(spec: DetachedSpec): number {
+/**
+ * Starts `spec` in its own process group, output appended to its log, pid written to its pid
+ * file. The child does not keep this process alive, but its `exit` event still fires meanwhile.
+ */
+export function spawnDetached(spec: DetachedSpec): ChildProcess {
   mkdirSync(dirname(spec.logFile), { recursive: true });
   mkdirSync(dirname(spec.pidFile), { recursive: true });
   const log = openSync(spec.logFile, 'a');
@@ -50,7 +53,7 @@ export function spawnDetached(spec: DetachedSpec): number {
     if (child.pid === undefined) throw new Error(`could not start ${spec.command}`);
     child.unref();
     writeFileSync(spec.pidFile, `${child.pid}\n`);
-    return child.pid;
+    return child;
   } finally {
     closeSync(log);
   }

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@microflack/common';
+import { localEnv, localUrls, parseDotenv } from '../src/settings.js';
+
+describe('parseDotenv', () => {
+  it.each([
+    ['A=1', { A: '1' }],
+    ['export A=1', { A: '1' }],
+    ['A = "quoted value"', { A: 'quoted value' }],
+    ["A='single'", { A: 'single' }],
+    ['# A=1\n\nB=2', { B: '2' }],
+    ['A=', { A: '' }],
+    ['not a line\nC=x=y', { C: 'x=y' }],
+  ])('when the file is %j, then it reads %j', (text, expected) => {
+    expect(parseDotenv(text)).toEqual(expected);
+  });
+});
+
+describe('local settings', () => {
+  it('when nothing is set, then the SPEC §2 ports are used', () => {
+    const settings = loadConfig(localEnv, {}, {});
+
+    expect(settings).toMatchObject({
+      MF_LB_PORT: 8080,
+      MF_STATS_PORT: 8404,
+      MF_ETCD_PORT: 12379,
+      MF_ETCD_PEER_PORT: 12380,
+      MF_PG_PORT: 15432,
+      MF_REDIS_PORT: 16379,
+    });
+  });
+
+  it('when ports are overridden, then every URL handed to instances follows', () => {
+    const settings = loadConfig(
+      localEnv,
+      {},
+      { MF_PG_PORT: '25432', MF_ETCD_PORT: '22379', MF_REDIS_PORT: '26379' },
+    );
+
+    const urls = localUrls(settings);
+
+    expect(urls.MF_ETCD_URL).toBe('http://127.0.0.1:22379');
+    expect(urls.REDIS_URL).toBe('redis://127.0.0.1:26379');
+    expect(urls.databaseUrl('users')).toBe('postgres://postgres@127.0.0.1:25432/users');
+  });
+
+  it('when a port is not a number, then the error names the variable', () => {
+    expect(() => loadConfig(localEnv, {}, { MF_LB_PORT: 'eighty' })).toThrow(/MF_LB_PORT/);
+  });
+});
