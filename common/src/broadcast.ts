@@ -13,14 +13,24 @@ export interface ServerToClientEvents {
 }
 
 /**
+ * The Redis channel key that the Socket.IO adapter and the emitters of one platform share: Socket.IO's
+ * default for the default prefix, one of its own for any other prefix (tests), so broadcasts never
+ * cross from one platform, or test, to another on a shared Redis.
+ */
+export function broadcastKey(prefix: string): string {
+  return prefix === '/microflack' ? 'socket.io' : `socket.io${prefix}`;
+}
+
+/**
  * Broadcasts model changes to every Socket.IO client on every socketio instance, through the
  * Socket.IO Redis emitter (no HTTP hop, no dependency on socketio being up).
  */
 export class Broadcaster {
   private readonly emitter: Emitter<ServerToClientEvents>;
 
-  constructor(redis: Redis) {
-    this.emitter = new Emitter<ServerToClientEvents>(redis);
+  /** @param key the channel key, {@link broadcastKey} of the platform's prefix. */
+  constructor(redis: Redis, key = 'socket.io') {
+    this.emitter = new Emitter<ServerToClientEvents>(redis, { key });
   }
 
   /** Tells every client that a model was created or changed. */

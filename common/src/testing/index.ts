@@ -65,5 +65,5 @@ export async function freshDatabase(server = TEST_PG_URL): Promise<TestDatabase>
 }
 
 export { once } from 'node:events';
-export { waitFor, type WaitOptions } from './wait.js';
+export { nextEvent, waitFor, type OnceEmitter, type WaitOptions } from './wait.js';
 export { freePort, startPrivateEtcd, type PrivateEtcd } from './etcd-server.js';

@@ -29,3 +29,18 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Anything with `once(event, listener)`: Node emitters and Socket.IO sockets alike. */
+export interface OnceEmitter {
+  once(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/** Resolves with the arguments of the next `event` on `emitter` (Socket.IO sockets included). */
+export function nextEvent<Args extends unknown[] = unknown[]>(
+  emitter: OnceEmitter,
+  event: string,
+): Promise<Args> {
+  return new Promise((resolve) => {
+    emitter.once(event, (...args: never[]) => resolve(args as unknown as Args));
+  });
+}
