@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // lets CI print a plain "N passed, N failed" line.
 export default defineConfig({
   test: {
-    projects: ['common', 'admin', 'haproxy', 'services/*'],
+    projects: ['*/vitest.config.ts', 'services/*/vitest.config.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.mf/test-results.json' },
   },

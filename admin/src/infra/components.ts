@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { LocalSettings } from '../settings.js';
@@ -154,15 +154,17 @@ function asPostgres(tool: string, args: readonly string[]): void {
   const [command, prefix] = runningAsRoot()
     ? ['runuser', ['-u', 'postgres', '--', join(bin, tool)]]
     : [join(bin, tool), []];
-  execFileSync(command, [...prefix, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(command, [...prefix, ...args], { stdio: ['ignore', 'ignore', 'inherit'], cwd: '/' });
 }
 
 /**
  * The cluster directory. It lives under `.mf/pg`, unless the `postgres` user cannot reach the
- * checkout (a clone under /root): then under /var/lib/microflack, linked from `.mf/pg`.
+ * checkout (a clone under /root): then under /var/lib/microflack, linked from `.mf/pg`. Returns
+ * the real path, since PostgreSQL's tools must not walk through the unreachable checkout.
  */
 function clusterDir(paths: ReturnType<typeof statePaths>): string {
-  if (existsSync(paths.pg) || !runningAsRoot()) return paths.pg;
+  if (existsSync(paths.pg)) return realpathSync(paths.pg);
+  if (!runningAsRoot()) return paths.pg;
   mkdirSync(paths.state, { recursive: true });
   try {
     execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-x', paths.state], {
@@ -175,7 +177,7 @@ function clusterDir(paths: ReturnType<typeof statePaths>): string {
     rmSync(outside, { recursive: true, force: true });
     mkdirSync(outside, { recursive: true });
     symlinkSync(outside, paths.pg);
-    return paths.pg;
+    return outside;
   }
 }
 
@@ -225,7 +227,8 @@ function postgres(settings: LocalSettings): Component {
       await waitUntil('postgresql answering', answers);
     },
     stop() {
-      const data = join(paths.pg, 'data');
+      if (!existsSync(paths.pg)) return;
+      const data = join(realpathSync(paths.pg), 'data');
       if (existsSync(join(data, 'postmaster.pid')))
         asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     },
