@@ -1,0 +1,67 @@
+import { Router, type RequestHandler } from 'express';
+import {
+  basicCredentials,
+  optionalToken,
+  parseInput,
+  requireToken,
+  tokenOf,
+  type TokenAuth,
+} from '@microflack/common';
+import { listQuery, profileChange, registration, userIdParams } from './schemas.js';
+import type { Users } from './users.js';
+
+/** The `/api/users` routes: parse, call the domain, respond. */
+export function usersRouter(users: Users, auth: TokenAuth): Router {
+  const router = Router();
+  const bearer = requireToken(auth);
+  const maybeBearer = optionalToken(auth);
+
+  // Basic credentials are only ever taken here; without them the route wants a Bearer token.
+  const basicSignIn: RequestHandler = async (req, res, next) => {
+    const credentials = basicCredentials(req);
+    if (!credentials) {
+      next();
+      return;
+    }
+    res.json(await users.signIn(credentials));
+  };
+
+  router.post('/', async (req, res) => {
+    const { nickname, password } = parseInput(registration, req.body);
+    const user = await users.register(nickname, password);
+    res.status(201).location(user._links.self).json(user);
+  });
+
+  router.get('/', maybeBearer, async (req, res) => {
+    const query = parseInput(listQuery, req.query);
+    const filter = { online: query.online, updatedSince: query.updated_since };
+    res.json({ users: await users.list(filter) });
+  });
+
+  router.get('/me', basicSignIn, bearer, async (req, res) => {
+    res.json(await users.me(tokenOf(req).user_id));
+  });
+
+  router.put('/me', bearer, async (req, res) => {
+    await users.ping(tokenOf(req).user_id);
+    res.status(204).end();
+  });
+
+  router.delete('/me', bearer, async (req, res) => {
+    await users.leave(tokenOf(req).user_id);
+    res.status(204).end();
+  });
+
+  router.get('/:id', maybeBearer, async (req, res) => {
+    const { id } = parseInput(userIdParams, req.params);
+    res.json(await users.get(id));
+  });
+
+  router.put('/:id', bearer, async (req, res) => {
+    const { id } = parseInput(userIdParams, req.params);
+    const change = parseInput(profileChange, req.body);
+    res.json(await users.update(tokenOf(req).user_id, id, change));
+  });
+
+  return router;
+}

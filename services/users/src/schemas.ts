@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * 1–32 ASCII letters, digits, `_`, `-`, `.`. ASCII only: lookalike letters from other scripts
+ * would let one user pass for another, and lower-casing stays the same in every locale.
+ */
+export const nickname = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1–32 letters, digits, "_", "-" or "."');
+
+const utf8Bytes = (value: string) => Buffer.byteLength(value, 'utf8');
+
+/** 8–72 bytes of UTF-8 (bcrypt ignores anything past 72), no NUL (bcrypt would stop there). */
+export const password = z
+  .string()
+  .refine((value) => utf8Bytes(value) >= 8 && utf8Bytes(value) <= 72, 'must be 8–72 bytes')
+  .refine((value) => !value.includes('\0'), 'must not contain NUL characters');
+
+/** `POST /api/users`. */
+export const registration = z.strictObject({ nickname, password });
+
+/** `PUT /api/users/:id`: at least one of the two. */
+export const profileChange = z
+  .strictObject({ nickname: nickname.optional(), password: password.optional() })
+  .refine((change) => change.nickname !== undefined || change.password !== undefined, {
+    error: 'give a nickname or a password to change',
+  });
+
+/** A user id in a path: a positive 32-bit integer written in decimal. */
+export const userIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer')
+    .transform(Number)
+    .pipe(z.number().max(2_147_483_647)),
+});
+
+/** `GET /api/users` filters; unknown parameters are ignored (cache busters). */
+export const listQuery = z.object({
+  online: z
+    .enum(['1', '0', 'true', 'false'])
+    .transform((value) => value === '1' || value === 'true')
+    .optional(),
+  updated_since: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'must be a Unix time in milliseconds')
+    .transform(Number)
+    .optional(),
+});

@@ -1,0 +1,214 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Server } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import {
+  Broadcaster,
+  connectEtcd,
+  connectRedis,
+  openDatabase,
+  startService,
+  TokenKeys,
+  type ModelClass,
+  type Pool,
+  type Redis,
+  type RunningService,
+  type ServerToClientEvents,
+} from '@microflack/common';
+import {
+  freshDatabase,
+  silentLogger,
+  testConfig,
+  waitFor,
+  type TestDatabase,
+} from '@microflack/common/testing';
+import { usersEnv, usersService, type UserJson, type UsersConfig } from '../src/service.js';
+import { LoginLimiter } from '../src/login-limiter.js';
+import { Users } from '../src/users.js';
+import { UsersRepo } from '../src/users-repo.js';
+
+export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+/** One test file's world: a fresh database, a unique etcd prefix, and the instances started. */
+export class UsersWorld {
+  readonly started: RunningService[] = [];
+  private readonly closers: (() => unknown)[] = [];
+  readonly keys: TokenKeys;
+
+  private constructor(
+    readonly database: TestDatabase,
+    readonly config: UsersConfig,
+  ) {
+    this.keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
+  }
+
+  /** A fresh database and configuration (bcrypt cost 4 keeps hashing fast). */
+  static async create(overrides: Record<string, string> = {}): Promise<UsersWorld> {
+    const database = await freshDatabase();
+    const config = testConfig(usersEnv, {
+      DATABASE_URL: database.url,
+      BCRYPT_COST: '4',
+      MF_DRAIN_TIMEOUT: '2',
+      ...overrides,
+    });
+    return new UsersWorld(database, config);
+  }
+
+  /** Starts one more users instance on this world's database, etcd prefix and Redis. */
+  async start(overrides: Partial<UsersConfig> = {}): Promise<RunningService> {
+    const service = await startService({
+      ...usersService({ ...this.config, ...overrides }),
+      logger: silentLogger(),
+    });
+    this.started.push(service);
+    return service;
+  }
+
+  /** A pool on the world's database, migrated. */
+  async pool(): Promise<Pool> {
+    const pool = await openDatabase(this.config.DATABASE_URL, MIGRATIONS, silentLogger());
+    this.closers.push(() => pool.end());
+    return pool;
+  }
+
+  /** A Redis connection closed with the world. */
+  async redis(): Promise<Redis> {
+    const redis = await connectRedis(this.config.REDIS_URL, silentLogger());
+    this.closers.push(() => redis.quit());
+    return redis;
+  }
+
+  /** A users domain with its own pool and Redis connection, as another instance would have. */
+  async domain(): Promise<{ users: Users; broadcaster: Broadcaster }> {
+    const redis = await this.redis();
+    const broadcaster = new Broadcaster(redis);
+    const users = new Users({
+      repo: new UsersRepo(await this.pool()),
+      limiter: new LoginLimiter(redis, this.config.MF_ETCD_PREFIX),
+      broadcaster,
+      bcryptCost: this.config.BCRYPT_COST,
+      offlineAfterSeconds: this.config.USERS_OFFLINE_AFTER,
+    });
+    return { users, broadcaster };
+  }
+
+  /** Registers a cleanup. */
+  onClose(closer: () => unknown): void {
+    this.closers.push(closer);
+  }
+
+  /** Stops every instance and removes every trace of the world. */
+  async close(): Promise<void> {
+    await Promise.all(this.started.splice(0).map((service) => service.stop()));
+    for (const close of this.closers.reverse()) await close();
+    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    await etcd.delete().prefix(this.config.MF_ETCD_PREFIX);
+    etcd.close();
+    const redis = await connectRedis(this.config.REDIS_URL, silentLogger());
+    const leftovers = await redis.keys(`${this.config.MF_ETCD_PREFIX}/*`);
+    if (leftovers.length > 0) await redis.del(...leftovers);
+    await redis.quit();
+    await this.database.drop();
+  }
+}
+
+function isProbe(model: unknown, probe: string): boolean {
+  return typeof model === 'object' && model !== null && 'probe' in model && model.probe === probe;
+}
+
+/** An `Authorization` header with Basic credentials. */
+export function basic(nickname: string, password: string): string {
+  return `Basic ${Buffer.from(`${nickname}:${password}`).toString('base64')}`;
+}
+
+/** An `Authorization` header with a Bearer token. */
+export function bearer(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/** A nickname no other test (or run) uses. */
+export function uniqueNickname(stem = 'user'): string {
+  return `${stem}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A received `updated_model` broadcast. */
+export interface Broadcast {
+  class: ModelClass;
+  model: unknown;
+}
+
+const milliseconds = z.number().int().min(1_000_000_000_000);
+
+/** Exactly the SPEC's user: these keys and no other (no password hash, ever). */
+export const userShape = z.strictObject({
+  id: z.number().int().positive(),
+  nickname: z.string(),
+  online: z.boolean(),
+  created_at: milliseconds,
+  updated_at: milliseconds,
+  last_seen_at: milliseconds,
+  _links: z.strictObject({ self: z.string(), messages: z.string() }),
+});
+
+/** The body of `GET /api/users`. */
+export const userList = z.strictObject({ users: userShape.array() });
+
+/** The port a listening server got. */
+export function portOf(server: { address(): string | { port: number } | null }): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  return address.port;
+}
+
+/**
+ * A real Socket.IO server on the Redis adapter with one client connected to it: what browsers
+ * would see. Resolves once a probe broadcast made the whole trip, so nothing sent after is missed.
+ */
+export async function listenToBroadcasts(world: UsersWorld): Promise<{
+  updates: Broadcast[];
+  /** The `User` models received for `id`. */
+  userUpdates(id: number): UserJson[];
+  /** Resolves once everything `broadcaster` published before this call has been received. */
+  flushed(broadcaster: Broadcaster): Promise<void>;
+}> {
+  const http = createServer();
+  const io = new Server<Record<string, never>, ServerToClientEvents>(http, {
+    adapter: createAdapter(await world.redis(), await world.redis()),
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const client: Socket<ServerToClientEvents> = connect(`http://127.0.0.1:${portOf(http)}`, {
+    transports: ['websocket'],
+  });
+  world.onClose(() => io.close());
+  world.onClose(() => client.close());
+  const updates: Broadcast[] = [];
+  client.on('updated_model', (payload) => updates.push(payload));
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  let probes = 0;
+  const flushed = async (broadcaster: Broadcaster, timeoutMs = 5000) => {
+    // One connection's publications arrive in order: once the probe is in, so is all before it.
+    const probe = `probe-${++probes}`;
+    broadcaster.updated('User', { probe });
+    const arrived = () => updates.some((update) => isProbe(update.model, probe));
+    await waitFor(arrived, { timeoutMs, what: `broadcast ${probe}` });
+  };
+  // The adapter subscribes in the background: probe until one makes the trip.
+  const prober = new Broadcaster(await world.redis());
+  await waitFor(() => flushed(prober, 200).then(() => true), {
+    timeoutMs: 10_000,
+    what: 'the adapter to subscribe',
+  });
+  return {
+    updates,
+    userUpdates: (id) =>
+      updates.flatMap((update) => {
+        const user = userShape.safeParse(update.model);
+        return update.class === 'User' && user.success && user.data.id === id ? [user.data] : [];
+      }),
+    flushed,
+  };
+}
