@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { baseEnv, databaseEnv } from '@microflack/common';
+
+/** The environment of the messages service (see the README for each variable). */
+export const messagesEnv = {
+  ...baseEnv,
+  DATABASE_URL: databaseEnv.DATABASE_URL.default('postgres://postgres@127.0.0.1:15432/messages'),
+  // Tests serve preview pages from 127.0.0.1; in production private targets are always refused.
+  PREVIEW_ALLOW_PRIVATE: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((value) => value === '1'),
+};
+
+/** The parsed configuration of the messages service. */
+export type MessagesConfig = z.infer<z.ZodObject<typeof messagesEnv>>;

@@ -1,0 +1,130 @@
+import { HttpError, type Logger } from '@microflack/common';
+import type { MessageRow, MessagesRepo } from './messages-repo.js';
+import type { RateLimiter } from './rate-limit.js';
+import { renderMarkdown } from './render.js';
+
+/** A message as the API shows it (SPEC §5). */
+export interface Message {
+  id: number;
+  user_id: number;
+  source: string;
+  html: string;
+  created_at: number;
+  updated_at: number;
+  deleted: boolean;
+  _links: { self: string; user: string };
+}
+
+/** The path of a message resource. */
+export function messagePath(id: number): string {
+  return `/api/messages/${id}`;
+}
+
+/** The API view of a stored row. */
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    source: row.source,
+    html: row.html,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    deleted: row.deleted,
+    _links: { self: messagePath(row.id), user: `/api/users/${row.user_id}` },
+  };
+}
+
+/** Who hears about changes: the Socket.IO emitter in production. */
+export interface MessageEvents {
+  updated(message: Message): void;
+  deleted(id: number): void;
+}
+
+/** What runs after a response: link previews for a freshly written row. */
+export interface AfterWrite {
+  schedule(row: MessageRow): void;
+}
+
+/** The three ways to list messages (SPEC §5 GET /api/messages). */
+export type ListQuery =
+  | { kind: 'latest'; limit: number }
+  | { kind: 'before'; before: number; limit: number }
+  | { kind: 'updated_since'; since: number; limit: number };
+
+/** What the message rules need. */
+export interface MessageDeps {
+  repo: MessagesRepo;
+  limiter: Pick<RateLimiter, 'take'>;
+  events: MessageEvents;
+  previews: AfterWrite;
+  logger: Logger;
+}
+
+const notFound = (id: number) =>
+  new HttpError(404, 'message_not_found', `There is no message ${id}.`);
+
+/** The rules of messages: who may do what, rendering, rate limits, broadcasts. */
+export class MessageService {
+  constructor(private readonly deps: MessageDeps) {}
+
+  /** Posts a message for `userId`. @throws 429 over the rate limit. */
+  async create(userId: number, source: string): Promise<Message> {
+    const take = await this.deps.limiter.take(`messages:${userId}`);
+    if (!take.allowed) {
+      const seconds = Math.max(1, Math.ceil(take.retryAfterMs / 1000));
+      throw new HttpError(429, 'rate_limited', 'Too many messages; slow down.', {
+        'Retry-After': String(seconds),
+      });
+    }
+    const row = await this.deps.repo.insert(userId, source, renderMarkdown(source));
+    return this.written(row);
+  }
+
+  /** One message, tombstones included. @throws 404. */
+  async get(id: number): Promise<Message> {
+    const row = await this.deps.repo.find(id);
+    if (!row) throw notFound(id);
+    return toMessage(row);
+  }
+
+  /** A page of messages, or the catch-up since a time. */
+  async list(query: ListQuery): Promise<Message[]> {
+    const { repo } = this.deps;
+    const rows =
+      query.kind === 'updated_since'
+        ? await repo.updatedSince(query.since, query.limit)
+        : await repo.page(query.limit, query.kind === 'before' ? query.before : undefined);
+    return rows.map(toMessage);
+  }
+
+  /** Replaces the text of `userId`'s own message. @throws 404, 403. */
+  async edit(userId: number, id: number, source: string): Promise<Message> {
+    await this.authorOnly(userId, id, 'edit');
+    const row = await this.deps.repo.update(id, source, renderMarkdown(source));
+    if (!row) throw notFound(id); // deleted meanwhile
+    return this.written(row);
+  }
+
+  /** Deletes `userId`'s own message, leaving a tombstone; deleting twice is fine. @throws 404, 403. */
+  async remove(userId: number, id: number): Promise<void> {
+    await this.authorOnly(userId, id, 'delete');
+    const row = await this.deps.repo.markDeleted(id);
+    if (row) this.deps.events.deleted(row.id);
+  }
+
+  private async authorOnly(userId: number, id: number, verb: string): Promise<MessageRow> {
+    const row = await this.deps.repo.find(id);
+    if (!row || (row.deleted && verb === 'edit')) throw notFound(id);
+    if (row.user_id !== userId) {
+      throw new HttpError(403, 'not_author', `Only its author may ${verb} a message.`);
+    }
+    return row;
+  }
+
+  private written(row: MessageRow): Message {
+    const message = toMessage(row);
+    this.deps.events.updated(message);
+    this.deps.previews.schedule(row);
+    return message;
+  }
+}

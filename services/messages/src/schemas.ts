@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { ListQuery } from './messages.js';
+
+/** The largest message source (SPEC §5). */
+export const MAX_SOURCE = 4000;
+const INT4_MAX = 2_147_483_647;
+
+const digits = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a non-negative integer')
+    .transform(Number)
+    .pipe(z.number().int().max(max));
+
+const messageId = digits(INT4_MAX).pipe(z.number().min(1));
+
+/** `POST`/`PUT` body: `{source}`, 1–4000 characters, not only whitespace. */
+export const messageBody = z.object({
+  source: z
+    .string()
+    .max(MAX_SOURCE, `must be at most ${MAX_SOURCE} characters`)
+    .refine((source) => source.trim() !== '', 'must not be empty'),
+});
+
+/** `/api/messages/:id`. */
+export const messageParams = z.object({ id: messageId });
+
+/** `GET /api/messages` query: a latest page, a history page (`before`) or a catch-up. */
+export const listQuery = z
+  .object({
+    limit: digits(500).pipe(z.number().min(1)).default(100),
+    before: messageId.optional(),
+    updated_since: digits(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine(
+    (query) => query.before === undefined || query.updated_since === undefined,
+    'before and updated_since cannot be combined',
+  )
+  .transform(({ limit, before, updated_since }): ListQuery => {
+    if (updated_since !== undefined) return { kind: 'updated_since', since: updated_since, limit };
+    if (before !== undefined) return { kind: 'before', before, limit };
+    return { kind: 'latest', limit };
+  });

@@ -1,0 +1,89 @@
+import { fileURLToPath } from 'node:url';
+import {
+  Broadcaster,
+  broadcastKey,
+  readPackageVersion,
+  type Logger,
+  type Pool,
+  type Redis,
+  type ServiceConfigRecord,
+  type ServiceDefinition,
+} from '@microflack/common';
+import { addressPolicy, type AddressPolicy } from './address-policy.js';
+import { createApp } from './app.js';
+import type { MessagesConfig } from './config.js';
+import { MessageService, toMessage, type MessageEvents } from './messages.js';
+import { MessagesRepo } from './messages-repo.js';
+import { fetchPage } from './page-fetch.js';
+import { LinkPreviews } from './previews.js';
+import { MESSAGE_RATE, RateLimiter } from './rate-limit.js';
+
+export { messagesEnv, type MessagesConfig } from './config.js';
+export type { Message } from './messages.js';
+
+const migrations = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+/** How the load balancer routes to messages. */
+export const messagesRoute: ServiceConfigRecord = {
+  location: '/api/messages',
+  balance: 'roundrobin',
+  sticky: false,
+};
+
+/** What the messages rules are wired from. */
+export interface WiringDeps {
+  pool: Pool;
+  redis: Redis;
+  /** Namespaces the Redis rate-limit buckets. */
+  prefix: string;
+  policy: AddressPolicy;
+  events: MessageEvents;
+  logger: Logger;
+}
+
+/** Wires the domain: repository, shared rate limiter, link previews that save and re-announce. */
+export function wireMessages(deps: WiringDeps): {
+  messages: MessageService;
+  previews: LinkPreviews;
+} {
+  const { pool, redis, prefix, policy, events, logger } = deps;
+  const repo = new MessagesRepo(pool);
+  const previews = new LinkPreviews({
+    fetchPage: (url) => fetchPage(url, policy),
+    repo,
+    saved: (row) => events.updated(toMessage(row)),
+    logger,
+  });
+  const limiter = new RateLimiter(redis, prefix, MESSAGE_RATE, logger);
+  return { messages: new MessageService({ repo, limiter, events, previews, logger }), previews };
+}
+
+/** The messages service: its database, Redis (rate limits, broadcasts), previews and the app. */
+export function messagesService(config: MessagesConfig): ServiceDefinition<MessagesConfig> {
+  return {
+    name: 'messages',
+    version: readPackageVersion(new URL('../package.json', import.meta.url)),
+    route: messagesRoute,
+    config,
+    async build(context) {
+      const { auth, logger } = context;
+      const pool = await context.database(config.DATABASE_URL, migrations);
+      const redis = await context.redis();
+      const broadcaster = new Broadcaster(redis, broadcastKey(config.MF_ETCD_PREFIX));
+      const { messages, previews } = wireMessages({
+        pool,
+        redis,
+        prefix: config.MF_ETCD_PREFIX,
+        policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
+        events: {
+          updated: (message) => broadcaster.updated('Message', message),
+          deleted: (id) => broadcaster.deleted(id),
+        },
+        logger,
+      });
+      // Closers run last-registered first: previews finish before Redis and the pool close.
+      context.onClose(() => previews.settled());
+      return { app: createApp({ logger, auth, messages }) };
+    },
+  };
+}

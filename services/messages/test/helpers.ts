@@ -1,0 +1,88 @@
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import { connectRedis, openDatabase, TokenKeys, type Pool, type Redis } from '@microflack/common';
+import {
+  freshDatabase,
+  silentLogger,
+  testConfig,
+  type TestDatabase,
+} from '@microflack/common/testing';
+import { addressPolicy } from '../src/address-policy.js';
+import { createApp } from '../src/app.js';
+import type { Message, MessageEvents } from '../src/messages.js';
+import type { LinkPreviews } from '../src/previews.js';
+import { messagesEnv, wireMessages, type MessagesConfig } from '../src/service.js';
+
+export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+/** Remembers every broadcast, in order. */
+export class RecordedEvents implements MessageEvents {
+  readonly updates: Message[] = [];
+  readonly deletions: number[] = [];
+  updated(message: Message): void {
+    this.updates.push(message);
+  }
+  deleted(id: number): void {
+    this.deletions.push(id);
+  }
+}
+
+/**
+ * One test file's messages service, in process: a fresh database, a unique prefix for the Redis
+ * rate-limit buckets, recorded broadcasts, and tokens signed with the test key.
+ */
+export class MessagesWorld {
+  private nextUser = 1;
+
+  private constructor(
+    readonly config: MessagesConfig,
+    readonly keys: TokenKeys,
+    readonly revoked: Set<string>,
+    readonly events: RecordedEvents,
+    readonly app: Express,
+    readonly previews: LinkPreviews,
+    readonly pool: Pool,
+    private readonly redis: Redis,
+    private readonly database: TestDatabase,
+  ) {}
+
+  /** Builds the world; `allowPrivate` lets previews reach the local test pages. */
+  static async create({ allowPrivate = true } = {}): Promise<MessagesWorld> {
+    const database = await freshDatabase();
+    const config = testConfig(messagesEnv, {
+      DATABASE_URL: database.url,
+      PREVIEW_ALLOW_PRIVATE: allowPrivate ? '1' : '0',
+    });
+    const logger = silentLogger();
+    const pool = await openDatabase(database.url, MIGRATIONS, logger);
+    const redis = await connectRedis(config.REDIS_URL, logger);
+    const keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
+    const revoked = new Set<string>();
+    const events = new RecordedEvents();
+    const { messages, previews } = wireMessages({
+      pool,
+      redis,
+      prefix: config.MF_ETCD_PREFIX,
+      policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
+      events,
+      logger,
+    });
+    const app = createApp({ logger, auth: { keys, revoked }, messages });
+    return new MessagesWorld(config, keys, revoked, events, app, previews, pool, redis, database);
+  }
+
+  /** A new user id and a bearer token for it (each test gets its own rate-limit bucket). */
+  user(): { id: number; token: string; jti: string } {
+    const id = this.nextUser++;
+    const issued = this.keys.sign(id);
+    return { id, token: issued.token, jti: issued.jti };
+  }
+
+  /** Waits for previews, closes the connections and drops the database. */
+  async close(): Promise<void> {
+    await this.previews.settled();
+    await this.redis.quit();
+    await this.pool.end();
+    await this.database.drop();
+  }
+}
