@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import {
+  basicCredentials,
+  requireToken,
+  tokenOf,
+  unauthorized,
+  type TokenAuth,
+} from '@microflack/common';
+import type { TokenIssuer } from './issuer.js';
+
+/** The `/api/tokens` routes: parse, call the issuer, respond. */
+export function tokensRouter(issuer: TokenIssuer, auth: TokenAuth): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const credentials = basicCredentials(req);
+    if (!credentials) {
+      throw unauthorized(
+        'Basic credentials (nickname:password) are required.',
+        'credentials_required',
+      );
+    }
+    const { token, expires_at } = await issuer.issue(credentials);
+    // A bearer token must not linger in any cache between the client and us.
+    res.set('Cache-Control', 'no-store').json({ token, expires_at });
+  });
+
+  router.delete('/', requireToken(auth), async (req, res) => {
+    await issuer.revoke(tokenOf(req));
+    res.status(204).end();
+  });
+
+  return router;
+}
