@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import request from 'supertest';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -65,6 +66,13 @@ export class UsersWorld {
     });
     this.started.push(service);
     return service;
+  }
+
+  /** Registers a user through `url` and gives it back with its password and a fresh token. */
+  async register(url: string, nickname = uniqueNickname(), password = 'password1') {
+    const response = await request(url).post('/api/users').send({ nickname, password });
+    const user = userShape.parse(response.body);
+    return { ...user, password, token: this.keys.sign(user.id).token };
   }
 
   /** A pool on the world's database, migrated. */

@@ -20,11 +20,9 @@ beforeAll(async () => {
 });
 afterAll(async () => world.close());
 
-async function register(nickname = uniqueNickname(), password = 'password1') {
-  const response = await request(service.url).post('/api/users').send({ nickname, password });
-  expect(response.status).toBe(201);
-  const user = userShape.parse(response.body);
-  return { ...user, password, token: world.keys.sign(user.id).token };
+/** Registers a user through the first instance; it comes back with its password and a token. */
+function register(nickname?: string, password?: string) {
+  return world.register(service.url, nickname, password);
 }
 
 function list(query = '', authorization?: string) {
