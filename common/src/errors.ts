@@ -39,8 +39,10 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `There is no ${req.method} ${req.path}.`));
 };
 
+// http-errors as thrown by body-parser (with a `type`) and by the router (a malformed
+// percent-encoding in the path, no `type`); a broken gzip body comes without a `type` too.
 interface BodyParserError {
-  type: string;
+  type?: unknown;
   status: number;
 }
 
@@ -48,7 +50,6 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   return (
     typeof error === 'object' &&
     error !== null &&
-    typeof (error as Partial<BodyParserError>).type === 'string' &&
     typeof (error as Partial<BodyParserError>).status === 'number'
   );
 }
@@ -67,7 +68,7 @@ function fromBodyParser(error: BodyParserError): HttpError {
         'The request body encoding is not supported.',
       );
     default:
-      return new HttpError(400, 'bad_request', 'The request body could not be read.');
+      return new HttpError(400, 'bad_request', 'The request could not be read.');
   }
 }
 
