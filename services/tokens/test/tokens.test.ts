@@ -200,3 +200,18 @@ describe('DELETE /api/tokens', () => {
     ]);
   });
 });
+
+describe('anything else', () => {
+  it.each([
+    ['get', '/api/tokens'],
+    ['put', '/api/tokens'],
+    ['post', '/api/tokens/1'],
+    ['get', '/api/tokens/%E0%A4%A'],
+  ] as const)('when %s %s, then a 4xx JSON error', async (method, path) => {
+    const response = await request(tokens.url)[method](path);
+
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    errorBody.parse(response.body);
+  });
+});
