@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  REQUEST_ID_HEADER,
+  ServiceUnavailableError,
+  type Logger,
+  type ServiceClient,
+} from '@microflack/common';
+import type { AckError } from './events.js';
+
+/** The outcome of a call: the body on success, else the error to ack and its status. */
+export type CallResult =
+  { ok: true; body: unknown } | { ok: false; status: number; error: AckError };
+
+const errorBody = z.object({ error: z.string(), code: z.string() });
+const userBody = z.object({ nickname: z.string() });
+
+const UNAVAILABLE: AckError = {
+  error: 'The service is unavailable; try again.',
+  code: 'service_unavailable',
+};
+
+/**
+ * The calls socketio makes to users and messages, through the load balancer with the socket's
+ * token: each call gets its own request id so its log lines can be followed across services.
+ */
+export class ChatApi {
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly logger: Logger,
+  ) {}
+
+  private async call(
+    method: string,
+    path: string,
+    expected: number,
+    token?: string,
+    json?: unknown,
+  ): Promise<CallResult> {
+    const requestId = randomUUID();
+    const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    try {
+      const response = await this.client.request(method, path, { headers, json });
+      if (response.status === expected) return { ok: true, body: response.body };
+      const parsed = errorBody.safeParse(response.body);
+      const error = parsed.success
+        ? parsed.data
+        : { error: `Unexpected status ${response.status}.`, code: 'upstream_error' };
+      return { ok: false, status: response.status, error };
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error;
+      this.logger.warn({ requestId, method, path }, 'upstream unavailable');
+      return { ok: false, status: 503, error: UNAVAILABLE };
+    }
+  }
+
+  /** users `PUT /api/users/me`: the token's user is online. */
+  markOnline(token: string): Promise<CallResult> {
+    return this.call('PUT', '/api/users/me', 204, token);
+  }
+
+  /** users `DELETE /api/users/me`: the token's user is offline. */
+  markOffline(token: string): Promise<CallResult> {
+    return this.call('DELETE', '/api/users/me', 204, token);
+  }
+
+  /** messages `POST /api/messages`. */
+  postMessage(token: string, source: string): Promise<CallResult> {
+    return this.call('POST', '/api/messages', 201, token, { source });
+  }
+
+  /** users `GET /api/users/:id`: the nickname, or undefined when it cannot be had. */
+  async nickname(userId: number): Promise<string | undefined> {
+    const result = await this.call('GET', `/api/users/${userId}`, 200);
+    if (!result.ok) return undefined;
+    const user = userBody.safeParse(result.body);
+    return user.success ? user.data.nickname : undefined;
+  }
+}

@@ -1,0 +1,195 @@
+import { once } from 'node:events';
+import type { Server, Socket } from 'socket.io';
+import { HttpError, verifyToken, type Logger, type TokenAuth } from '@microflack/common';
+import { invalidPayload, reply, splitAck, type Ack } from './acks.js';
+import type { CallResult } from './chat-api.js';
+import type {
+  AckError,
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from './events.js';
+import { handshakeAuth, pingArgs, postArgs, typingArgs } from './schemas.js';
+
+/** The typed Socket.IO server of the chat. */
+export type ChatServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** The calls the chat makes to other services. */
+export interface ChatCalls {
+  markOnline(token: string): Promise<CallResult>;
+  markOffline(token: string): Promise<CallResult>;
+  postMessage(token: string, source: string): Promise<CallResult>;
+}
+
+/** What the chat needs. */
+export interface ChatDeps {
+  io: ChatServer;
+  auth: TokenAuth;
+  api: ChatCalls;
+  nickname(userId: number): Promise<string | undefined>;
+  /** Whether `userId` may send a typing notice now (at most one per second, across instances). */
+  mayType(userId: number): Promise<boolean>;
+  logger: Logger;
+}
+
+type Authenticated = { ok: true; token: string; userId: number } | { ok: false; error: AckError };
+
+// Sockets that have not closed this long after the polite close are disconnected outright.
+const DRAIN_GRACE_MS = 3000;
+
+/** The room every socket of a user joins, on every instance. */
+export function userRoom(userId: number): string {
+  return `user:${userId}`;
+}
+
+/**
+ * The chat's real-time side (SPEC §6): handshake auth, `ping_user`, `post_message`, `typing`,
+ * `expired_token`, offline when a user's last socket closes on any instance, polite drain.
+ */
+export class Chat {
+  private draining = false;
+
+  constructor(private readonly deps: ChatDeps) {
+    deps.io.on('connection', (socket) => this.connected(socket));
+  }
+
+  private connected(socket: ChatSocket): void {
+    if (this.draining) {
+      socket.conn.close(); // a transport close: the client reconnects, elsewhere
+      return;
+    }
+    const { token } = handshakeAuth.parse(socket.handshake.auth);
+    if (token !== undefined) {
+      const auth = this.authenticate(socket, token);
+      if (auth.ok) this.bind(socket, auth.userId, auth.token);
+    }
+    this.listen(socket, 'ping_user', (params, ack) => this.ping(socket, params, ack));
+    this.listen(socket, 'post_message', (params, ack) => this.post(socket, params, ack));
+    this.listen(socket, 'typing', (params) => this.typing(socket, params));
+    socket.on('disconnect', () => this.closed(socket));
+  }
+
+  /** Runs a handler on raw arguments; whatever it throws is logged, never crashes the process. */
+  private listen(
+    socket: ChatSocket,
+    event: keyof ClientToServerEvents,
+    handler: (params: unknown[], ack: Ack | undefined) => Promise<void>,
+  ): void {
+    socket.on(event, (...args: unknown[]) => {
+      const { params, ack } = splitAck(args);
+      handler(params, ack).catch((error: unknown) => {
+        this.deps.logger.error({ err: error, event }, 'socket event failed');
+        reply(ack, { error: 'Something went wrong on our side.', code: 'internal_error' });
+      });
+    });
+  }
+
+  /** Checks a token locally; a refused one is announced with `expired_token`. */
+  private authenticate(socket: ChatSocket, given: string | undefined): Authenticated {
+    const token = given ?? socket.data.token;
+    if (token === undefined) {
+      return { ok: false, error: { error: 'A token is required.', code: 'token_required' } };
+    }
+    try {
+      return { ok: true, token, userId: verifyToken(this.deps.auth, token).user_id };
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      socket.emit('expired_token');
+      return { ok: false, error: { error: error.message, code: error.code } };
+    }
+  }
+
+  /** Makes `userId` the socket's user (a ping may sign an anonymous socket in, or refresh its token). */
+  private bind(socket: ChatSocket, userId: number, token: string): void {
+    const previous = socket.data.userId;
+    if (previous !== undefined && previous !== userId) void socket.leave(userRoom(previous));
+    socket.data.userId = userId;
+    socket.data.token = token;
+    void socket.join(userRoom(userId));
+  }
+
+  /** An upstream refusal of the token is announced too: the client must sign in again. */
+  private refused(socket: ChatSocket, result: CallResult & { ok: false }): AckError {
+    if (result.status === 401) socket.emit('expired_token');
+    return result.error;
+  }
+
+  private async ping(socket: ChatSocket, params: unknown[], ack: Ack | undefined): Promise<void> {
+    const args = pingArgs.safeParse(params);
+    if (!args.success) return reply(ack, invalidPayload('ping_user takes an optional token'));
+    const auth = this.authenticate(socket, args.data[0]);
+    if (!auth.ok) return reply(ack, auth.error);
+    const result = await this.deps.api.markOnline(auth.token);
+    if (!result.ok) return reply(ack, this.refused(socket, result));
+    this.bind(socket, auth.userId, auth.token);
+    reply(ack, { ok: true });
+  }
+
+  private async post(socket: ChatSocket, params: unknown[], ack: Ack | undefined): Promise<void> {
+    const args = postArgs.safeParse(params);
+    if (!args.success) {
+      return reply(
+        ack,
+        invalidPayload('post_message takes {source: string} and an optional token'),
+      );
+    }
+    const [{ source }, token] = args.data;
+    const auth = this.authenticate(socket, token);
+    if (!auth.ok) return reply(ack, auth.error);
+    const result = await this.deps.api.postMessage(auth.token, source);
+    if (!result.ok) return reply(ack, this.refused(socket, result));
+    reply(ack, { ok: true, message: result.body });
+  }
+
+  private async typing(socket: ChatSocket, params: unknown[]): Promise<void> {
+    const { userId, token } = socket.data;
+    if (!typingArgs.safeParse(params).success || userId === undefined) return;
+    if (!this.authenticate(socket, token).ok) return;
+    if (!(await this.deps.mayType(userId))) return;
+    const nickname = await this.deps.nickname(userId);
+    if (nickname === undefined) return;
+    this.deps.io.except(userRoom(userId)).emit('typing', { user_id: userId, nickname });
+  }
+
+  private closed(socket: ChatSocket): void {
+    const { userId, token } = socket.data;
+    // While draining, users are not leaving: their clients reconnect to another instance.
+    if (userId === undefined || token === undefined || this.draining) return;
+    this.lastSocketClosed(userId, token).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, userId }, 'could not settle presence; the sweeper will');
+    });
+  }
+
+  /** Marks the user offline when no socket of theirs is left on any instance. */
+  private async lastSocketClosed(userId: number, token: string): Promise<void> {
+    const remaining = await this.deps.io.in(userRoom(userId)).fetchSockets();
+    if (remaining.length > 0) {
+      this.deps.logger.debug({ userId, remaining: remaining.length }, 'user still connected');
+      return;
+    }
+    const result = await this.deps.api.markOffline(token);
+    if (result.ok) this.deps.logger.debug({ userId }, 'last socket closed: user offline');
+    else this.deps.logger.info({ userId, code: result.error.code }, 'offline refused');
+  }
+
+  /**
+   * Closes every socket of this instance politely (a transport close, so clients reconnect with
+   * their jittered backoff to another instance) and resolves once they are gone.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    const sockets = [...this.deps.io.of('/').sockets.values()];
+    const gone = Promise.all(sockets.map((socket) => once(socket, 'disconnect')));
+    for (const socket of sockets) socket.conn.close();
+    const fallback = setTimeout(() => this.deps.io.local.disconnectSockets(true), DRAIN_GRACE_MS);
+    await gone;
+    clearTimeout(fallback);
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+// JWTs are a few hundred bytes; anything much longer is not one of ours.
+const token = z.string().min(1).max(4096);
+// Socket.IO sends an `undefined` argument as null: both mean "use the handshake token".
+const optionalToken = token.nullish().transform((value) => value ?? undefined);
+
+/** The handshake `auth`: `{token?}`, anything else counts as anonymous. */
+export const handshakeAuth = z.object({ token: token.optional() }).catch({ token: undefined });
+
+/** `ping_user (token?)`. */
+export const pingArgs = z.union([z.tuple([]), z.tuple([optionalToken])]);
+
+/** `post_message ({source}, token?)`; the source's own rules are the messages service's. */
+export const postArgs = z.union([
+  z.tuple([z.object({ source: z.string() })]),
+  z.tuple([z.object({ source: z.string() }), optionalToken]),
+]);
+
+/** `typing ()`. */
+export const typingArgs = z.tuple([]);

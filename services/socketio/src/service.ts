@@ -1,0 +1,53 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import {
+  broadcastKey,
+  readPackageVersion,
+  type ServiceConfigRecord,
+  type ServiceDefinition,
+} from '@microflack/common';
+import { createApp } from './app.js';
+import { ChatApi } from './chat-api.js';
+import type { SocketioConfig } from './config.js';
+
+export { socketioEnv, type SocketioConfig } from './config.js';
+export type * from './events.js';
+
+/** How the load balancer routes to socketio: sticky, so long-polling stays on one instance. */
+export const socketioRoute: ServiceConfigRecord = {
+  location: '/socket.io',
+  balance: 'roundrobin',
+  sticky: true,
+};
+
+/** The socketio service: Socket.IO on the Redis adapter, calling users and messages. */
+export function socketioService(config: SocketioConfig): ServiceDefinition<SocketioConfig> {
+  return {
+    name: 'socketio',
+    version: readPackageVersion(new URL('../package.json', import.meta.url)),
+    route: socketioRoute,
+    config,
+    async build(context) {
+      const { auth, logger } = context;
+      // The adapter needs a connection of its own for subscribing; the other publishes and
+      // holds the typing throttle.
+      const publisher = await context.redis();
+      const subscriber = await context.redis();
+      const adapter = createAdapter(publisher, subscriber, {
+        key: broadcastKey(config.MF_ETCD_PREFIX),
+        requestsTimeout: 2000,
+      });
+      const parts = createApp({
+        logger,
+        auth,
+        api: new ChatApi(context.client, logger),
+        adapter,
+        redis: publisher,
+        prefix: config.MF_ETCD_PREFIX,
+        registry: context.metrics.registry,
+      });
+      // Runs before the Redis connections close (closers run last-registered first).
+      context.onClose(() => parts.io.close());
+      return parts;
+    },
+  };
+}

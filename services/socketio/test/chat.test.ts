@@ -1,0 +1,159 @@
+import type { RunningService } from '@microflack/common';
+import { nextEvent } from '@microflack/common/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { PingAck, PostAck } from '../src/events.js';
+import { capturingLogger } from './log-capture.js';
+import { ChatWorld, type ChatClient, type TestUser } from './world.js';
+
+let world: ChatWorld;
+let a: RunningService;
+let b: RunningService;
+const logsA = capturingLogger();
+
+beforeAll(async () => {
+  world = await ChatWorld.create();
+  a = await world.startSocketio(logsA.logger);
+  b = await world.startSocketio();
+});
+afterAll(async () => {
+  await world.close();
+});
+
+function post(client: ChatClient, source: string, token?: string): Promise<PostAck> {
+  return new Promise((resolve) => client.emit('post_message', { source }, token, resolve));
+}
+
+function ping(client: ChatClient, token?: string): Promise<PingAck> {
+  return new Promise((resolve) => client.emit('ping_user', token, resolve));
+}
+
+const messageShape = z.object({ id: z.number(), source: z.string(), user_id: z.number() });
+
+function messageOf(ack: PostAck): z.infer<typeof messageShape> {
+  if (!('ok' in ack)) throw new Error(`post refused: ${ack.code}`);
+  return messageShape.parse(ack.message);
+}
+
+/** Resolves with the first `updated_model` for a message with this source. */
+function messageBroadcast(client: ChatClient, source: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    client.on('updated_model', (payload) => {
+      const model = payload.model;
+      if (
+        typeof model === 'object' &&
+        model !== null &&
+        'source' in model &&
+        model.source === source
+      ) {
+        resolve(payload);
+      }
+    });
+  });
+}
+
+describe('post_message', () => {
+  it('when a signed-in client posts, then the ack holds the message and clients of every instance, anonymous too, receive it', async () => {
+    const ann = await world.register('ann');
+    const poster = await world.client(a.url, ann.token);
+    const onA = await world.client(a.url);
+    const onB = await world.client(b.url);
+    const seenOnA = messageBroadcast(onA, 'hello everyone');
+    const seenOnB = messageBroadcast(onB, 'hello everyone');
+
+    const ack = await post(poster, 'hello everyone');
+
+    const message = messageOf(ack);
+    expect(message).toMatchObject({ source: 'hello everyone', user_id: ann.id });
+    const model = 'ok' in ack ? ack.message : undefined;
+    expect(await seenOnA).toEqual({ class: 'Message', model });
+    expect(await seenOnB).toEqual({ class: 'Message', model });
+  });
+
+  it('when an anonymous socket posts with a token argument, then it is accepted', async () => {
+    const bob = await world.register('bob');
+    const anonymous = await world.client(b.url);
+
+    expect(messageOf(await post(anonymous, 'with an explicit token', bob.token)).user_id).toBe(
+      bob.id,
+    );
+  });
+
+  it('when an anonymous socket posts without a token, then token_required', async () => {
+    const anonymous = await world.client(a.url);
+
+    expect(await post(anonymous, 'who am I')).toEqual({
+      error: expect.any(String) as unknown,
+      code: 'token_required',
+    });
+  });
+
+  it('when messages refuses the source, then its error comes back in the ack', async () => {
+    const carl = await world.register('carl');
+    const client = await world.client(a.url, carl.token);
+
+    expect(await post(client, '   ')).toMatchObject({ code: 'invalid_input' });
+    expect(await post(client, 'x'.repeat(4001))).toMatchObject({ code: 'invalid_input' });
+  });
+});
+
+describe('tokens', () => {
+  it('when the handshake token is invalid, then expired_token is emitted and the socket is anonymous', async () => {
+    let expired: Promise<unknown> | undefined;
+    const client = await world.client(a.url, 'not-a-token', {
+      before: (socket) => {
+        expired = nextEvent(socket, 'expired_token');
+      },
+    });
+
+    await expired;
+    expect(await post(client, 'sneaky')).toMatchObject({ code: 'token_required' });
+  });
+
+  it.each([
+    ['revoked', (user: TestUser) => world.revoke(user), 'revoked_token'],
+    [
+      'expired',
+      (user: TestUser) => Promise.resolve(world.keys.sign(user.id, Date.now() - 7_200_000).token),
+      'expired_token',
+    ],
+    [
+      'signed with another key',
+      () => Promise.resolve('eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl'),
+      'invalid_token',
+    ],
+  ])(
+    'when an event carries a %s token, then expired_token and an error ack',
+    async (_what, tokenFor, code) => {
+      const user = await world.register('tok');
+      const client = await world.client(b.url);
+      const token = await tokenFor(user);
+      const expired = nextEvent(client, 'expired_token');
+
+      const pinged = await ping(client, token);
+      await expired;
+      const posted = await post(client, 'refused', token);
+
+      expect(pinged).toMatchObject({ code });
+      expect(posted).toMatchObject({ code });
+    },
+  );
+});
+
+describe('ping_user', () => {
+  it('when a user pings, then users marks them online and the ack is ok', async () => {
+    const dora = await world.register('dora');
+    const client = await world.client(a.url, dora.token);
+
+    expect(await ping(client)).toEqual({ ok: true });
+    expect(await world.online(dora.id)).toBe(true);
+  });
+
+  it('when an anonymous socket pings with a token, then it becomes that user', async () => {
+    const eve = await world.register('eve');
+    const client = await world.client(a.url);
+
+    expect(await ping(client, eve.token)).toEqual({ ok: true });
+    expect(messageOf(await post(client, 'signed in late')).user_id).toBe(eve.id);
+  });
+});

@@ -1,0 +1,190 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import {
+  connectEtcd,
+  connectRedis,
+  RevocationSet,
+  startService,
+  TokenKeys,
+  type Logger,
+  type RunningService,
+} from '@microflack/common';
+import {
+  freshDatabase,
+  nextEvent,
+  silentLogger,
+  testConfig,
+  uniquePrefix,
+  waitFor,
+  type TestDatabase,
+} from '@microflack/common/testing';
+import { messagesEnv, messagesService } from '@microflack/messages';
+import { usersEnv, usersService } from '@microflack/users';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/events.js';
+import { socketioEnv, socketioService, type SocketioConfig } from '../src/service.js';
+import { startPathRouter, type PathRouter } from './router.js';
+
+/** A typed chat client, as the browser app would hold it. */
+export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const userBody = z.object({ id: z.number(), nickname: z.string(), online: z.boolean() });
+
+/** A registered user and a token for them. */
+export interface TestUser {
+  id: number;
+  nickname: string;
+  token: string;
+  jti: string;
+}
+
+/**
+ * One test file's platform: users and messages on fresh databases, socketio instances, all on
+ * one unique etcd prefix (so one Socket.IO channel and one set of Redis keys), reached through
+ * `lbUrl` — a path router here, or the test balancer.
+ */
+export class ChatWorld {
+  readonly socketio: RunningService[] = [];
+  private readonly services: RunningService[] = [];
+  private readonly clients: ChatClient[] = [];
+  private readonly closers: (() => unknown)[] = [];
+  readonly keys: TokenKeys;
+
+  private constructor(
+    readonly config: SocketioConfig,
+    private readonly databases: TestDatabase[],
+  ) {
+    this.keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
+  }
+
+  /** Starts users and messages; routes through a path router unless `lbUrl` is given. */
+  static async create(lbUrl?: string, prefix = uniquePrefix()): Promise<ChatWorld> {
+    const usersDb = await freshDatabase();
+    const messagesDb = await freshDatabase();
+    let router: PathRouter | undefined;
+    if (lbUrl === undefined) router = await startPathRouter();
+    const shared = {
+      MF_ETCD_PREFIX: prefix,
+      MF_LB_URL: lbUrl ?? router?.url ?? '',
+      MF_DRAIN_TIMEOUT: '5',
+    };
+    const world = new ChatWorld(testConfig(socketioEnv, shared), [usersDb, messagesDb]);
+    if (router) world.closers.push(() => router.close());
+    const users = await world.start(
+      usersService(
+        testConfig(usersEnv, { ...shared, DATABASE_URL: usersDb.url, BCRYPT_COST: '4' }),
+      ),
+    );
+    const messages = await world.start(
+      messagesService(testConfig(messagesEnv, { ...shared, DATABASE_URL: messagesDb.url })),
+    );
+    router?.route('/api/users', users.url);
+    router?.route('/api/messages', messages.url);
+    return world;
+  }
+
+  private async start(definition: Parameters<typeof startService>[0]): Promise<RunningService> {
+    const service = await startService({ ...definition, logger: silentLogger() });
+    this.services.push(service);
+    return service;
+  }
+
+  /** Starts one more socketio instance (logging to `logger` when given). */
+  async startSocketio(logger: Logger = silentLogger()): Promise<RunningService> {
+    const service = await startService({ ...socketioService(this.config), logger });
+    this.socketio.push(service);
+    return service;
+  }
+
+  /** Registers a user through the API and signs a token for them with the shared key. */
+  async register(stem = 'user'): Promise<TestUser> {
+    const nickname = `${stem}_${Math.random().toString(36).slice(2, 8)}`;
+    const response = await fetch(`${this.config.MF_LB_URL}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nickname, password: 'correct horse' }),
+    });
+    const { id } = userBody.parse(await response.json());
+    const issued = this.keys.sign(id);
+    return { id, nickname, token: issued.token, jti: issued.jti };
+  }
+
+  /**
+   * Revokes the user's token as tokens would, and resolves once every socketio instance refuses
+   * it (each learns through its own etcd watch).
+   */
+  async revoke(user: TestUser): Promise<string> {
+    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    const revocations = await RevocationSet.start(etcd, this.config.MF_ETCD_PREFIX, silentLogger());
+    await revocations.revoke(user.jti, Date.now() + 60_000);
+    await revocations.close();
+    etcd.close();
+    for (const instance of this.socketio) {
+      const probe = await this.client(instance.url);
+      await waitFor(
+        () =>
+          new Promise<boolean>((resolve) =>
+            probe.emit('ping_user', user.token, (ack) =>
+              resolve('code' in ack && ack.code === 'revoked_token'),
+            ),
+          ),
+        { what: 'the revocation to reach socketio' },
+      );
+      probe.close();
+    }
+    return user.token;
+  }
+
+  /** Whether users says `userId` is online. */
+  async online(userId: number): Promise<boolean> {
+    const response = await fetch(`${this.config.MF_LB_URL}/api/users/${userId}`);
+    return userBody.parse(await response.json()).online;
+  }
+
+  /** A client without event typing, to send what the typed map forbids. */
+  async rawClient(url: string, token?: string): Promise<Socket> {
+    const client = connect(url, {
+      transports: ['websocket'],
+      auth: token === undefined ? {} : { token },
+      forceNew: true,
+    });
+    this.closers.push(() => client.close());
+    await nextEvent(client, 'connect');
+    return client;
+  }
+
+  /** A connected client of the instance (or balancer) at `url`. */
+  async client(
+    url: string,
+    token?: string,
+    options: { polling?: boolean; before?: (client: ChatClient) => void } = {},
+  ): Promise<ChatClient> {
+    const client: ChatClient = connect(url, {
+      path: '/socket.io',
+      transports: options.polling ? ['polling', 'websocket'] : ['websocket'],
+      auth: token === undefined ? {} : { token },
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 200,
+      forceNew: true,
+    });
+    this.clients.push(client);
+    options.before?.(client);
+    await nextEvent(client, 'connect');
+    return client;
+  }
+
+  /** Stops everything the world started and removes its traces. */
+  async close(): Promise<void> {
+    for (const client of this.clients) client.close();
+    await Promise.all(this.socketio.map((service) => service.stop()));
+    await Promise.all(this.services.map((service) => service.stop()));
+    for (const close of this.closers.reverse()) await close();
+    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    await etcd.delete().prefix(this.config.MF_ETCD_PREFIX);
+    etcd.close();
+    const redis = await connectRedis(this.config.REDIS_URL, silentLogger());
+    const leftovers = await redis.keys(`${this.config.MF_ETCD_PREFIX}*`);
+    if (leftovers.length > 0) await redis.del(...leftovers);
+    await redis.quit();
+    await Promise.all(this.databases.map((database) => database.drop()));
+  }
+}
