@@ -15,6 +15,12 @@ const rowSchema = z.object({
 /** A stored message; timestamps in Unix milliseconds. */
 export type MessageRow = z.infer<typeof rowSchema>;
 
+/** How many rows a listing returns, and of which author. */
+export interface PageOptions {
+  limit: number;
+  userId?: number | undefined;
+}
+
 // Milliseconds are floored so that `updated_since = T` (inclusive) never misses a row shown as T.
 const COLUMNS = `id, user_id, source, html, deleted, revision,
   floor(extract(epoch FROM created_at) * 1000)::float8 AS created_at,
@@ -48,24 +54,26 @@ export class MessagesRepo {
     return this.one(`SELECT ${COLUMNS} FROM messages WHERE id = $1`, [id]);
   }
 
-  /** The latest `limit` live messages before `beforeId` (or the very latest), oldest first. */
-  async page(limit: number, beforeId?: number): Promise<MessageRow[]> {
+  /** The latest `limit` live messages (before `before`, of `userId` if given), oldest first. */
+  async page({ limit, before, userId }: PageOptions & { before?: number }): Promise<MessageRow[]> {
     const rows = await this.rows(
       `SELECT ${COLUMNS} FROM messages
         WHERE NOT deleted AND ($2::integer IS NULL OR id < $2)
+          AND ($3::integer IS NULL OR user_id = $3)
         ORDER BY id DESC LIMIT $1`,
-      [limit, beforeId ?? null],
+      [limit, before ?? null, userId ?? null],
     );
     return rows.reverse();
   }
 
   /** Every message created, edited or deleted at or after `sinceMs`, by `updated_at`. */
-  updatedSince(sinceMs: number, limit: number): Promise<MessageRow[]> {
+  updatedSince(sinceMs: number, { limit, userId }: PageOptions): Promise<MessageRow[]> {
     return this.rows(
       `SELECT ${COLUMNS} FROM messages
         WHERE updated_at >= to_timestamp($1::float8 / 1000)
+          AND ($3::integer IS NULL OR user_id = $3)
         ORDER BY updated_at, id LIMIT $2`,
-      [sinceMs, limit],
+      [sinceMs, limit, userId ?? null],
     );
   }
 

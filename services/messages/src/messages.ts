@@ -45,11 +45,10 @@ export interface AfterWrite {
   schedule(row: MessageRow): void;
 }
 
-/** The three ways to list messages (SPEC §5 GET /api/messages). */
-export type ListQuery =
-  | { kind: 'latest'; limit: number }
-  | { kind: 'before'; before: number; limit: number }
-  | { kind: 'updated_since'; since: number; limit: number };
+/** The three ways to list messages (SPEC §5 GET /api/messages), optionally of one author. */
+export type ListQuery = { limit: number; userId?: number | undefined } & (
+  { kind: 'latest' } | { kind: 'before'; before: number } | { kind: 'updated_since'; since: number }
+);
 
 /** What the message rules need. */
 export interface MessageDeps {
@@ -69,7 +68,7 @@ export class MessageService {
 
   /** Posts a message for `userId`. @throws 429 over the rate limit. */
   async create(userId: number, source: string): Promise<Message> {
-    const take = await this.deps.limiter.take(`messages:${userId}`);
+    const take = await this.deps.limiter.take(String(userId));
     if (!take.allowed) {
       const seconds = Math.max(1, Math.ceil(take.retryAfterMs / 1000));
       throw new HttpError(429, 'rate_limited', 'Too many messages; slow down.', {
@@ -90,10 +89,15 @@ export class MessageService {
   /** A page of messages, or the catch-up since a time. */
   async list(query: ListQuery): Promise<Message[]> {
     const { repo } = this.deps;
+    const { limit, userId } = query;
     const rows =
       query.kind === 'updated_since'
-        ? await repo.updatedSince(query.since, query.limit)
-        : await repo.page(query.limit, query.kind === 'before' ? query.before : undefined);
+        ? await repo.updatedSince(query.since, { limit, userId })
+        : await repo.page({
+            limit,
+            userId,
+            before: query.kind === 'before' ? query.before : undefined,
+          });
     return rows.map(toMessage);
   }
 

@@ -61,7 +61,7 @@ export class RateLimiter {
       reply = await this.redis.eval(
         TAKE,
         1,
-        `${this.keyPrefix}:ratelimit:${key}`,
+        `${this.keyPrefix}/messages/rate/${key}`,
         this.options.ratePerSecond,
         this.options.burst,
       );

@@ -25,19 +25,25 @@ export const messageBody = z.object({
 /** `/api/messages/:id`. */
 export const messageParams = z.object({ id: messageId });
 
-/** `GET /api/messages` query: a latest page, a history page (`before`) or a catch-up. */
+/**
+ * `GET /api/messages` query: a latest page, a history page (`before`) or a catch-up, optionally of
+ * one author (`user_id`, the `messages` link of a user).
+ */
 export const listQuery = z
   .object({
     limit: digits(500).pipe(z.number().min(1)).default(100),
     before: messageId.optional(),
     updated_since: digits(Number.MAX_SAFE_INTEGER).optional(),
+    user_id: messageId.optional(),
   })
   .refine(
     (query) => query.before === undefined || query.updated_since === undefined,
     'before and updated_since cannot be combined',
   )
-  .transform(({ limit, before, updated_since }): ListQuery => {
-    if (updated_since !== undefined) return { kind: 'updated_since', since: updated_since, limit };
-    if (before !== undefined) return { kind: 'before', before, limit };
-    return { kind: 'latest', limit };
+  .transform(({ limit, before, updated_since, user_id }): ListQuery => {
+    const common = { limit, userId: user_id };
+    if (updated_since !== undefined)
+      return { kind: 'updated_since', since: updated_since, ...common };
+    if (before !== undefined) return { kind: 'before', before, ...common };
+    return { kind: 'latest', ...common };
   });

@@ -120,6 +120,18 @@ describe('GET /api/messages', () => {
     expect(older.map((message) => message.id)).toEqual([ids[0]]);
   });
 
+  it("when user_id=U (a user's messages link), then only that author's messages come", async () => {
+    const ivy = world.user();
+    const mine = await post(ivy.token, 'by ivy');
+    await post(world.user().token, 'by someone else');
+
+    const page = await list(`user_id=${ivy.id}`);
+    const caughtUp = await list(`user_id=${ivy.id}&updated_since=${mine.created_at}`);
+
+    expect(page.map((message) => message.id)).toEqual([mine.id]);
+    expect(caughtUp.map((message) => message.id)).toEqual([mine.id]);
+  });
+
   it('when more than 500 are asked for, then 400; a page holds at most what exists', async () => {
     const tooMany = await request(world.app).get('/api/messages?limit=501');
     const most = await list('limit=500');

@@ -81,6 +81,8 @@ export class MessagesWorld {
   /** Waits for previews, closes the connections and drops the database. */
   async close(): Promise<void> {
     await this.previews.settled();
+    const keys = await this.redis.keys(`${this.config.MF_ETCD_PREFIX}/*`);
+    if (keys.length > 0) await this.redis.del(...keys);
     await this.redis.quit();
     await this.pool.end();
     await this.database.drop();

@@ -9,7 +9,7 @@ beforeAll(async () => {
   redis = await connectRedis(config.REDIS_URL, silentLogger());
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${config.MF_ETCD_PREFIX}:*`);
+  const keys = await redis.keys(`${config.MF_ETCD_PREFIX}/*`);
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 });

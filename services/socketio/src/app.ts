@@ -27,7 +27,9 @@ export interface AppDeps {
 function typingGate(redis: Redis, prefix: string, logger: Logger) {
   return async (userId: number): Promise<boolean> => {
     try {
-      return (await redis.set(`${prefix}:typing:${userId}`, '1', 'PX', 1000, 'NX')) === 'OK';
+      return (
+        (await redis.set(`${prefix}/socketio/typing/${userId}`, '1', 'PX', 1000, 'NX')) === 'OK'
+      );
     } catch (error) {
       logger.warn({ err: error }, 'typing throttle unavailable; dropping the notice');
       return false;
