@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { baseEnv } from '@microflack/common';
+import { z } from 'zod';
+import type { RenderSettings } from './render.js';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/** The watcher's environment (`.env.example` and README list each variable). */
+export const balancerEnv = {
+  NODE_ENV: baseEnv.NODE_ENV,
+  LOG_LEVEL: baseEnv.LOG_LEVEL,
+  MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+  MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
+  MF_LEASE_TTL: baseEnv.MF_LEASE_TTL,
+  /** The interface HAProxy listens on: 127.0.0.1 locally, 0.0.0.0 in a container. */
+  MF_LB_BIND: z.string().min(1).default('127.0.0.1'),
+  MF_LB_PORT: port(8080),
+  MF_STATS_PORT: port(8404),
+  /** `user:password` of the stats page; a secret, so production refuses the default. */
+  HAPROXY_STATS_AUTH: z
+    .string()
+    .regex(/^[^:\s]+:\S+$/, 'must be user:password without spaces')
+    .default('admin:microflack'),
+  /** The directory holding haproxy.cfg, the server-state file and the master socket. */
+  HAPROXY_DIR: z.string().min(1).default('/var/lib/microflack/haproxy'),
+  HAPROXY_BIN: z.string().min(1).default('haproxy'),
+  HAPROXY_HARD_STOP_AFTER: z.coerce.number().int().positive().default(30),
+  MF_RELOAD_INTERVAL_MS: z.coerce.number().int().min(0).default(500),
+};
+
+/** The parsed watcher configuration. */
+export type BalancerConfig = z.infer<z.ZodObject<typeof balancerEnv>>;
+
+/** The files HAProxy and the watcher share, all in one directory. */
+export interface BalancerPaths {
+  dir: string;
+  config: string;
+  state: string;
+  masterSocket: string;
+  pid: string;
+}
+
+/** Where everything lives under `dir`. Pure. */
+export function balancerPaths(dir: string): BalancerPaths {
+  return {
+    dir,
+    config: join(dir, 'haproxy.cfg'),
+    state: join(dir, 'haproxy.state'),
+    masterSocket: join(dir, 'master.sock'),
+    pid: join(dir, 'haproxy.pid'),
+  };
+}
+
+/** The renderer's settings for a configuration. Pure. */
+export function renderSettings(config: BalancerConfig): RenderSettings {
+  return {
+    bindHost: config.MF_LB_BIND,
+    lbPort: config.MF_LB_PORT,
+    statsPort: config.MF_STATS_PORT,
+    statsAuth: config.HAPROXY_STATS_AUTH,
+    stateFile: balancerPaths(config.HAPROXY_DIR).state,
+    hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
+  };
+}

@@ -1,0 +1,39 @@
+// The watcher process: keeps a running HAProxy in step with the registry until SIGTERM/SIGINT.
+// HAProxy itself is started by its owner (mfinfra, the test helper, the container entry point).
+import { configOrExit, connectEtcd, createLogger } from '@microflack/common';
+import { balancerEnv, balancerPaths, renderSettings } from './config.js';
+import { BalancerWatcher } from './watcher.js';
+
+const config = configOrExit(balancerEnv);
+const logger = createLogger('balancer', config.LOG_LEVEL);
+const paths = balancerPaths(config.HAPROXY_DIR);
+const etcd = connectEtcd(config.MF_ETCD_URL);
+const watcher = new BalancerWatcher({
+  etcd,
+  prefix: config.MF_ETCD_PREFIX,
+  leaseTtlSeconds: config.MF_LEASE_TTL,
+  settings: renderSettings(config),
+  configFile: paths.config,
+  masterSocket: paths.masterSocket,
+  haproxy: config.HAPROXY_BIN,
+  minReloadIntervalMs: config.MF_RELOAD_INTERVAL_MS,
+  logger,
+});
+
+const shutdown = (signal: NodeJS.Signals) => {
+  logger.info({ signal }, 'stop requested');
+  watcher
+    .stop()
+    .then(() => etcd.close())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
+await watcher.start();
+logger.info({ prefix: config.MF_ETCD_PREFIX, dir: paths.dir }, 'watching the registry');

@@ -1,0 +1,167 @@
+import type { RegistrySnapshot, ServiceRoute } from './snapshot.js';
+
+/** What the rendered configuration needs besides the registry. */
+export interface RenderSettings {
+  /** The interface both listeners bind (127.0.0.1 locally, 0.0.0.0 in a container). */
+  bindHost: string;
+  /** The load balancer's port (SPEC §2: 8080). */
+  lbPort: number;
+  /** The stats page and Prometheus port (SPEC §2: 8404). */
+  statsPort: number;
+  /** `user:password` that guards the stats page. */
+  statsAuth: string;
+  /** Where the watcher dumps server states before a reload, and HAProxy loads them from. */
+  stateFile: string;
+  /** How long an old worker may linger after a reload (its WebSocket tunnels are then cut). */
+  hardStopAfterSeconds: number;
+}
+
+/** The cookie that pins a sticky client (Socket.IO) to one instance; its value is the instance id. */
+export const STICKY_COOKIE = 'MFINSTANCE';
+
+/** Backend for paths no service claims when no service owns "/" either. */
+const UNROUTED = '_unrouted';
+
+/** HTTP methods a retry may safely repeat after the request reached a server (RFC 9110 §9.2.2). */
+const IDEMPOTENT_METHODS = 'GET HEAD OPTIONS PUT DELETE';
+
+/** A word HAProxy reads literally: single quotes, with embedded quotes closed and escaped. */
+function quote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+function errorBody(error: string, code: string): string {
+  return quote(JSON.stringify({ error, code }));
+}
+
+/** A JSON answer given by HAProxy itself. */
+function jsonReturn(status: number, error: string, code: string): string {
+  return `status ${status} content-type application/json string ${errorBody(error, code)}`;
+}
+
+/** Services that claim a path prefix, longest location first so the most specific wins. */
+function routedServices(services: readonly ServiceRoute[]): ServiceRoute[] {
+  return services
+    .filter((service) => service.config.location !== '/')
+    .sort(
+      (a, b) => b.config.location.length - a.config.location.length || a.name.localeCompare(b.name),
+    );
+}
+
+function globalSection(settings: RenderSettings): string[] {
+  return [
+    'global',
+    '    log stdout format raw local0 info',
+    `    hard-stop-after ${settings.hardStopAfterSeconds}s`,
+    `    server-state-file ${quote(settings.stateFile)}`,
+  ];
+}
+
+function defaultsSection(): string[] {
+  return [
+    'defaults',
+    '    mode http',
+    '    log global',
+    '    option dontlog-normal',
+    '    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %{+Q}r %ID"',
+    '    option forwardfor',
+    '    option idle-close-on-response',
+    '    option redispatch 1',
+    '    retries 3',
+    '    retry-on conn-failure empty-response 503',
+    '    timeout connect 2s',
+    '    timeout client 60s',
+    '    timeout server 60s',
+    '    timeout http-request 10s',
+    '    timeout http-keep-alive 60s',
+    '    timeout queue 5s',
+    '    load-server-state-from-file global',
+    '    default-server init-addr last,libc,none check inter 1s fastinter 500ms downinter 1s fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down',
+    `    http-error ${jsonReturn(502, 'The service answered badly.', 'bad_gateway')}`,
+    `    http-error ${jsonReturn(503, 'No instance of this service is available.', 'no_instances')}`,
+    `    http-error ${jsonReturn(504, 'The service did not answer in time.', 'gateway_timeout')}`,
+  ];
+}
+
+function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): string[] {
+  const routed = routedServices(snapshot.services);
+  const root = snapshot.services.find((service) => service.config.location === '/');
+  const lines = [
+    'frontend http',
+    `    bind ${settings.bindHost}:${settings.lbPort}`,
+    '    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid',
+    '    http-request set-header X-Request-Id %[unique-id] unless { req.hdr(x-request-id) -m found }',
+    '    http-request set-var(txn.request_id) req.hdr(x-request-id)',
+    '    http-after-response set-header X-Request-Id %[var(txn.request_id)] unless { res.hdr(x-request-id) -m found }',
+    `    http-request disable-l7-retry unless { method ${IDEMPOTENT_METHODS} }`,
+  ];
+  for (const { name, config } of routed) {
+    lines.push(`    acl path_${name} path ${config.location}`);
+    lines.push(`    acl path_${name} path_beg ${config.location}/`);
+  }
+  for (const { name } of routed) lines.push(`    use_backend ${name} if path_${name}`);
+  lines.push(`    default_backend ${root?.name ?? UNROUTED}`);
+  return lines;
+}
+
+function serviceBackend(service: ServiceRoute): string[] {
+  const { name, config, instances } = service;
+  const lines = [`backend ${name}`];
+  if (instances.length === 0) {
+    const message = `No instance of ${name} is available.`;
+    return [...lines, `    http-request return ${jsonReturn(503, message, 'no_instances')}`];
+  }
+  lines.push(`    balance ${config.balance}`, '    option httpchk GET /healthz');
+  if (config.sticky) {
+    lines.push(
+      `    cookie ${STICKY_COOKIE} insert indirect nocache httponly attr SameSite=Lax`,
+      // WebSockets live as long as the chat tab; idle ones are kept alive by Socket.IO pings.
+      '    timeout tunnel 1h',
+    );
+  }
+  for (const instance of instances) {
+    const cookie = config.sticky ? ` cookie ${instance.id}` : '';
+    lines.push(`    server ${instance.id} ${instance.address}${cookie}`);
+  }
+  return lines;
+}
+
+function unroutedBackend(): string[] {
+  const message = 'No service handles this path.';
+  return [
+    `backend ${UNROUTED}`,
+    `    http-request return ${jsonReturn(503, message, 'no_instances')}`,
+  ];
+}
+
+function statsSection(settings: RenderSettings): string[] {
+  return [
+    'frontend stats',
+    `    bind ${settings.bindHost}:${settings.statsPort}`,
+    '    monitor-uri /healthz',
+    '    http-request use-service prometheus-exporter if { path /metrics }',
+    '    stats enable',
+    '    stats uri /stats',
+    '    stats refresh 5s',
+    `    stats auth ${quote(settings.statsAuth)}`,
+  ];
+}
+
+/**
+ * Renders haproxy.cfg for a registry snapshot (SPEC §7). Pure and deterministic: the same
+ * routing gives the same text, so the watcher reloads only when something really changed.
+ */
+export function renderConfig(snapshot: RegistrySnapshot, settings: RenderSettings): string {
+  const sections = [
+    ['# Generated by the MicroFlack balancer watcher from the registry: do not edit.'],
+    globalSection(settings),
+    defaultsSection(),
+    frontendSection(snapshot, settings),
+    ...snapshot.services.map(serviceBackend),
+    ...(snapshot.services.some((service) => service.config.location === '/')
+      ? []
+      : [unroutedBackend()]),
+    statsSection(settings),
+  ];
+  return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
+}

@@ -1,0 +1,45 @@
+import type { Etcd3, Lease } from 'etcd3';
+import type { BalancerState } from '@microflack/common';
+import type { Logger } from 'pino';
+
+/**
+ * Publishes the registry revision HAProxy runs at `<prefix>/balancer`, on the watcher's own lease:
+ * draining instances wait for it (common's `balancerCaughtUp`), and when the watcher dies the key
+ * expires, so nobody waits for a balancer that is gone.
+ */
+export class RevisionPublisher {
+  private lease: Lease | undefined;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    private readonly key: string,
+    private readonly ttlSeconds: number,
+    private readonly logger: Logger,
+    private readonly onLost: () => void,
+  ) {}
+
+  /** Writes the revision; a lease lost meanwhile (etcd away) is replaced by a new one. */
+  async publish(revision: string): Promise<void> {
+    const lease = (this.lease ??= this.newLease());
+    const state: BalancerState = { revision };
+    await lease.put(this.key).value(JSON.stringify(state));
+  }
+
+  private newLease(): Lease {
+    const lease = this.etcd.lease(this.ttlSeconds);
+    lease.on('lost', (error) => {
+      if (this.lease !== lease) return;
+      this.lease = undefined;
+      this.logger.warn({ err: error }, 'balancer lease lost; publishing again when etcd answers');
+      this.onLost();
+    });
+    return lease;
+  }
+
+  /** Revokes the lease, so the key goes at once. */
+  async close(): Promise<void> {
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.revoke().catch(() => lease.release());
+  }
+}

@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectEtcd } from '@microflack/common';
+import { freePort, silentLogger, waitFor } from '@microflack/common/testing';
+import type { Logger } from 'pino';
+import { balancerPaths, type BalancerPaths } from './config.js';
+import { haproxyArgs, prepareConfig } from './haproxy-process.js';
+import { MasterSocket } from './master-socket.js';
+import type { RenderSettings } from './render.js';
+import { BalancerWatcher, type WatcherOptions } from './watcher.js';
+
+/** What {@link startTestBalancer} needs: the registry to follow. */
+export interface TestBalancerOptions {
+  etcdUrl: string[];
+  prefix: string;
+  /** Logs of the watcher (silent by default). */
+  logger?: Logger;
+  /** Replaces the renderer (to test configurations HAProxy refuses). */
+  render?: WatcherOptions['render'];
+}
+
+/** A private HAProxy and watcher for one test file. */
+export interface TestBalancer {
+  /** The load balancer, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** The stats page (basic auth: {@link statsAuth}). */
+  statsUrl: string;
+  /** `user:password` of the stats page. */
+  statsAuth: string;
+  /** The master CLI of this HAProxy. */
+  master: MasterSocket;
+  /** The watcher, for tests that count reloads or wait for `synced`. */
+  watcher: BalancerWatcher;
+  /** The directory holding haproxy.cfg, the state file, the socket and haproxy.log. */
+  paths: BalancerPaths;
+  /** Stops the watcher and HAProxy and removes the directory. */
+  stop(): Promise<void>;
+}
+
+const STATS_AUTH = 'admin:test-stats-password';
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM'); // hard stop: the master takes its workers with it
+  await exited;
+}
+
+/** Starts HAProxy on two free ports; retries when another process took a port meanwhile. */
+async function startHaproxy(paths: BalancerPaths): Promise<[ChildProcess, RenderSettings]> {
+  for (let attempt = 1; ; attempt++) {
+    const lbPort = await freePort();
+    let statsPort = await freePort();
+    while (statsPort === lbPort) statsPort = await freePort();
+    const settings: RenderSettings = {
+      bindHost: '127.0.0.1',
+      lbPort,
+      statsPort,
+      statsAuth: STATS_AUTH,
+      stateFile: paths.state,
+      hardStopAfterSeconds: 30,
+    };
+    rmSync(paths.config, { force: true });
+    await prepareConfig('haproxy', paths, settings);
+    const log = openSync(join(paths.dir, 'haproxy.log'), 'a');
+    const child = spawn('haproxy', haproxyArgs(paths), { stdio: ['ignore', log, log] });
+    closeSync(log);
+    const exited = once(child, 'exit').then(() => false);
+    const healthy = waitFor(async () => (await fetch(`http://127.0.0.1:${statsPort}/healthz`)).ok, {
+      timeoutMs: 10_000,
+      what: 'the test HAProxy to answer',
+    }).catch(() => false);
+    if (await Promise.race([healthy, exited])) return [child, settings];
+    if (attempt >= 3) throw new Error(`HAProxy did not start; see ${paths.dir}/haproxy.log`);
+  }
+}
+
+/**
+ * Starts a private HAProxy and balancer watcher on free ports in a temporary directory, following
+ * the registry under `prefix`. Resolves once HAProxy runs a configuration for the registry as it
+ * is now, so an instance registered before the call is already routed.
+ */
+export async function startTestBalancer(options: TestBalancerOptions): Promise<TestBalancer> {
+  const paths = balancerPaths(mkdtempSync(join(tmpdir(), 'mf-haproxy-')));
+  const [haproxy, settings] = await startHaproxy(paths);
+  const etcd = connectEtcd(options.etcdUrl);
+  const watcher = new BalancerWatcher({
+    etcd,
+    prefix: options.prefix,
+    leaseTtlSeconds: 5,
+    settings,
+    configFile: paths.config,
+    masterSocket: paths.masterSocket,
+    haproxy: 'haproxy',
+    minReloadIntervalMs: 500,
+    logger: options.logger ?? silentLogger(),
+    render: options.render,
+  });
+  const synced = once(watcher, 'synced');
+  await watcher.start();
+  await synced;
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    await watcher.stop();
+    etcd.close();
+    await stopProcess(haproxy);
+    rmSync(paths.dir, { recursive: true, force: true });
+  };
+  return {
+    url: `http://127.0.0.1:${settings.lbPort}`,
+    statsUrl: `http://127.0.0.1:${settings.statsPort}/stats`,
+    statsAuth: STATS_AUTH,
+    master: new MasterSocket(paths.masterSocket),
+    watcher,
+    paths,
+    stop: () => (stopping ??= stop()),
+  };
+}
