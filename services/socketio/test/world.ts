@@ -56,6 +56,11 @@ export class ChatWorld {
     this.keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
   }
 
+  /** The environment's infrastructure settings, before any world exists. */
+  static baseConfig(): SocketioConfig {
+    return testConfig(socketioEnv);
+  }
+
   /** Starts users and messages; routes through a path router unless `lbUrl` is given. */
   static async create(lbUrl?: string, prefix = uniquePrefix()): Promise<ChatWorld> {
     const usersDb = await freshDatabase();
@@ -79,6 +84,10 @@ export class ChatWorld {
     );
     router?.route('/api/users', users.url);
     router?.route('/api/messages', messages.url);
+    for (const path of ['/api/users', '/api/messages']) {
+      const url = `${world.config.MF_LB_URL}${path}`;
+      await waitFor(async () => (await fetch(url)).status === 200, { what: `${path} routed` });
+    }
     return world;
   }
 
@@ -161,6 +170,8 @@ export class ChatWorld {
     const client: ChatClient = connect(url, {
       path: '/socket.io',
       transports: options.polling ? ['polling', 'websocket'] : ['websocket'],
+      // Keeps the balancer's sticky cookie, as a browser would, so polling stays on one instance.
+      withCredentials: true,
       auth: token === undefined ? {} : { token },
       reconnectionDelay: 50,
       reconnectionDelayMax: 200,

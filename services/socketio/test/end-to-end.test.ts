@@ -1,0 +1,129 @@
+import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import type { RunningService } from '@microflack/common';
+import { nextEvent, uniquePrefix, waitFor } from '@microflack/common/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { PostAck } from '../src/events.js';
+import { ChatWorld, type ChatClient, type TestUser } from './world.js';
+
+const messageShape = z.looseObject({
+  id: z.number(),
+  source: z.string(),
+  updated_at: z.number(),
+  deleted: z.boolean(),
+});
+type Seen = z.infer<typeof messageShape>;
+const messageList = z.object({ messages: z.array(messageShape) });
+
+let balancer: TestBalancer;
+let world: ChatWorld;
+let one: RunningService;
+let two: RunningService;
+
+beforeAll(async () => {
+  const prefix = uniquePrefix();
+  const { MF_ETCD_URL } = ChatWorld.baseConfig();
+  balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });
+  world = await ChatWorld.create(balancer.url, prefix);
+  one = await world.startSocketio();
+  two = await world.startSocketio();
+}, 60_000);
+afterAll(async () => {
+  await world.close();
+  await balancer.stop();
+});
+
+async function connections(instance: RunningService): Promise<number> {
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  return Number(/^socketio_connections\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/**
+ * Connects clients through the balancer, one at a time, until `instance` got one; returns it.
+ * Which instance a client landed on shows in the instances' connection gauges.
+ */
+async function clientOn(instance: RunningService, token: string): Promise<ChatClient> {
+  return waitFor(
+    async () => {
+      const before = await connections(instance);
+      const client = await world.client(balancer.url, token, { polling: true });
+      return (await connections(instance)) > before ? client : undefined;
+    },
+    { timeoutMs: 15_000, what: 'a client on the instance' },
+  );
+}
+
+/** Keeps every message a client is told about, and catches up after each reconnect. */
+function follow(client: ChatClient): Map<number, Seen> {
+  const seen = new Map<number, Seen>();
+  let since = Date.now();
+  const keep = (message: Seen) => {
+    seen.set(message.id, message);
+    since = Math.max(since, message.updated_at);
+  };
+  client.on('updated_model', ({ model }) => {
+    const message = messageShape.safeParse(model);
+    if (message.success) keep(message.data);
+  });
+  client.io.on('reconnect', () => {
+    void fetch(`${balancer.url}/api/messages?updated_since=${since}`)
+      .then(async (response) => messageList.parse(await response.json()))
+      .then(({ messages }) => messages.forEach(keep));
+  });
+  return seen;
+}
+
+function post(client: ChatClient, source: string): Promise<PostAck> {
+  return new Promise((resolve) => client.emit('post_message', { source }, undefined, resolve));
+}
+
+describe('through the load balancer', () => {
+  let ann: TestUser;
+  let bob: TestUser;
+  let annOnOne: ChatClient;
+  let bobOnTwo: ChatClient;
+
+  beforeAll(async () => {
+    ann = await world.register('ann');
+    bob = await world.register('bob');
+    annOnOne = await clientOn(one, ann.token);
+    bobOnTwo = await clientOn(two, bob.token);
+  }, 30_000);
+
+  it('when a message is posted on one instance, then clients on both receive it', async () => {
+    const onOne = nextEvent(annOnOne, 'updated_model');
+    const onTwo = nextEvent(bobOnTwo, 'updated_model');
+
+    const ack = await post(annOnOne, 'to everyone, everywhere');
+
+    expect(ack).toMatchObject({ ok: true });
+    const model = 'ok' in ack ? ack.message : undefined;
+    expect(await onOne).toEqual([{ class: 'Message', model }]);
+    expect(await onTwo).toEqual([{ class: 'Message', model }]);
+  });
+
+  it('when a client loses its instance, then it reconnects through the balancer and catches up with nothing lost', async () => {
+    const seen = follow(bobOnTwo);
+    const posted: number[] = [];
+    const postAndKeep = async (source: string) => {
+      const ack = await post(annOnOne, source);
+      if (!('ok' in ack)) throw new Error(`post refused: ${ack.code}`);
+      posted.push(messageShape.parse(ack.message).id);
+    };
+    await postAndKeep('before the stop');
+    const disconnected = nextEvent(bobOnTwo, 'disconnect');
+    const reconnected = nextEvent(bobOnTwo.io, 'reconnect');
+
+    const stopped = two.stop();
+    await disconnected;
+    // Posted while bob has no socket: only the catch-up can bring these.
+    for (let i = 0; i < 5; i++) await postAndKeep(`while away ${i}`);
+    await stopped;
+    await reconnected;
+    await postAndKeep('after the reconnect');
+
+    await expect.poll(() => posted.every((id) => seen.has(id)), { timeout: 10_000 }).toBe(true);
+    expect(await connections(one)).toBeGreaterThanOrEqual(2);
+    expect(bobOnTwo.connected).toBe(true);
+  });
+});
