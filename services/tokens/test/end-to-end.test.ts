@@ -1,0 +1,86 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@microflack/common/testing';
+import { startTestBalancer } from '@microflack/haproxy/testing';
+import { basic, issuedShape, TokensWorld, uniqueNickname } from './helpers.js';
+
+// Everything through a private HAProxy that follows this test's registry prefix, as in production:
+// the client calls the balancer, and tokens calls users through the balancer too.
+let world: TokensWorld;
+let balancer: Awaited<ReturnType<typeof startTestBalancer>>;
+
+beforeAll(async () => {
+  world = await TokensWorld.create();
+  balancer = await startTestBalancer({
+    etcdUrl: world.config.MF_ETCD_URL,
+    prefix: world.config.MF_ETCD_PREFIX,
+  });
+  await world.start({ MF_LB_URL: balancer.url });
+  // Both answer only once HAProxy has them as servers passing their health checks.
+  const routed = (method: string, path: string, status: number) =>
+    waitFor(async () => (await fetch(`${balancer.url}${path}`, { method })).status === status, {
+      timeoutMs: 10_000,
+      what: `${method} ${path} to answer ${status} through the balancer`,
+    });
+  await routed('GET', '/api/users', 200);
+  await routed('POST', '/api/tokens', 401);
+}, 30_000);
+afterAll(async () => {
+  await world.close();
+  await balancer.stop();
+});
+
+describe('users and tokens through the load balancer', () => {
+  it('when one registers, gets a token and asks who one is, then every step works end to end', async () => {
+    const nickname = uniqueNickname('e2e');
+    const lb = request(balancer.url);
+
+    const registered = await lb.post('/api/users').send({ nickname, password: 'password1' });
+    const issued = await lb.post('/api/tokens').set('authorization', basic(nickname, 'password1'));
+    const { token } = issuedShape.parse(issued.body);
+    const me = await lb.get('/api/users/me').set('authorization', `Bearer ${token}`);
+
+    expect(registered.status).toBe(201);
+    expect(registered.headers['location']).toMatch(/^\/api\/users\/\d+$/);
+    expect(issued.status).toBe(200);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ nickname, online: true });
+  });
+
+  it('when the credentials are wrong, then tokens answers 401 through the balancer', async () => {
+    const response = await request(balancer.url)
+      .post('/api/tokens')
+      .set('authorization', basic(uniqueNickname('nobody'), 'password1'));
+
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="microflack"');
+  });
+
+  it('when a token is revoked through the balancer, then users refuses it within 1 s', async () => {
+    const nickname = uniqueNickname('e2e');
+    const lb = request(balancer.url);
+    await lb.post('/api/users').send({ nickname, password: 'password1' });
+    const issued = await lb.post('/api/tokens').set('authorization', basic(nickname, 'password1'));
+    const { token } = issuedShape.parse(issued.body);
+
+    const revoked = await lb.delete('/api/tokens').set('authorization', `Bearer ${token}`);
+    const at = Date.now();
+    const status = async () =>
+      (await lb.get('/api/users/me').set('authorization', `Bearer ${token}`)).status;
+    await expect.poll(status, { timeout: 1000, interval: 20 }).toBe(401);
+
+    expect(revoked.status).toBe(204);
+    expect(Date.now() - at).toBeLessThan(1000);
+  });
+
+  it('when no users instance is left, then tokens answers 503 users_unavailable', async () => {
+    await world.users.stop();
+
+    const response = await request(balancer.url)
+      .post('/api/tokens')
+      .set('authorization', basic('ann', 'password1'));
+
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ code: 'users_unavailable' });
+  });
+});
