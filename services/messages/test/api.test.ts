@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/messages.js';
-import { MessagesWorld } from './helpers.js';
+import { MessagesWorld, messageList, messageShape } from './helpers.js';
 
 let world: MessagesWorld;
 beforeAll(async () => {
@@ -11,19 +11,12 @@ afterAll(async () => {
   await world.close();
 });
 
-async function post(token: string, source: string): Promise<Message> {
-  const response = await request(world.app)
-    .post('/api/messages')
-    .auth(token, { type: 'bearer' })
-    .send({ source });
-  expect(response.status).toBe(201);
-  return response.body as Message;
-}
+const post = (token: string, source: string) => world.post(token, source);
 
 async function list(query: string): Promise<Message[]> {
   const response = await request(world.app).get(`/api/messages?${query}`);
   expect(response.status).toBe(200);
-  return (response.body as { messages: Message[] }).messages;
+  return messageList.parse(response.body).messages;
 }
 
 describe('POST /api/messages', () => {
@@ -36,7 +29,7 @@ describe('POST /api/messages', () => {
       .auth(ann.token, { type: 'bearer' })
       .send({ source: 'hello **world**' });
 
-    const message = response.body as Message;
+    const message = messageShape.parse(response.body);
     expect(response.status).toBe(201);
     expect(response.headers['location']).toBe(`/api/messages/${message.id}`);
     expect(message).toEqual({
@@ -200,7 +193,7 @@ describe('PUT /api/messages/:id', () => {
       .auth(fred.token, { type: 'bearer' })
       .send({ source: '*fixed*' });
 
-    const edited = response.body as Message;
+    const edited = messageShape.parse(response.body);
     expect(response.status).toBe(200);
     expect(edited).toMatchObject({
       id: message.id,

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenKeys } from '@microflack/common';
-import { MessagesWorld } from './helpers.js';
+import { MessagesWorld, messageShape } from './helpers.js';
 
 let world: MessagesWorld;
 let rowsBefore: number;
@@ -75,7 +75,7 @@ describe('bad bodies', () => {
     broadcastsBefore = world.events.updates.length + world.events.deletions.length;
 
     const response = await request(world.app)
-      .put(`/api/messages/${String((created.body as { id: number }).id)}`)
+      .put(`/api/messages/${String(messageShape.parse(created.body).id)}`)
       .auth(ann.token, { type: 'bearer' })
       .send({ source: 7 });
 

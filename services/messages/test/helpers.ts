@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
+import request from 'supertest';
+import { expect } from 'vitest';
+import { z } from 'zod';
 import { connectRedis, openDatabase, TokenKeys, type Pool, type Redis } from '@microflack/common';
 import {
   freshDatabase,
@@ -12,6 +15,21 @@ import { createApp } from '../src/app.js';
 import type { Message, MessageEvents } from '../src/messages.js';
 import type { LinkPreviews } from '../src/previews.js';
 import { messagesEnv, wireMessages, type MessagesConfig } from '../src/service.js';
+
+/** A message as the API must show it: exactly these fields. */
+export const messageShape = z.strictObject({
+  id: z.number().int().positive(),
+  user_id: z.number().int().positive(),
+  source: z.string(),
+  html: z.string(),
+  created_at: z.number().int().min(1_000_000_000_000),
+  updated_at: z.number().int().min(1_000_000_000_000),
+  deleted: z.boolean(),
+  _links: z.strictObject({ self: z.string(), user: z.string() }),
+});
+
+/** The body of `GET /api/messages`. */
+export const messageList = z.strictObject({ messages: z.array(messageShape) });
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -76,6 +94,16 @@ export class MessagesWorld {
     const id = this.nextUser++;
     const issued = this.keys.sign(id);
     return { id, token: issued.token, jti: issued.jti };
+  }
+
+  /** Posts `source` as the token's user; the post must succeed. */
+  async post(token: string, source: string): Promise<Message> {
+    const response = await request(this.app)
+      .post('/api/messages')
+      .auth(token, { type: 'bearer' })
+      .send({ source });
+    expect(response.status).toBe(201);
+    return messageShape.parse(response.body);
   }
 
   /** Waits for previews, closes the connections and drops the database. */

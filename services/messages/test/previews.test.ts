@@ -3,10 +3,9 @@ import { BlockList } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressPolicy, BlockedAddressError } from '../src/address-policy.js';
-import type { Message } from '../src/messages.js';
 import { fetchPage, PageFetchError, PREVIEW_LIMITS } from '../src/page-fetch.js';
 import { pageMeta } from '../src/page-meta.js';
-import { MessagesWorld } from './helpers.js';
+import { MessagesWorld, messageList, messageShape } from './helpers.js';
 import { html, redirect, startPageServer, type PageServer } from './page-server.js';
 
 const OG_PAGE = `<html><head>
@@ -134,14 +133,7 @@ describe('previews of posted messages', () => {
     await world.close();
   });
 
-  async function post(source: string, token = world.user().token): Promise<Message> {
-    const response = await request(world.app)
-      .post('/api/messages')
-      .auth(token, { type: 'bearer' })
-      .send({ source });
-    expect(response.status).toBe(201);
-    return response.body as Message;
-  }
+  const post = (source: string, token = world.user().token) => world.post(token, source);
 
   it('when a message has a link, then after the response a preview block is saved and broadcast', async () => {
     const message = await post(`look ${pages.url}/og`);
@@ -149,7 +141,9 @@ describe('previews of posted messages', () => {
 
     await world.previews.settled();
 
-    const stored = (await request(world.app).get(`/api/messages/${message.id}`)).body as Message;
+    const stored = messageShape.parse(
+      (await request(world.app).get(`/api/messages/${message.id}`)).body,
+    );
     expect(stored.html).toBe(
       `${message.html}<blockquote><p><a href="${pages.url}/og" rel="nofollow noopener noreferrer" target="_blank"><strong>The &amp; OG title</strong></a><br />What it is about</p></blockquote>`,
     );
@@ -158,14 +152,16 @@ describe('previews of posted messages', () => {
     const caughtUp = await request(world.app).get(
       `/api/messages?updated_since=${message.updated_at}`,
     );
-    expect((caughtUp.body as { messages: Message[] }).messages).toContainEqual(stored);
+    expect(messageList.parse(caughtUp.body).messages).toContainEqual(stored);
   });
 
   it('when a page title or description carries markup, then it is escaped', async () => {
     const message = await post(`${pages.url}/evil`);
     await world.previews.settled();
 
-    const stored = (await request(world.app).get(`/api/messages/${message.id}`)).body as Message;
+    const stored = messageShape.parse(
+      (await request(world.app).get(`/api/messages/${message.id}`)).body,
+    );
     expect(stored.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(stored.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(stored.html).not.toMatch(/<script|<img/i);
@@ -194,7 +190,9 @@ describe('previews of posted messages', () => {
     held?.writeHead(200, { 'content-type': 'text/html' }).end(OG_PAGE);
     await world.previews.settled();
 
-    const stored = (await request(world.app).get(`/api/messages/${message.id}`)).body as Message;
+    const stored = messageShape.parse(
+      (await request(world.app).get(`/api/messages/${message.id}`)).body,
+    );
     expect(stored).toEqual(edited.body);
   });
 });
@@ -210,7 +208,9 @@ describe('previews without PREVIEW_ALLOW_PRIVATE', () => {
       .send({ source: `${pages.url}/og` });
     await world.previews.settled();
 
-    const stored = await request(world.app).get(`/api/messages/${(response.body as Message).id}`);
+    const stored = await request(world.app).get(
+      `/api/messages/${messageShape.parse(response.body).id}`,
+    );
     expect(stored.body).toEqual(response.body);
     expect(pages.hits).toHaveLength(hitsBefore);
     await world.close();

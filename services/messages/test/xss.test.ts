@@ -1,10 +1,9 @@
 import { Parser } from 'htmlparser2';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message } from '../src/messages.js';
 import { previewBlock } from '../src/previews.js';
 import { ALLOWED_TAGS, LINK_ATTRIBUTES, renderMarkdown, sanitize } from '../src/render.js';
-import { MessagesWorld } from './helpers.js';
+import { MessagesWorld, messageShape } from './helpers.js';
 
 /** Inputs that try to smuggle executable markup into a message. */
 const CORPUS = [
@@ -130,7 +129,7 @@ describe('the corpus through the API', () => {
         .post('/api/messages')
         .auth(world.user().token, { type: 'bearer' })
         .send({ source });
-      const message = response.body as Message;
+      const message = messageShape.parse(response.body);
 
       expect(response.status).toBe(201);
       expect(message.source).toBe(source);

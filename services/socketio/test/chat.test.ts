@@ -1,10 +1,9 @@
 import type { RunningService } from '@microflack/common';
 import { nextEvent } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import type { PingAck, PostAck } from '../src/events.js';
 import { capturingLogger } from './log-capture.js';
-import { ChatWorld, type ChatClient, type TestUser } from './world.js';
+import { broadcastOf, messageOf, ping, post } from './chat-client.js';
+import { ChatWorld, type TestUser } from './world.js';
 
 let world: ChatWorld;
 let a: RunningService;
@@ -20,46 +19,14 @@ afterAll(async () => {
   await world.close();
 });
 
-function post(client: ChatClient, source: string, token?: string): Promise<PostAck> {
-  return new Promise((resolve) => client.emit('post_message', { source }, token, resolve));
-}
-
-function ping(client: ChatClient, token?: string): Promise<PingAck> {
-  return new Promise((resolve) => client.emit('ping_user', token, resolve));
-}
-
-const messageShape = z.object({ id: z.number(), source: z.string(), user_id: z.number() });
-
-function messageOf(ack: PostAck): z.infer<typeof messageShape> {
-  if (!('ok' in ack)) throw new Error(`post refused: ${ack.code}`);
-  return messageShape.parse(ack.message);
-}
-
-/** Resolves with the first `updated_model` for a message with this source. */
-function messageBroadcast(client: ChatClient, source: string): Promise<unknown> {
-  return new Promise((resolve) => {
-    client.on('updated_model', (payload) => {
-      const model = payload.model;
-      if (
-        typeof model === 'object' &&
-        model !== null &&
-        'source' in model &&
-        model.source === source
-      ) {
-        resolve(payload);
-      }
-    });
-  });
-}
-
 describe('post_message', () => {
   it('when a signed-in client posts, then the ack holds the message and clients of every instance, anonymous too, receive it', async () => {
     const ann = await world.register('ann');
     const poster = await world.client(a.url, ann.token);
     const onA = await world.client(a.url);
     const onB = await world.client(b.url);
-    const seenOnA = messageBroadcast(onA, 'hello everyone');
-    const seenOnB = messageBroadcast(onB, 'hello everyone');
+    const seenOnA = broadcastOf(onA, 'hello everyone');
+    const seenOnB = broadcastOf(onB, 'hello everyone');
 
     const ack = await post(poster, 'hello everyone');
 
@@ -94,6 +61,24 @@ describe('post_message', () => {
 
     expect(await post(client, '   ')).toMatchObject({ code: 'invalid_input' });
     expect(await post(client, 'x'.repeat(4001))).toMatchObject({ code: 'invalid_input' });
+  });
+});
+
+describe('model broadcasts', () => {
+  it('when a message is edited or deleted through the API, then clients receive updated_model and deleted_model', async () => {
+    const fay = await world.register('fay');
+    const client = await world.client(b.url);
+    const { id } = messageOf(await post(await world.client(a.url, fay.token), 'draft'));
+    const url = `${world.config.MF_LB_URL}/api/messages/${id}`;
+    const headers = { authorization: `Bearer ${fay.token}`, 'content-type': 'application/json' };
+    const edited = broadcastOf(client, 'final');
+    const deleted = nextEvent(client, 'deleted_model');
+
+    await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ source: 'final' }) });
+    expect(await edited).toMatchObject({ class: 'Message', model: { id, source: 'final' } });
+    await fetch(url, { method: 'DELETE', headers });
+
+    expect(await deleted).toEqual([{ class: 'Message', id }]);
   });
 });
 

@@ -3,7 +3,7 @@ import type { RunningService } from '@microflack/common';
 import { nextEvent, uniquePrefix, waitFor } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { PostAck } from '../src/events.js';
+import { connections, messageOf, post } from './chat-client.js';
 import { ChatWorld, type ChatClient, type TestUser } from './world.js';
 
 const messageShape = z.looseObject({
@@ -32,11 +32,6 @@ afterAll(async () => {
   await world.close();
   await balancer.stop();
 });
-
-async function connections(instance: RunningService): Promise<number> {
-  const text = await (await fetch(`${instance.url}/metrics`)).text();
-  return Number(/^socketio_connections\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
-}
 
 /**
  * Connects clients through the balancer, one at a time, until `instance` got one; returns it.
@@ -73,10 +68,6 @@ function follow(client: ChatClient): Map<number, Seen> {
   return seen;
 }
 
-function post(client: ChatClient, source: string): Promise<PostAck> {
-  return new Promise((resolve) => client.emit('post_message', { source }, undefined, resolve));
-}
-
 describe('through the load balancer', () => {
   let ann: TestUser;
   let bob: TestUser;
@@ -106,9 +97,7 @@ describe('through the load balancer', () => {
     const seen = follow(bobOnTwo);
     const posted: number[] = [];
     const postAndKeep = async (source: string) => {
-      const ack = await post(annOnOne, source);
-      if (!('ok' in ack)) throw new Error(`post refused: ${ack.code}`);
-      posted.push(messageShape.parse(ack.message).id);
+      posted.push(messageOf(await post(annOnOne, source)).id);
     };
     await postAndKeep('before the stop');
     const disconnected = nextEvent(bobOnTwo, 'disconnect');

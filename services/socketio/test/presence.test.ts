@@ -1,7 +1,7 @@
 import type { RunningService } from '@microflack/common';
 import { nextEvent } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostAck } from '../src/events.js';
+import { broadcastOf, connections, ping, post } from './chat-client.js';
 import { capturingLogger } from './log-capture.js';
 import { ChatWorld, type ChatClient } from './world.js';
 
@@ -20,33 +20,10 @@ afterAll(async () => {
   await world.close();
 });
 
-function post(client: ChatClient, source: string): Promise<PostAck> {
-  return new Promise((resolve) => client.emit('post_message', { source }, undefined, resolve));
-}
-
-function ping(client: ChatClient): Promise<unknown> {
-  return new Promise((resolve) => client.emit('ping_user', undefined, resolve));
-}
-
 function closed(client: ChatClient): Promise<unknown> {
   const gone = nextEvent(client, 'disconnect');
   client.close();
   return gone;
-}
-
-/** Resolves once `client` received the `updated_model` of the message with this source. */
-function received(client: ChatClient, source: string): Promise<void> {
-  return new Promise((resolve) => {
-    client.on('updated_model', ({ model }) => {
-      if (
-        typeof model === 'object' &&
-        model !== null &&
-        'source' in model &&
-        model.source === source
-      )
-        resolve();
-    });
-  });
 }
 
 describe('typing', () => {
@@ -74,7 +51,7 @@ describe('typing', () => {
     expect(await first).toEqual([{ user_id: ann.id, nickname: ann.nickname }]);
     // A message broadcast after the typing notices is a barrier: any extra notice comes before it.
     const everywhere = Promise.all(
-      [typistElsewhere, other, anonymous].map((client) => received(client, 'barrier')),
+      [typistElsewhere, other, anonymous].map((client) => broadcastOf(client, 'barrier')),
     );
     await post(typist, 'barrier');
     await everywhere;
@@ -116,10 +93,7 @@ describe('presence', () => {
 
 describe('metrics', () => {
   it('when a client connects, then the connections gauge counts it', async () => {
-    const gauge = async () => {
-      const text = await (await fetch(`${b.url}/metrics`)).text();
-      return Number(/^socketio_connections\{[^}]*\} (\d+)$/m.exec(text)?.[1]);
-    };
+    const gauge = () => connections(b);
     const before = await gauge();
 
     const client = await world.client(b.url);
