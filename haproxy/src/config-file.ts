@@ -10,16 +10,21 @@ export type Validation = { valid: true } | { valid: false; reason: string };
 /** Checks a configuration file with `haproxy -c` (what HAProxy itself would say on reload). */
 export async function validateConfig(haproxy: string, file: string): Promise<Validation> {
   try {
-    await run(haproxy, ['-c', '-q', '-f', file], { timeout: 60_000 });
+    await run(haproxy, ['-c', '-f', file], { timeout: 60_000 });
     return { valid: true };
   } catch (error) {
-    const { stderr, stdout, message } = error as {
+    const {
+      stderr = '',
+      stdout = '',
+      message,
+    } = error as NodeJS.ErrnoException & {
       stderr?: string;
       stdout?: string;
-      message: string;
     };
-    const reason = [stderr, stdout].filter(Boolean).join('\n').trim() || message;
-    return { valid: false, reason };
+    // HAProxy's reasons are its ALERT lines; NOTICE and WARNING lines are noise here.
+    const output = `${stderr}\n${stdout}`.split('\n');
+    const alerts = output.filter((line) => line.includes('[ALERT]'));
+    return { valid: false, reason: (alerts.length > 0 ? alerts.join('\n') : message).trim() };
   }
 }
 

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Etcd3, Watcher } from 'etcd3';
@@ -38,6 +38,8 @@ interface WatcherEvents {
   synced: [revision: string, reloaded: boolean];
   /** A rendered configuration failed `haproxy -c`; the previous one keeps serving. */
   rejected: [reason: string];
+  /** Nothing to do until the registry changes. */
+  idle: [];
 }
 
 /**
@@ -55,6 +57,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private readonly stopping = new AbortController();
   private watch: Watcher | undefined;
   private dirty = true;
+  private busy = true;
   private wake: (() => void) | undefined;
   private applied: string | undefined;
   private rejected: string | undefined;
@@ -89,8 +92,15 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     this.stopping.abort();
     this.wake?.();
     await this.loop;
+    this.dirty = this.busy = false;
+    this.emit('idle');
     await this.watch?.cancel();
     await this.publisher.close();
+  }
+
+  /** Resolves once no change is pending and no sync runs (tests use it before counting reloads). */
+  async settled(): Promise<void> {
+    while (this.dirty || this.busy) await once(this, 'idle');
   }
 
   private markDirty(): void {
@@ -137,7 +147,12 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private async run(): Promise<void> {
     const { signal } = this.stopping;
     for (let failures = 0; !this.stopped();) {
-      if (!this.dirty) await new Promise<void>((resolve) => (this.wake = resolve));
+      if (!this.dirty) {
+        this.busy = false;
+        this.emit('idle');
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      this.busy = true;
       this.wake = undefined;
       if (this.stopped()) return;
       if (performance.now() >= this.lastReloadAt + this.options.minReloadIntervalMs) {

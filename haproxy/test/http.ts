@@ -14,7 +14,11 @@ export interface Answer {
  */
 export function request(
   url: string,
-  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+  {
+    method = 'GET',
+    headers = {},
+    body,
+  }: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers, agent: false }, (res) => {
@@ -33,6 +37,6 @@ export function request(
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

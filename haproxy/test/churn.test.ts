@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseEnv, connectEtcd, type RunningService } from '@microflack/common';
+import { testConfig, waitFor } from '@microflack/common/testing';
+import {
+  startRequestLoop,
+  startTestBalancer,
+  type TestBalancer,
+} from '@microflack/haproxy/testing';
+import { request } from './http.js';
+import {
+  portOf,
+  startLightInstance,
+  startStandIn,
+  type LightInstance,
+  type StandInAnswer,
+} from './stand-in.js';
+
+const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });
+const etcd = connectEtcd(config.MF_ETCD_URL);
+let lb: TestBalancer;
+const stable: RunningService[] = [];
+
+beforeAll(async () => {
+  lb = await startTestBalancer({ etcdUrl: config.MF_ETCD_URL, prefix: config.MF_ETCD_PREFIX });
+  stable.push(await startStandIn(config, 'burst'), await startStandIn(config, 'burst'));
+  for (const instance of stable) {
+    await waitFor(
+      async () =>
+        ((await request(`${lb.url}/api/burst`)).body as StandInAnswer).port === portOf(instance),
+      { what: 'the stable instances to take traffic' },
+    );
+  }
+});
+afterAll(async () => {
+  await Promise.all(stable.map((instance) => instance.stop()));
+  await lb.stop();
+  await etcd.delete().prefix(config.MF_ETCD_PREFIX);
+  etcd.close();
+});
+
+describe('registry churn under load', () => {
+  it('when 100 registrations and deregistrations arrive back to back, then no request fails and reloads are coalesced', async () => {
+    const loop = startRequestLoop({
+      url: `${lb.url}/api/burst`,
+      concurrency: 8,
+      maxRequests: 100_000,
+      maxMs: 60_000,
+      postEvery: 4,
+    });
+    const reloadsBefore = lb.watcher.reloads;
+    const started = performance.now();
+
+    // 50 instances start one after another; each start is followed by the graceful stop of the
+    // previous one, so registrations and deregistrations interleave: 100 registry changes.
+    const stops: Promise<void>[] = [];
+    let previous: LightInstance | undefined;
+    for (let i = 0; i < 50; i++) {
+      const next = await startLightInstance(etcd, config.MF_ETCD_PREFIX, 'burst');
+      if (previous) stops.push(previous.stop());
+      previous = next;
+    }
+    if (previous) stops.push(previous.stop());
+    await Promise.all(stops);
+    const churnMs = performance.now() - started;
+    const result = await loop.stop();
+    console.log({
+      churnMs,
+      requests: result.requests,
+      perSecond: result.perSecond,
+      reloads: lb.watcher.reloads - reloadsBefore,
+    });
+
+    expect(result.failures).toEqual([]);
+    expect(result.requests).toBeGreaterThan(200);
+    expect(lb.watcher.reloads - reloadsBefore).toBeLessThanOrEqual(Math.ceil(churnMs / 500) + 1);
+  });
+});

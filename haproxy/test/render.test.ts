@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
+import { configEntry, instanceEntry, PLATFORM, PREFIX, SETTINGS } from './fixtures.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'mf-render-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const render = (entries: Parameters<typeof parseRegistry>[2]) =>
+  renderConfig(parseRegistry(PREFIX, '1', entries), SETTINGS);
+
+/** What `haproxy -c` says about `text` (the real binary, so the golden files are known good). */
+async function haproxyAccepts(text: string, name: string): Promise<boolean> {
+  const file = join(scratch, name);
+  writeFileSync(file, text);
+  const validation = await validateConfig('haproxy', file);
+  if (!validation.valid) throw new Error(validation.reason);
+  return true;
+}
+
+describe('renderConfig golden files', () => {
+  it.each([
+    ['platform', PLATFORM],
+    ['empty', []],
+  ])(
+    'when the registry is %s, then the config matches its golden file and HAProxy accepts it',
+    async (name, entries) => {
+      const text = render(entries);
+
+      await expect(text).toMatchFileSnapshot(`./golden/${name}.cfg`);
+      expect(await haproxyAccepts(text, `${name}.cfg`)).toBe(true);
+    },
+  );
+});
+
+describe('renderConfig rules', () => {
+  const platform = render(PLATFORM);
+  const lines = platform.split('\n').map((line) => line.trim());
+
+  it('when locations nest, then the longest is matched first', () => {
+    const text = render([
+      configEntry('users', { location: '/api/users' }),
+      configEntry('avatars', { location: '/api/users/avatars' }),
+    ]);
+    const order = text.split('\n').filter((line) => line.includes('use_backend'));
+
+    expect(order.map((line) => line.trim())).toEqual([
+      'use_backend avatars if path_avatars',
+      'use_backend users if path_users',
+    ]);
+  });
+
+  it.each([
+    ['a location matches itself and what is below it', 'acl path_users path_beg /api/users/'],
+    ['"/" goes to ui', 'default_backend ui'],
+    ['servers are named after instance ids', 'server users-0.1.0-bbbb0001 127.0.0.1:40011'],
+    [
+      'a sticky service pins clients by a cookie naming the instance',
+      'server socketio-0.1.0-dddd0002 socketio-2:8000 cookie socketio-0.1.0-dddd0002',
+    ],
+    [
+      'the sticky cookie is inserted',
+      'cookie MFINSTANCE insert indirect nocache httponly attr SameSite=Lax',
+    ],
+    ['health checks hit /healthz', 'option httpchk GET /healthz'],
+    [
+      'non-idempotent requests are retried only when never sent',
+      'http-request disable-l7-retry unless { method GET HEAD OPTIONS PUT DELETE }',
+    ],
+    [
+      'a service without instances answers 503 no_instances',
+      `http-request return status 503 content-type application/json string '{"error":"No instance of messages is available.","code":"no_instances"}'`,
+    ],
+    ['the stats page is guarded', "stats auth 'admin:s3cret'"],
+    [
+      'Prometheus is served next to the stats',
+      'http-request use-service prometheus-exporter if { path /metrics }',
+    ],
+    ['server states survive reloads', 'load-server-state-from-file global'],
+  ])('when rendering the platform, then %s', (_rule, line) => {
+    expect(lines).toContain(line);
+  });
+
+  it('when no service owns "/", then unclaimed paths answer 503 no_instances', () => {
+    const text = render([configEntry('users', {})]);
+
+    expect(text).toContain('default_backend _unrouted');
+    expect(text).toContain('"code":"no_instances"');
+  });
+
+  it('when the stats password holds quotes, then it stays one literal word', async () => {
+    const text = renderConfig(parseRegistry(PREFIX, '1', []), {
+      ...SETTINGS,
+      statsAuth: `admin:it's"$HOME`,
+    });
+
+    expect(text).toContain(`stats auth 'admin:it'\\''s"$HOME'`);
+    expect(await haproxyAccepts(text, 'quotes.cfg')).toBe(true);
+  });
+
+  it('when the same registry is read twice at different revisions, then the text is identical', () => {
+    const first = renderConfig(parseRegistry(PREFIX, '1', PLATFORM), SETTINGS);
+    const second = renderConfig(parseRegistry(PREFIX, '99', [...PLATFORM].reverse()), SETTINGS);
+
+    expect(second).toBe(first);
+  });
+
+  it('when an instance is added, then only its server line is new', () => {
+    const more = render([...PLATFORM, instanceEntry('users', 'bbbb0003', '127.0.0.1:40013')]);
+    const added = more.split('\n').filter((line) => !platform.split('\n').includes(line));
+
+    expect(added).toEqual(['    server users-0.1.0-bbbb0003 127.0.0.1:40013']);
+  });
+});

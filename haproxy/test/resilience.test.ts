@@ -1,0 +1,113 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  baseEnv,
+  connectEtcd,
+  registryKeys,
+  type BaseConfig,
+  type RunningService,
+} from '@microflack/common';
+import { startPrivateEtcd, testConfig, waitFor } from '@microflack/common/testing';
+import { renderConfig } from '@microflack/haproxy';
+import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { request } from './http.js';
+import { portOf, startStandIn, type StandInAnswer } from './stand-in.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function balancer(config: BaseConfig, render?: typeof renderConfig): Promise<TestBalancer> {
+  const lb = await startTestBalancer({
+    etcdUrl: config.MF_ETCD_URL,
+    prefix: config.MF_ETCD_PREFIX,
+    render,
+  });
+  cleanups.push(() => lb.stop());
+  return lb;
+}
+
+async function standIn(config: BaseConfig, name: string): Promise<RunningService> {
+  const service = await startStandIn(config, name);
+  cleanups.push(() => service.stop());
+  return service;
+}
+
+async function routedTo(lb: TestBalancer, path: string, port: number): Promise<void> {
+  await waitFor(
+    async () => ((await request(`${lb.url}${path}`)).body as StandInAnswer).port === port,
+    {
+      timeoutMs: 10_000,
+      what: `${path} to reach port ${port}`,
+    },
+  );
+}
+
+/** `count` requests one after another; the statuses seen. */
+async function statuses(url: string, count: number): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < count; i++) seen.push((await request(url)).status);
+  return seen;
+}
+
+describe('a configuration HAProxy refuses', () => {
+  it('when a render fails validation, then the last good configuration keeps serving and later changes still apply', async () => {
+    const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
+    const etcd = connectEtcd(config.MF_ETCD_URL);
+    cleanups.push(async () => {
+      await etcd.delete().prefix(config.MF_ETCD_PREFIX);
+      etcd.close();
+    });
+    // A renderer with a bug that shows only when a service named "broken" is registered.
+    const lb = await balancer(config, (snapshot, settings) => {
+      const text = renderConfig(snapshot, settings);
+      const broken = snapshot.services.some((service) => service.name === 'broken');
+      return broken ? `${text}\nbackend broken\n    no-such-keyword\n` : text;
+    });
+    const first = await standIn(config, 'steady');
+    await routedTo(lb, '/api/steady', portOf(first));
+    await lb.watcher.settled();
+    const reloads = lb.watcher.reloads;
+
+    const rejected = once(lb.watcher, 'rejected') as Promise<[string]>;
+    await etcd
+      .put(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('broken'))
+      .value(JSON.stringify({ location: '/api/broken', balance: 'roundrobin', sticky: false }));
+    const [reason] = await rejected;
+
+    expect(reason).toMatch(/no-such-keyword/);
+    expect(lb.watcher.reloads).toBe(reloads);
+    expect(await statuses(`${lb.url}/api/steady`, 10)).toEqual(Array(10).fill(200));
+
+    await etcd.delete().key(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('broken'));
+    const second = await standIn(config, 'steady');
+    await routedTo(lb, '/api/steady', portOf(second));
+  });
+});
+
+describe('etcd away', () => {
+  it('when etcd dies, then HAProxy serves on; when it comes back empty, then the registry is followed again', async () => {
+    const privateEtcd = await startPrivateEtcd();
+    cleanups.push(() => privateEtcd.dispose());
+    const config = testConfig(baseEnv, {
+      MF_ETCD_URL: privateEtcd.url,
+      MF_LEASE_TTL: '2',
+      MF_DRAIN_TIMEOUT: '3',
+    });
+    const lb = await balancer(config);
+    const first = await standIn(config, 'steady');
+    await routedTo(lb, '/api/steady', portOf(first));
+
+    await privateEtcd.kill();
+    const whileAway = await statuses(`${lb.url}/api/steady`, 50);
+    const reRegistered = once(first.registration, 'registered');
+    await privateEtcd.start({ wipe: true });
+    await reRegistered;
+    const second = await standIn(config, 'steady');
+
+    expect(whileAway).toEqual(Array(50).fill(200));
+    await routedTo(lb, '/api/steady', portOf(second));
+    await routedTo(lb, '/api/steady', portOf(first));
+  });
+});

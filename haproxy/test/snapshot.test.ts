@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { parseRegistry, type RegistryEntry } from '@microflack/haproxy';
+import { configEntry, instanceEntry, PREFIX } from './fixtures.js';
+
+const parse = (entries: RegistryEntry[]) => parseRegistry(PREFIX, '7', entries);
+const raw = (key: string, value: unknown): RegistryEntry => ({
+  key: `${PREFIX}/services/${key}`,
+  value: typeof value === 'string' ? value : JSON.stringify(value),
+});
+const instance = (service: string, id: string, address: string) => ({
+  id,
+  service,
+  version: '1',
+  address,
+  started_at: 1,
+});
+
+describe('parseRegistry', () => {
+  it('when entries follow SPEC §4, then services come sorted with their instances', () => {
+    const snapshot = parse([
+      instanceEntry('users', 'bbbb0002', '127.0.0.1:2'),
+      configEntry('users', {}),
+      configEntry('tokens', {}),
+      instanceEntry('users', 'bbbb0001', '127.0.0.1:1'),
+    ]);
+
+    expect(snapshot.revision).toBe('7');
+    expect(snapshot.problems).toEqual([]);
+    expect(snapshot.services.map((s) => [s.name, s.instances.map((i) => i.address)])).toEqual([
+      ['tokens', []],
+      ['users', ['127.0.0.1:1', '127.0.0.1:2']],
+    ]);
+  });
+
+  it.each([
+    ['a config that is not JSON', [raw('users/config', '{nope')], /users\/config/],
+    ['a location with a space', [configEntry('users', { location: '/api/us ers' })], /location/],
+    [
+      'a location with a newline',
+      [configEntry('users', { location: '/api\nfrontend x' })],
+      /location/,
+    ],
+    [
+      'an unknown balance',
+      [raw('users/config', { location: '/a', balance: 'random', sticky: false })],
+      /balance/,
+    ],
+    ['an upper-case service name', [configEntry('Users', {})], /not a service key/],
+    ['an unknown key', [raw('users/whatever', {})], /not a config or instance key/],
+    [
+      'an instance whose id differs from its key',
+      [
+        configEntry('users', {}),
+        raw('users/instances/users-1-a', instance('users', 'users-1-b', '127.0.0.1:1')),
+      ],
+      /does not match/,
+    ],
+    [
+      'an address with a space',
+      [
+        configEntry('users', {}),
+        raw('users/instances/users-1-a', instance('users', 'users-1-a', '127.0.0.1:1 backup')),
+      ],
+      /address/,
+    ],
+    [
+      'an address without a port',
+      [
+        configEntry('users', {}),
+        raw('users/instances/users-1-a', instance('users', 'users-1-a', '127.0.0.1')),
+      ],
+      /address/,
+    ],
+    [
+      'a port out of range',
+      [
+        configEntry('users', {}),
+        raw('users/instances/users-1-a', instance('users', 'users-1-a', 'h:70000')),
+      ],
+      /address/,
+    ],
+    [
+      'instances of a service without config',
+      [instanceEntry('users', 'a', '127.0.0.1:1')],
+      /no config/,
+    ],
+    [
+      'two services on one location',
+      [configEntry('a', { location: '/x' }), configEntry('b', { location: '/x' })],
+      /a already serves \/x/,
+    ],
+  ])('when the registry holds %s, then it is skipped and reported', (_case, entries, problem) => {
+    const snapshot = parse(entries);
+
+    expect(snapshot.problems).toEqual([expect.stringMatching(problem)]);
+    expect(snapshot.services.flatMap((s) => s.instances)).toEqual([]);
+  });
+
+  it('when an address is IPv6 or a host name, then it is accepted', () => {
+    const snapshot = parse([
+      configEntry('users', {}),
+      raw('users/instances/users-1-a', instance('users', 'users-1-a', '[::1]:8000')),
+      raw('users/instances/users-1-b', instance('users', 'users-1-b', 'users-2.internal:8000')),
+    ]);
+
+    expect(snapshot.problems).toEqual([]);
+    expect(snapshot.services[0]?.instances).toHaveLength(2);
+  });
+});

@@ -1,0 +1,119 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Server } from 'socket.io';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { baseEnv, createServiceApp, startService, type RunningService } from '@microflack/common';
+import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
+import { STICKY_COOKIE } from '@microflack/haproxy';
+import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { request } from './http.js';
+import { portOf } from './stand-in.js';
+
+interface ClientEvents {
+  whoami(ack: (port: number) => void): void;
+}
+
+const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
+const instances: RunningService[] = [];
+const clients: Socket<Record<string, never>, ClientEvents>[] = [];
+let lb: TestBalancer;
+
+/** A Socket.IO instance registered like the socketio service: sticky, at /socket.io. */
+function startSocketInstance(): Promise<RunningService> {
+  let io: Server<ClientEvents> | undefined;
+  return startService({
+    name: 'socketio',
+    version: '0.0.0',
+    route: { location: '/socket.io', balance: 'roundrobin', sticky: true },
+    config,
+    logger: silentLogger(),
+    build: ({ logger }) => ({
+      app: createServiceApp(logger, () => undefined),
+      attach(server) {
+        const sockets = new Server<ClientEvents>(server, { path: '/socket.io' });
+        sockets.on('connection', (socket) => {
+          socket.on('whoami', (ack) => ack((server.address() as AddressInfo).port));
+        });
+        io = sockets;
+      },
+      async drain() {
+        await io?.close();
+      },
+    }),
+  });
+}
+
+const handshake = (cookie?: string) =>
+  request(`${lb.url}/socket.io/?EIO=4&transport=polling`, cookie ? { headers: { cookie } } : {});
+
+beforeAll(async () => {
+  lb = await startTestBalancer({ etcdUrl: config.MF_ETCD_URL, prefix: config.MF_ETCD_PREFIX });
+  instances.push(await startSocketInstance(), await startSocketInstance());
+  const ids = new Set(instances.map((instance) => instance.instance.id));
+  const seen = new Set<string>();
+  await waitFor(
+    async () => {
+      const cookie = String((await handshake()).headers['set-cookie'] ?? '');
+      seen.add(/MFINSTANCE=([^;]+)/.exec(cookie)?.[1] ?? '');
+      return [...ids].every((id) => seen.has(id));
+    },
+    { what: 'both Socket.IO instances to take handshakes' },
+  );
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await lb.stop();
+});
+
+describe('Socket.IO stickiness', () => {
+  it('when a handshake goes through the balancer, then it sets a cookie naming the instance', async () => {
+    const answer = await handshake();
+
+    expect(answer.headers['set-cookie']?.[0]).toMatch(
+      new RegExp(`^${STICKY_COOKIE}=socketio-[\\w.-]+; path=/; HttpOnly; SameSite=Lax$`),
+    );
+  });
+
+  it('when polls carry the cookie, then every one reaches the instance that holds the session', async () => {
+    const first = await handshake();
+    const cookie = String(first.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+    const sid = /"sid":"([^"]+)"/.exec(String(first.body))?.[1] ?? '';
+    // Each poll posts a pong packet ("3"): valid at any time, answered at once with "ok".
+    const poll = (headers: Record<string, string>) =>
+      request(`${lb.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+        body: '3',
+      });
+
+    const sticky = [];
+    for (let i = 0; i < 6; i++) sticky.push(await poll({ cookie }));
+    const loose = [];
+    for (let i = 0; i < 4; i++) loose.push(await poll({}));
+
+    expect(sticky.map((answer) => answer.body)).toEqual(Array(6).fill('ok'));
+    // The control: without the cookie round robin sends some polls to the other instance.
+    expect(loose.map((answer) => answer.status)).toContain(400);
+  });
+
+  it('when clients connect with polling then upgrade, then each stays on one instance and both are used', async () => {
+    const ports = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const client: Socket<Record<string, never>, ClientEvents> = connectClient(lb.url, {
+          withCredentials: true, // Node keeps the sticky cookie in a jar only with this
+          reconnection: false,
+        });
+        clients.push(client);
+        await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
+        const answers = [];
+        for (let i = 0; i < 3; i++) answers.push(await client.emitWithAck('whoami'));
+        expect(client.io.engine.transport.name).toBe('websocket');
+        expect(new Set(answers).size).toBe(1);
+        return answers[0];
+      }),
+    );
+
+    expect(new Set(ports)).toEqual(new Set(instances.map(portOf)));
+  });
+});
