@@ -31,6 +31,19 @@ export const balancerEnv = {
 /** The parsed watcher configuration. */
 export type BalancerConfig = z.infer<z.ZodObject<typeof balancerEnv>>;
 
+/**
+ * The environment that reproduces `config` in a watcher process (what a supervisor passes when
+ * it starts `haproxy/dist/main.js`). Pure.
+ */
+export function balancerEnvironment(config: BalancerConfig): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(',') : String(value),
+    ]),
+  );
+}
+
 /** The files HAProxy and the watcher share, all in one directory. */
 export interface BalancerPaths {
   dir: string;

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
+import { balancer } from './balancer.js';
 import { postgresBinDir } from './packages.js';
 import { spawnDetached, stopPidFile } from './processes.js';
 
@@ -250,5 +251,5 @@ function pgReady(port: number): Promise<boolean> {
 
 /** The infrastructure in start order (stop runs it backwards). */
 export function components(settings: LocalSettings): Component[] {
-  return [etcd(settings), postgres(settings), redis(settings)];
+  return [etcd(settings), postgres(settings), redis(settings), ...balancer(settings)];
 }

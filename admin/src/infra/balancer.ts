@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { connectEtcd, loadConfig, registryKeys } from '@microflack/common';
+import {
+  balancerEnv,
+  balancerEnvironment,
+  balancerPaths,
+  haproxyArgs,
+  prepareConfig,
+  renderSettings,
+  type BalancerConfig,
+} from '@microflack/haproxy';
+import { currentEnv, dotenv, ROOT, type LocalSettings } from '../settings.js';
+import { waitUntil } from '../wait.js';
+import { statePaths, type Component } from './components.js';
+import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
+
+/**
+ * The watcher's configuration for the local platform: `.env` and the environment, with the
+ * local ports and `.mf/haproxy` imposed so HAProxy and the watcher always agree.
+ */
+function balancerConfig(settings: LocalSettings): BalancerConfig {
+  return loadConfig(
+    balancerEnv,
+    {
+      MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
+      MF_LB_BIND: '127.0.0.1',
+      MF_LB_PORT: String(settings.MF_LB_PORT),
+      MF_STATS_PORT: String(settings.MF_STATS_PORT),
+      HAPROXY_DIR: join(settings.MF_STATE_DIR, 'haproxy'),
+    },
+    { ...dotenv(), ...currentEnv() },
+  );
+}
+
+/**
+ * Starts a process unless its pid file names a live one, then waits until it answers; fails at
+ * once, pointing at its log, when the process dies instead.
+ */
+async function startAndWait(
+  name: string,
+  pidFile: string,
+  logFile: string,
+  spawn: () => { pid?: number | undefined },
+  answers: () => Promise<boolean>,
+): Promise<void> {
+  const pid = livePid(pidFile) ?? spawn().pid ?? 0;
+  await waitUntil(`${name} answering`, async () => !alive(pid) || (await answers()));
+  if (!alive(pid)) throw new Error(`${name} exited at start; see ${logFile}`);
+}
+
+function haproxy(settings: LocalSettings): Component {
+  const config = balancerConfig(settings);
+  const paths = balancerPaths(config.HAPROXY_DIR);
+  const pidFile = join(statePaths(settings).run, 'haproxy.pid');
+  const logFile = join(statePaths(settings).logs, 'haproxy.log');
+  const answers = async () => {
+    try {
+      const url = `http://127.0.0.1:${config.MF_STATS_PORT}/healthz`;
+      return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    name: 'haproxy',
+    address: `127.0.0.1:${config.MF_LB_PORT}`,
+    answers,
+    async start() {
+      await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));
+      const spawn = () =>
+        spawnDetached({ command: config.HAPROXY_BIN, args: haproxyArgs(paths), logFile, pidFile });
+      await startAndWait('haproxy', pidFile, logFile, spawn, answers);
+    },
+    async stop() {
+      await stopPidFile(pidFile); // SIGTERM: the master stops its workers at once
+    },
+  };
+}
+
+function watcher(settings: LocalSettings): Component {
+  const config = balancerConfig(settings);
+  const pidFile = join(statePaths(settings).run, 'balancer.pid');
+  const logFile = join(statePaths(settings).logs, 'balancer.log');
+  const key = registryKeys(config.MF_ETCD_PREFIX).balancer;
+  // Healthy means: the process runs and has published the revision HAProxy serves.
+  const answers = async () => {
+    if (livePid(pidFile) === undefined) return false;
+    const etcd = connectEtcd(config.MF_ETCD_URL);
+    try {
+      return (await etcd.get(key).string()) !== null;
+    } catch {
+      return false;
+    } finally {
+      etcd.close();
+    }
+  };
+  return {
+    name: 'balancer',
+    address: key,
+    answers,
+    async start() {
+      const env = { ...currentEnv(), ...balancerEnvironment(config) };
+      const main = join(ROOT, 'haproxy', 'dist', 'main.js');
+      const spawn = () =>
+        spawnDetached({ command: process.execPath, args: [main], env, logFile, pidFile });
+      await startAndWait('balancer', pidFile, logFile, spawn, answers);
+    },
+    async stop() {
+      await stopPidFile(pidFile); // the watcher withdraws <prefix>/balancer as it exits
+    },
+  };
+}
+
+/** HAProxy and its watcher, in start order: HAProxy first, so the watcher has something to reload. */
+export function balancer(settings: LocalSettings): Component[] {
+  return [haproxy(settings), watcher(settings)];
+}
