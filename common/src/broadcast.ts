@@ -28,9 +28,9 @@ export function broadcastKey(prefix: string): string {
 export class Broadcaster {
   private readonly emitter: Emitter<ServerToClientEvents>;
 
-  /** @param key the channel key, {@link broadcastKey} of the platform's prefix. */
-  constructor(redis: Redis, key = 'socket.io') {
-    this.emitter = new Emitter<ServerToClientEvents>(redis, { key });
+  /** @param prefix the platform's etcd prefix: its {@link broadcastKey} names the channel. */
+  constructor(redis: Redis, prefix: string) {
+    this.emitter = new Emitter<ServerToClientEvents>(redis, { key: broadcastKey(prefix) });
   }
 
   /** Tells every client that a model was created or changed. */

@@ -5,7 +5,13 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, Broadcaster, connectRedis, type ServerToClientEvents } from '@microflack/common';
+import {
+  baseEnv,
+  broadcastKey,
+  Broadcaster,
+  connectRedis,
+  type ServerToClientEvents,
+} from '@microflack/common';
 import { nextEvent, silentLogger, testConfig } from '@microflack/common/testing';
 
 const config = testConfig(baseEnv);
@@ -22,7 +28,7 @@ describe('Broadcaster', () => {
     const emitterRedis = await connectRedis(config.REDIS_URL, logger);
     const http = createServer();
     const io = new Server<Record<string, never>, ServerToClientEvents>(http, {
-      adapter: createAdapter(publisher, subscriber),
+      adapter: createAdapter(publisher, subscriber, { key: broadcastKey(config.MF_ETCD_PREFIX) }),
     });
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
@@ -40,7 +46,7 @@ describe('Broadcaster', () => {
     const updated = nextEvent(client, 'updated_model');
     const deleted = nextEvent(client, 'deleted_model');
 
-    const broadcaster = new Broadcaster(emitterRedis);
+    const broadcaster = new Broadcaster(emitterRedis, config.MF_ETCD_PREFIX);
     broadcaster.updated('User', { id: 1, nickname: 'ann' });
     broadcaster.deleted(9);
 

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import {
   Broadcaster,
-  broadcastKey,
   readPackageVersion,
   type Logger,
   type Pool,
@@ -69,7 +68,7 @@ export function messagesService(config: MessagesConfig): ServiceDefinition<Messa
       const { auth, logger } = context;
       const pool = await context.database(config.DATABASE_URL, migrations);
       const redis = await context.redis();
-      const broadcaster = new Broadcaster(redis, broadcastKey(config.MF_ETCD_PREFIX));
+      const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX);
       const { messages, previews } = wireMessages({
         pool,
         redis,

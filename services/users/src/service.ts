@@ -38,7 +38,7 @@ export function usersService(config: UsersConfig): ServiceDefinition<UsersConfig
       const users = new Users({
         repo: new UsersRepo(pool),
         limiter: new LoginLimiter(connection, config.MF_ETCD_PREFIX),
-        broadcaster: new Broadcaster(connection),
+        broadcaster: new Broadcaster(connection, config.MF_ETCD_PREFIX),
         bcryptCost: config.BCRYPT_COST,
         offlineAfterSeconds: config.USERS_OFFLINE_AFTER,
       });

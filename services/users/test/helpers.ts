@@ -7,6 +7,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import {
+  broadcastKey,
   Broadcaster,
   connectEtcd,
   connectRedis,
@@ -92,7 +93,7 @@ export class UsersWorld {
   /** A users domain with its own pool and Redis connection, as another instance would have. */
   async domain(): Promise<{ users: Users; broadcaster: Broadcaster }> {
     const redis = await this.redis();
-    const broadcaster = new Broadcaster(redis);
+    const broadcaster = new Broadcaster(redis, this.config.MF_ETCD_PREFIX);
     const users = new Users({
       repo: new UsersRepo(await this.pool()),
       limiter: new LoginLimiter(redis, this.config.MF_ETCD_PREFIX),
@@ -184,7 +185,9 @@ export async function listenToBroadcasts(world: UsersWorld): Promise<{
 }> {
   const http = createServer();
   const io = new Server<Record<string, never>, ServerToClientEvents>(http, {
-    adapter: createAdapter(await world.redis(), await world.redis()),
+    adapter: createAdapter(await world.redis(), await world.redis(), {
+      key: broadcastKey(world.config.MF_ETCD_PREFIX),
+    }),
   });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
@@ -205,7 +208,7 @@ export async function listenToBroadcasts(world: UsersWorld): Promise<{
     await waitFor(arrived, { timeoutMs, what: `broadcast ${probe}` });
   };
   // The adapter subscribes in the background: probe until one makes the trip.
-  const prober = new Broadcaster(await world.redis());
+  const prober = new Broadcaster(await world.redis(), world.config.MF_ETCD_PREFIX);
   await waitFor(() => flushed(prober, 200).then(() => true), {
     timeoutMs: 10_000,
     what: 'the adapter to subscribe',
