@@ -89,8 +89,9 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   return result.data;
 }
 
+/** Variables that hold a secret: keys, passwords, credentials, and URLs that carry a password. */
 function isSecretName(name: string): boolean {
-  return /SECRET|PASSWORD|_AUTH$/.test(name);
+  return /SECRET|PASSWORD|_AUTH$|^DATABASE_URL$/.test(name);
 }
 
 /**

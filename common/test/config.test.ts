@@ -51,6 +51,17 @@ describe('loadConfig', () => {
     ).toThrow(/JWT_SECRET_KEY/);
   });
 
+  it('when NODE_ENV=production and DATABASE_URL is left at a default, then it refuses', () => {
+    const shape = {
+      ...baseEnv,
+      DATABASE_URL: databaseEnv.DATABASE_URL.default('postgres://localhost/db'),
+    };
+
+    expect(() =>
+      loadConfig(shape, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: 'x'.repeat(32) }),
+    ).toThrow(/DATABASE_URL must be set explicitly/);
+  });
+
   it('when NODE_ENV=production and the secret is set, then it loads', () => {
     const secret = 'a-real-production-secret-value';
 
