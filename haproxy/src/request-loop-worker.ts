@@ -17,5 +17,5 @@ const options = z
 if (parentPort) {
   const port = parentPort;
   const stopped = once(port, 'message').then(() => undefined);
-  port.postMessage(await runRequestLoop(options, stopped));
+  port.postMessage(await runRequestLoop(options, stopped, () => port.postMessage('warm')));
 }

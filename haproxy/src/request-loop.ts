@@ -31,6 +31,8 @@ export interface RequestLoopResult {
 
 /** A running request loop. */
 export interface RequestLoop {
+  /** Resolves when the first answer came back: the loop is warm and measuring. */
+  readonly warm: Promise<void>;
   /** Ends the loop (in-flight requests finish) and reports. */
   stop(): Promise<RequestLoopResult>;
 }
@@ -42,12 +44,14 @@ export interface RequestLoop {
 export async function runRequestLoop(
   options: RequestLoopOptions,
   stopped: Promise<void>,
+  onWarm: () => void = () => undefined,
 ): Promise<RequestLoopResult> {
   if (new URL(options.url).hostname !== '127.0.0.1') throw new Error('loops target 127.0.0.1 only');
   const started = performance.now();
   const failures: RequestFailure[] = [];
   let requests = 0;
   let issued = 0;
+  let warmAt = started;
   let stopping = false;
   void stopped.then(() => (stopping = true));
   const more = () =>
@@ -72,12 +76,17 @@ export async function runRequestLoop(
         const outcome = cause instanceof Error ? cause.message : String(error);
         failures.push({ method, outcome, atMs: performance.now() - started });
       }
-      requests++;
+      if (requests++ === 0) {
+        warmAt = performance.now();
+        onWarm();
+      }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsedMs = performance.now() - started;
-  return { requests, failures, elapsedMs, perSecond: (requests * 1000) / elapsedMs };
+  // The rate counts from the first answer: starting the worker thread is not the balancer's time.
+  const perSecond = ((requests - 1) * 1000) / Math.max(1, performance.now() - warmAt);
+  return { requests, failures, elapsedMs, perSecond };
 }
 
 /**
@@ -88,11 +97,17 @@ export function startRequestLoop(options: RequestLoopOptions): RequestLoop {
   const worker = new Worker(new URL('./request-loop-worker.js', import.meta.url), {
     workerData: options,
   });
+  let warmed: () => void = () => undefined;
+  const warm = new Promise<void>((resolve) => (warmed = resolve));
   const result = new Promise<RequestLoopResult>((resolve, reject) => {
-    worker.once('message', (message: RequestLoopResult) => resolve(message));
+    worker.on('message', (message: RequestLoopResult | 'warm') => {
+      if (message === 'warm') warmed();
+      else resolve(message);
+    });
     worker.once('error', reject);
   });
   return {
+    warm,
     async stop() {
       worker.postMessage('stop');
       const outcome = await result;

@@ -40,6 +40,7 @@ export interface TestBalancer {
   stop(): Promise<void>;
 }
 
+export { churnRegistrations, startLightInstance, type LightInstance } from './light-instance.js';
 export {
   startRequestLoop,
   type RequestLoop,

@@ -2,18 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, connectEtcd, type RunningService } from '@microflack/common';
 import { testConfig, waitFor } from '@microflack/common/testing';
 import {
+  churnRegistrations,
   startRequestLoop,
   startTestBalancer,
   type TestBalancer,
 } from '@microflack/haproxy/testing';
 import { request } from './http.js';
-import {
-  portOf,
-  startLightInstance,
-  startStandIn,
-  type LightInstance,
-  type StandInAnswer,
-} from './stand-in.js';
+import { portOf, startStandIn, type StandInAnswer } from './stand-in.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });
 const etcd = connectEtcd(config.MF_ETCD_URL);
@@ -47,28 +42,13 @@ describe('registry churn under load', () => {
       maxMs: 60_000,
       postEvery: 4,
     });
+    await loop.warm;
     const reloadsBefore = lb.watcher.reloads;
     const started = performance.now();
 
-    // 50 instances start one after another; each start is followed by the graceful stop of the
-    // previous one, so registrations and deregistrations interleave: 100 registry changes.
-    const stops: Promise<void>[] = [];
-    let previous: LightInstance | undefined;
-    for (let i = 0; i < 50; i++) {
-      const next = await startLightInstance(etcd, config.MF_ETCD_PREFIX, 'burst');
-      if (previous) stops.push(previous.stop());
-      previous = next;
-    }
-    if (previous) stops.push(previous.stop());
-    await Promise.all(stops);
+    await churnRegistrations(etcd, config.MF_ETCD_PREFIX, 'burst', 50);
     const churnMs = performance.now() - started;
     const result = await loop.stop();
-    console.log({
-      churnMs,
-      requests: result.requests,
-      perSecond: result.perSecond,
-      reloads: lb.watcher.reloads - reloadsBefore,
-    });
 
     expect(result.failures).toEqual([]);
     expect(result.requests).toBeGreaterThan(200);

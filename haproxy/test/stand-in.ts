@@ -1,14 +1,6 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
-  balancerCaughtUp,
   createServiceApp,
-  newInstanceId,
-  Registration,
-  registryKeys,
   startService,
-  type Etcd3,
   type BaseConfig,
   type RunningService,
   type ServiceConfigRecord,
@@ -58,70 +50,4 @@ export async function startStandIn(
 /** The port of an instance, as its answers report it. */
 export function portOf(service: RunningService): number {
   return Number(service.instance.address.split(':').pop());
-}
-
-/** A registered instance with nothing but an HTTP server: cheap enough to start fifty in a row. */
-export interface LightInstance {
-  port: number;
-  /** The SPEC §4 graceful stop: deregister, answer 503 on /healthz, wait for the balancer, close. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts a {@link LightInstance} of `name`: a bare `node:http` server registered through common's
- * `Registration`, answering like {@link startStandIn}. Churn tests use it because a full
- * `startService` (its own etcd client, revocation watch, Express) costs ~100 ms per start.
- */
-export async function startLightInstance(
-  etcd: Etcd3,
-  prefix: string,
-  name: string,
-): Promise<LightInstance> {
-  let draining = false;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url === '/healthz') return void res.writeHead(draining ? 503 : 200).end();
-      const answer: StandInAnswer = {
-        service: name,
-        port: req.socket.localPort ?? 0,
-        method: req.method ?? '',
-        path: req.url ?? '',
-      };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const registration = new Registration({
-    etcd,
-    prefix,
-    ttlSeconds: 5,
-    config: { location: `/api/${name}`, balance: 'roundrobin', sticky: false },
-    instance: {
-      id: newInstanceId(name, '0.0.0'),
-      service: name,
-      version: '0.0.0',
-      address: `127.0.0.1:${port}`,
-      started_at: Date.now(),
-    },
-    logger: silentLogger(),
-  });
-  await registration.register();
-  return {
-    port,
-    async stop() {
-      draining = true;
-      const revision = await registration.deregister();
-      if (revision !== undefined) {
-        const key = registryKeys(prefix).balancer;
-        await balancerCaughtUp(etcd, key, revision, AbortSignal.timeout(10_000));
-      }
-      const closed = once(server, 'close');
-      server.close();
-      server.closeIdleConnections();
-      await closed;
-    },
-  };
 }

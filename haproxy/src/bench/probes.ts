@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import type { Etcd3, InstanceRecord } from '@microflack/common';
+import { baseEnv, loadConfig, registryKeys } from '@microflack/common';
+import { z } from 'zod';
+import { parseServerStates } from '../server-state.js';
+import type { TestBalancer } from '../testing.js';
+
+// Instances inherit only the PATH and etcd (read through a schema, like every environment read).
+const { PATH, MF_ETCD_URL } = loadConfig({
+  PATH: z.string().default('/usr/bin:/bin'),
+  MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+});
+
+/** A benchmark instance running as its own process. */
+export interface ChildInstance {
+  child: ChildProcess;
+  record: InstanceRecord;
+  port: number;
+  /** When its registry key appeared (performance.now()). */
+  registeredAt: number;
+}
+
+/** Starts `dist/bench/instance.js` for `service` and resolves once its key is in the registry. */
+export async function spawnInstance(
+  etcd: Etcd3,
+  prefix: string,
+  service: string,
+): Promise<ChildInstance> {
+  const watch = await etcd.watch().prefix(registryKeys(prefix).instances(service)).create();
+  const put = once(watch, 'put') as Promise<[{ value: Buffer }]>;
+  const child = spawn(process.execPath, [new URL('./instance.js', import.meta.url).pathname], {
+    env: {
+      PATH,
+      MF_ETCD_URL: MF_ETCD_URL.join(','),
+      MF_ETCD_PREFIX: prefix,
+      BENCH_SERVICE: service,
+      LOG_LEVEL: 'warn',
+      MF_DRAIN_TIMEOUT: '10',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const [kv] = await put;
+  const registeredAt = performance.now();
+  await watch.cancel();
+  const record = JSON.parse(kv.value.toString('utf8')) as InstanceRecord;
+  return { child, record, port: Number(record.address.split(':').pop()), registeredAt };
+}
+
+/** The port that answered one request for `url`, on a new connection (the current worker). */
+export function answeringPort(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { port: number }).port);
+        } catch {
+          resolve(0); // not a stand-in answer (503 while nothing is routed)
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether the current HAProxy worker sends traffic to `server` (present, UP and not in maintenance). */
+export async function takesTraffic(lb: TestBalancer, server: string): Promise<boolean> {
+  const states = parseServerStates(await lb.master.worker('show servers state'));
+  return states.some((s) => s.server === server && s.state === 'UP' && s.admin === 'READY');
+}
+
+/** Percentile `p` (0–100) of `values`, in whole milliseconds. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round(sorted[Math.max(0, index)] ?? Number.NaN);
+}
