@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { serviceEntry } from '../catalog.js';
 import { localEtcd, localInstanceIds, startInstance } from '../local/instances.js';
 import { selectInstances } from '../local/select.js';
+import { waitUntilServing } from '../local/balancer-state.js';
 import { localSettings } from '../settings.js';
 import { runCommand, usageError } from './run-command.js';
 
@@ -36,7 +37,9 @@ runCommand(USAGE, async (argv) => {
   try {
     for (let n = 1; n <= count; n++) {
       const instance = await startInstance(settings, etcd, service, values.tag);
-      console.log(`started ${instance.id} on ${instance.address} (${n}/${count})`);
+      console.log(`registered ${instance.id} on ${instance.address}`);
+      await waitUntilServing(settings, etcd, instance.id);
+      console.log(`${instance.id} takes traffic (${n}/${count})`);
     }
   } finally {
     etcd.close();

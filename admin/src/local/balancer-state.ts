@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { registryKeys, type Etcd3 } from '@microflack/common';
+import { balancerPaths, MasterSocket } from '@microflack/haproxy';
+import type { LocalSettings } from '../settings.js';
+import { waitUntil } from '../wait.js';
+
+/** How the load balancer sees an instance (SPEC §8 `mfps`); ABSENT: not in its configuration. */
+export type LbState = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'ABSENT';
+
+/** Maps HAProxy's server status text (`UP`, `UP 1/2`, `DOWN 1/2`, `NOLB`, …) to an {@link LbState}. Pure. */
+export function lbState(status: string | undefined): LbState {
+  if (status === undefined) return 'ABSENT';
+  if (status.startsWith('MAINT')) return 'MAINT';
+  if (status.startsWith('DRAIN') || status.startsWith('NOLB')) return 'DRAIN';
+  // "UP 1/2" is going down, "DOWN 1/2" coming up: report where it is now, not where it heads.
+  if (status.startsWith('UP')) return 'UP';
+  return 'DOWN';
+}
+
+/** Server name → status from the CSV of `show stat` (servers only, not frontends or backends). Pure. */
+export function parseServerStatuses(csv: string): Map<string, string> {
+  const [header, ...rows] = csv.trim().split('\n');
+  const columns = (header ?? '').replace(/^# /, '').split(',');
+  const name = columns.indexOf('svname');
+  const status = columns.indexOf('status');
+  const statuses = new Map<string, string>();
+  for (const row of rows) {
+    const fields = row.split(',');
+    const server = fields[name];
+    if (server && server !== 'FRONTEND' && server !== 'BACKEND')
+      statuses.set(server, fields[status] ?? '');
+  }
+  return statuses;
+}
+
+function masterSocket(settings: LocalSettings): MasterSocket {
+  return new MasterSocket(balancerPaths(join(settings.MF_STATE_DIR, 'haproxy')).masterSocket);
+}
+
+/** The local HAProxy's view of every server, by instance id; empty when HAProxy is not running. */
+export async function serverStatuses(settings: LocalSettings): Promise<Map<string, string>> {
+  try {
+    return parseServerStatuses(await masterSocket(settings).worker('show stat'));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * Resolves once the local HAProxy reports instance `id` UP, i.e. it takes traffic; at once when
+ * no balancer watches this prefix (nothing to wait for).
+ */
+export async function waitUntilServing(
+  settings: LocalSettings,
+  etcd: Etcd3,
+  id: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const watched =
+    (await etcd.get(registryKeys(settings.MF_ETCD_PREFIX).balancer).string()) !== null;
+  if (!watched || !existsSync(masterSocket(settings).path)) return;
+  await waitUntil(
+    `${id} to be UP in the load balancer`,
+    async () => lbState((await serverStatuses(settings)).get(id)) === 'UP',
+    timeoutMs,
+  );
+}
