@@ -76,7 +76,7 @@ function defaultsSection(): string[] {
     '    timeout http-keep-alive 60s',
     '    timeout queue 5s',
     '    load-server-state-from-file global',
-    '    default-server init-addr last,libc,none check inter 1s fastinter 500ms downinter 1s fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down',
+    '    default-server init-addr last,libc,none check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down',
     `    http-error ${jsonReturn(502, 'The service answered badly.', 'bad_gateway')}`,
     `    http-error ${jsonReturn(503, 'No instance of this service is available.', 'no_instances')}`,
     `    http-error ${jsonReturn(504, 'The service did not answer in time.', 'gateway_timeout')}`,

@@ -1,3 +1,5 @@
+import type { RegistrySnapshot } from './snapshot.js';
+
 /** One server as HAProxy's `show servers state` reports it. */
 export interface ServerState {
   backend: string;
@@ -35,4 +37,28 @@ export function parseServerStates(text: string): ServerState[] {
     });
   }
   return states;
+}
+
+const STATE_HEADER =
+  '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n';
+
+/**
+ * The server-state file for the next configuration: the running worker's states (so a server
+ * that is DOWN stays DOWN across the reload), plus every instance HAProxy has not seen yet marked
+ * DOWN and never checked. HAProxy 2.6 starts unknown servers UP; this way a new instance takes
+ * traffic only once its first health check passed (SPEC §7). HAProxy matches lines by backend
+ * and server name, keeps the address it resolved (`-`), and takes the port from the line. Pure.
+ */
+export function nextServerStates(dump: string, snapshot: RegistrySnapshot): string {
+  const known = new Set(parseServerStates(dump).map((s) => `${s.backend}/${s.server}`));
+  const body = dump.startsWith('1\n') ? dump.replace(/\n*$/, '\n') : STATE_HEADER;
+  const fresh = snapshot.services.flatMap((service) =>
+    service.instances
+      .filter((instance) => !known.has(`${service.name}/${instance.id}`))
+      .map((instance) => {
+        const port = instance.address.slice(instance.address.lastIndexOf(':') + 1);
+        return `0 ${service.name} 0 ${instance.id} - 0 0 1 1 0 1 0 0 6 0 0 0 - ${port} - 0 0 - - 0\n`;
+      }),
+  );
+  return body + fresh.join('');
 }

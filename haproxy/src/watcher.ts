@@ -8,7 +8,7 @@ import { validateConfig, writeAtomically } from './config-file.js';
 import { MasterSocket } from './master-socket.js';
 import { renderConfig, type RenderSettings } from './render.js';
 import { RevisionPublisher } from './revision-publisher.js';
-import { parseServerStates } from './server-state.js';
+import { nextServerStates, parseServerStates } from './server-state.js';
 import { parseRegistry, type RegistrySnapshot } from './snapshot.js';
 
 /** Everything the watcher needs; HAProxy itself runs separately (see README). */
@@ -27,7 +27,7 @@ export interface WatcherOptions {
   /** At most one reload per this many milliseconds (SPEC §7: 500). */
   minReloadIntervalMs: number;
   logger: Logger;
-  /** How long a first change waits for related ones before the registry is read (default 100). */
+  /** How long a first change waits for related ones before the registry is read (default 50). */
   settleMs?: number;
   /** The renderer; tests substitute one to produce configurations HAProxy refuses. */
   render?: typeof renderConfig;
@@ -157,7 +157,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
       if (this.stopped()) return;
       if (performance.now() >= this.lastReloadAt + this.options.minReloadIntervalMs) {
         // Debounce: an instance writes its service config and then its key; one reload for both.
-        await delay(this.options.settleMs ?? 100, undefined, { signal }).catch(() => undefined);
+        await delay(this.options.settleMs ?? 50, undefined, { signal }).catch(() => undefined);
       }
       this.dirty = false;
       try {
@@ -248,7 +248,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     }
     const states = await this.master.worker('show servers state');
     await this.retireRemoved(states, snapshot);
-    await writeAtomically(settings.stateFile, states);
+    await writeAtomically(settings.stateFile, nextServerStates(states, snapshot));
     await rename(staged, configFile);
     const started = performance.now();
     await this.master.reload();

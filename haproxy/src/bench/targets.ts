@@ -1,7 +1,14 @@
 // Measures the SPEC §7 / issue 3 targets against a private HAProxy, watcher and etcd prefix.
 // Run: pnpm --filter @microflack/haproxy bench   (prints one table; see haproxy/README.md)
+import { once } from 'node:events';
 import { loadavg } from 'node:os';
-import { baseEnv, connectEtcd, loadConfig, registryKeys } from '@microflack/common';
+import {
+  balancerCaughtUp,
+  baseEnv,
+  connectEtcd,
+  loadConfig,
+  registryKeys,
+} from '@microflack/common';
 import { uniquePrefix, waitFor } from '@microflack/common/testing';
 import { startRequestLoop, startTestBalancer, type TestBalancer } from '../testing.js';
 import { answeringPort, percentile, spawnInstance, takesTraffic } from './probes.js';
@@ -28,7 +35,10 @@ async function newInstanceTakesTraffic(lb: TestBalancer, rounds: number): Promis
     const next = await spawnInstance(etcd, prefix, 'fresh');
     await waitFor(async () => (await answeringPort(url)) === next.port, { timeoutMs: 10_000 });
     latencies.push(performance.now() - next.registeredAt);
+    // Stopped and gone before the next round, so no reload of this one delays the next.
+    const exited = new Promise((resolve) => next.child.once('exit', resolve));
     next.child.kill('SIGTERM');
+    await exited;
   }
   first.child.kill('SIGTERM');
   row(
@@ -84,10 +94,19 @@ async function killedIdleInstance(lb: TestBalancer, rounds: number): Promise<voi
   for (let i = 0; i < rounds; i++) {
     const victim = await spawnInstance(etcd, prefix, 'quiet');
     await waitFor(() => takesTraffic(lb, victim.record.id), { timeoutMs: 10_000 });
+    await lb.watcher.settled();
+    const key = registryKeys(prefix).instance('quiet', victim.record.id);
+    const watch = await etcd.watch().key(key).create();
+    const deleted = once(watch, 'delete') as Promise<[{ mod_revision: string }]>;
     const killedAt = performance.now();
     victim.child.kill('SIGKILL');
     await waitFor(async () => !(await takesTraffic(lb, victim.record.id)), { timeoutMs: 10_000 });
     gone.push(performance.now() - killedAt);
+    // A reload restarts the health checks of the new worker: keep the next round clear of the
+    // reload that the lease expiry of this victim triggers.
+    const [{ mod_revision: revision }] = await deleted;
+    await watch.cancel();
+    await balancerCaughtUp(etcd, registryKeys(prefix).balancer, revision, AbortSignal.timeout(9e3));
   }
   row(
     `SIGKILLed instance stops taking traffic, idle: health checks only (${rounds} runs)`,

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '@microflack/common';
+import { balancerEnv, balancerEnvironment, renderSettings } from '@microflack/haproxy';
+
+const load = (env: Record<string, string>) => loadConfig(balancerEnv, {}, env);
+
+describe('balancerEnv', () => {
+  it('when nothing is set, then the local defaults of SPEC §2 apply', () => {
+    const config = load({});
+
+    expect(renderSettings(config)).toEqual({
+      bindHost: '127.0.0.1',
+      lbPort: 8080,
+      statsPort: 8404,
+      statsAuth: 'admin:microflack',
+      stateFile: '/var/lib/microflack/haproxy/haproxy.state',
+      hardStopAfterSeconds: 30,
+    });
+    expect(config.MF_RELOAD_INTERVAL_MS).toBe(500);
+  });
+
+  it.each([
+    ['HAPROXY_STATS_AUTH', 'no-colon', /HAPROXY_STATS_AUTH/],
+    ['HAPROXY_STATS_AUTH', 'user:pass word', /HAPROXY_STATS_AUTH/],
+    ['MF_LB_PORT', '80800', /MF_LB_PORT/],
+    ['MF_ETCD_PREFIX', 'microflack/', /MF_ETCD_PREFIX/],
+    ['HAPROXY_HARD_STOP_AFTER', '0', /HAPROXY_HARD_STOP_AFTER/],
+  ])('when %s is %j, then the error names it', (name, value, message) => {
+    expect(() => load({ [name]: value })).toThrow(message);
+  });
+
+  it('when NODE_ENV=production and the stats password is left to its default, then it refuses to start', () => {
+    expect(() => load({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => load({ NODE_ENV: 'production' })).toThrow(/HAPROXY_STATS_AUTH/);
+    expect(load({ NODE_ENV: 'production', HAPROXY_STATS_AUTH: 'ops:l0ng-s3cret' })).toMatchObject({
+      HAPROXY_STATS_AUTH: 'ops:l0ng-s3cret',
+    });
+  });
+
+  it('when a configuration is turned back into an environment, then it parses to itself', () => {
+    const config = load({
+      MF_ETCD_URL: 'http://127.0.0.1:1,http://127.0.0.1:2',
+      MF_LB_PORT: '9000',
+    });
+
+    expect(load(balancerEnvironment(config))).toEqual(config);
+  });
+});
