@@ -220,9 +220,17 @@ export async function runService<C extends BaseConfig>(
     logger.fatal({ err: error }, 'start failed');
     process.exit(1);
   }
+  stopOnSignals(logger, () => running.stop());
+}
+
+/**
+ * On the first SIGTERM or SIGINT, runs `stop` and exits 0, or 1 when `stop` fails: the end of
+ * every long-running MicroFlack process.
+ */
+export function stopOnSignals(logger: Logger, stop: () => Promise<unknown>): void {
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stop requested');
-    running.stop().then(
+    stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'stop failed');

@@ -1,6 +1,6 @@
 // The watcher process: keeps a running HAProxy in step with the registry until SIGTERM/SIGINT.
 // HAProxy itself is started by its owner (mfinfra, the test helper, the container entry point).
-import { configOrExit, connectEtcd, createLogger } from '@microflack/common';
+import { configOrExit, connectEtcd, createLogger, stopOnSignals } from '@microflack/common';
 import { balancerEnv, balancerPaths, renderSettings } from './config.js';
 import { BalancerWatcher } from './watcher.js';
 
@@ -20,20 +20,9 @@ const watcher = new BalancerWatcher({
   logger,
 });
 
-const shutdown = (signal: NodeJS.Signals) => {
-  logger.info({ signal }, 'stop requested');
-  watcher
-    .stop()
-    .then(() => etcd.close())
-    .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+stopOnSignals(logger, async () => {
+  await watcher.stop();
+  etcd.close();
+});
 await watcher.start();
 logger.info({ prefix: config.MF_ETCD_PREFIX, dir: paths.dir }, 'watching the registry');

@@ -5,7 +5,7 @@ import { runCommand, usageError } from './run-command.js';
 
 const USAGE = `usage: mfinfra up|down|status
 
-  up      start the local etcd, PostgreSQL and Redis (idempotent)
+  up      start the local etcd, PostgreSQL, Redis, HAProxy and its watcher (idempotent)
   down    stop them
   status  show what runs`;
 
