@@ -90,13 +90,16 @@ export class UsersRepo {
     return result.rows[0];
   }
 
-  /** Users matching `filter`, ordered by `updated_at`, then nickname. */
+  /**
+   * Users matching `filter`, ordered by `updated_at`, then nickname — as clients see them: whole
+   * milliseconds (two rows of one millisecond are a tie), nicknames by code point in any locale.
+   */
   async list(filter: ListFilter): Promise<UserRow[]> {
     const result = await this.pool.query<UserRow>(
       `SELECT ${columns()} FROM users
         WHERE ($1::boolean IS NULL OR online = $1)
-          AND ($2::float8 IS NULL OR updated_at >= to_timestamp($2 / 1000.0))
-        ORDER BY updated_at, nickname`,
+          AND ($2::float8 IS NULL OR unix_ms(updated_at) >= $2)
+        ORDER BY unix_ms(updated_at), nickname COLLATE "C"`,
       [filter.online ?? null, filter.updatedSince ?? null],
     );
     return result.rows;

@@ -30,6 +30,10 @@ function list(query = '', authorization?: string) {
   return authorization ? call.set('authorization', authorization) : call;
 }
 
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function idsOf(body: unknown): number[] {
   return userList.parse(body).users.map((user) => user.id);
 }
@@ -44,7 +48,7 @@ describe('GET /api/users', () => {
     expect(response.status).toBe(200);
     const listed = userList.parse(response.body).users;
     const ordered = [...listed].sort(
-      (a, b) => a.updated_at - b.updated_at || a.nickname.localeCompare(b.nickname),
+      (a, b) => a.updated_at - b.updated_at || byCodePoint(a.nickname, b.nickname),
     );
     expect(listed.map((user) => user.id)).toEqual(ordered.map((user) => user.id));
     expect(response.text).not.toMatch(/password|\$2[aby]\$/);
