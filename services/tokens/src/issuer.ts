@@ -11,7 +11,7 @@ import {
   type TokenClaims,
   type TokenKeys,
 } from '@microflack/common';
-import { signedInUser, upstreamError } from './schemas.js';
+import { plausibleCredentials, signedInUser, upstreamError } from './schemas.js';
 
 /** What issuing and revoking tokens needs. */
 export interface IssuerDeps {
@@ -20,6 +20,9 @@ export interface IssuerDeps {
   client: Pick<ServiceClient, 'request'>;
   logger: Logger;
 }
+
+const wrongCredentials = () =>
+  unauthorized('The nickname or the password is wrong.', 'wrong_credentials');
 
 const unavailable = () =>
   new HttpError(503, 'users_unavailable', 'The users service cannot be reached; try again.', {
@@ -35,9 +38,12 @@ export class TokenIssuer {
 
   /**
    * Checks the credentials with users (through the load balancer, with retries) and signs a token.
+   * Credentials longer than any account's are refused without asking.
    * @throws 401 wrong credentials, 429 passed through with `Retry-After`, 503 users unreachable.
    */
-  async issue({ nickname, password }: BasicCredentials): Promise<IssuedToken> {
+  async issue(credentials: BasicCredentials): Promise<IssuedToken> {
+    if (!plausibleCredentials.safeParse(credentials).success) throw wrongCredentials();
+    const { nickname, password } = credentials;
     const authorization = `Basic ${Buffer.from(`${nickname}:${password}`).toString('base64')}`;
     const response = await this.deps.client
       .request('GET', '/api/users/me', { headers: { authorization } })
@@ -57,10 +63,9 @@ export class TokenIssuer {
         break;
       }
       case 401:
-        throw unauthorized(
-          failure.data?.error ?? 'The nickname or the password is wrong.',
-          failure.data?.code ?? 'wrong_credentials',
-        );
+        throw failure.data
+          ? unauthorized(failure.data.error, failure.data.code)
+          : wrongCredentials();
       case 429:
         throw new HttpError(
           429,

@@ -73,6 +73,21 @@ describe('users and tokens through the load balancer', () => {
     expect(Date.now() - at).toBeLessThan(1000);
   });
 
+  it('when Basic credentials grow up to the balancer header limit, then tokens never answers 5xx', async () => {
+    const lb = request(balancer.url);
+    const statuses: number[] = [];
+
+    // Around 15 KB the client's header still fits HAProxy's buffer but a copy passed on to users
+    // with the headers added on the way would not.
+    for (let size = 14_000; size <= 15_600; size += 100) {
+      const header = basic(uniqueNickname('big'), 'p'.repeat(Math.floor((size * 3) / 4)));
+      statuses.push((await lb.post('/api/tokens').set('authorization', header)).status);
+    }
+
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect(statuses).toContain(401);
+  });
+
   it('when no users instance is left, then tokens answers 503 users_unavailable', async () => {
     await world.users.stop();
 

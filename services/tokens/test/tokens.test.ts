@@ -122,6 +122,32 @@ describe('POST /api/tokens', () => {
     balancer.close();
   });
 
+  it.each([
+    ['a 33-character nickname', basic('n'.repeat(33), 'password1')],
+    ['a 73-byte password', basic('ann', 'p'.repeat(73))],
+    ['a 11 KB password', basic('ann', 'p'.repeat(11_000))],
+  ])(
+    'when given %s, which no account has, then 401 wrong_credentials without asking users',
+    async (_what, header) => {
+      let asked = 0;
+      const balancer = createServer((_req, res) => {
+        asked++;
+        res.writeHead(503).end();
+      });
+      balancer.listen(0, '127.0.0.1');
+      await once(balancer, 'listening');
+      const behind = await world.start({ MF_LB_URL: `http://127.0.0.1:${portOf(balancer)}` });
+
+      const response = await issue(header, behind.url);
+
+      expect(response.status).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="microflack"');
+      expect(response.body).toMatchObject({ code: 'wrong_credentials' });
+      expect(asked).toBe(0);
+      balancer.close();
+    },
+  );
+
   it('when the body is malformed or oversize, then a 4xx and no token', async () => {
     const user = await register();
 
