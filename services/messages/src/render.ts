@@ -48,7 +48,18 @@ export function sanitize(html: string): string {
 
 /** Renders a message's Markdown source to sanitised HTML. */
 export function renderMarkdown(source: string): string {
-  return sanitize(markdown.parse(source, { async: false })).trim();
+  return sanitize(markdownToHtml(source)).trim();
+}
+
+function markdownToHtml(source: string): string {
+  try {
+    return markdown.parse(source, { async: false });
+  } catch (error) {
+    // marked recurses once per level of quote and list nesting, so a few thousand `>` or `1. `
+    // overflow the stack: such a message is kept as the plain text it is rather than refused.
+    if (!(error instanceof RangeError)) throw error;
+    return `<p>${escapeHtml(source).replaceAll('\n', '<br />')}</p>`;
+  }
 }
 
 /** The distinct http(s) link targets of (sanitised) HTML, in order of appearance. */

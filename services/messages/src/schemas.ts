@@ -14,12 +14,18 @@ const digits = (max: number) =>
 
 const messageId = digits(INT4_MAX).pipe(z.number().min(1));
 
-/** `POST`/`PUT` body: `{source}`, 1–4000 characters, not only whitespace. */
+// Whitespace, control and invisible format characters (zero-width spaces, joiners, BOM, bidi
+// marks): a source made only of these would show as an empty line.
+const BLANK = /^[\s\p{Cc}\p{Cf}]*$/u;
+
+/** `POST`/`PUT` body: `{source}`, 1–4000 characters, something visible, no NUL. */
 export const messageBody = z.object({
   source: z
     .string()
     .max(MAX_SOURCE, `must be at most ${MAX_SOURCE} characters`)
-    .refine((source) => source.trim() !== '', 'must not be empty'),
+    .refine((source) => !BLANK.test(source), 'must not be empty')
+    // PostgreSQL text cannot hold U+0000.
+    .refine((source) => !source.includes('\u0000'), 'must not contain NUL characters'),
 });
 
 /** `/api/messages/:id`. */

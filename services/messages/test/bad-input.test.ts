@@ -47,6 +47,8 @@ describe('bad bodies', () => {
     ['a bare string body', 400, 'malformed_json', '"hello"'],
     ['an empty source', 400, 'invalid_input', '{"source": ""}'],
     ['a whitespace-only source', 400, 'invalid_input', '{"source": " \\n\\t "}'],
+    ['a source of zero-width characters', 400, 'invalid_input', '{"source": "\\u200b\\ufeff"}'],
+    ['a NUL character', 400, 'invalid_input', '{"source": "a\\u0000b"}'],
     [
       'a source over 4000 characters',
       400,
@@ -64,6 +66,35 @@ describe('bad bodies', () => {
     expect(response.body).toEqual({ error: expect.any(String) as unknown, code });
     await expectNothingChanged();
   });
+
+  it('when PUT sends a NUL character, then 400 and the message is unchanged', async () => {
+    const ann = world.user();
+    const created = await world.post(ann.token, 'original');
+    rowsBefore = await countRows();
+    broadcastsBefore = world.events.updates.length + world.events.deletions.length;
+
+    const response = await request(world.app)
+      .put(`/api/messages/${String(created.id)}`)
+      .auth(ann.token, { type: 'bearer' })
+      .send({ source: 'a\u0000b' });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'invalid_input' });
+    await expectNothingChanged();
+  });
+
+  it.each([
+    ['quotes', '> '.repeat(2000)],
+    ['ordered lists', '1. '.repeat(1333)],
+    ['bullet lists', '+ '.repeat(2000)],
+  ])(
+    'when POST sends %s nested thousands deep, then 201 with the source as escaped text',
+    async (_what, source) => {
+      const message = await world.post(world.user().token, source);
+
+      expect(message.html).toBe(`<p>${source.replaceAll('>', '&gt;')}</p>`);
+    },
+  );
 
   it("when PUT sends a bad body to the author's own message, then 400 and the message is unchanged", async () => {
     const ann = world.user();
