@@ -66,6 +66,9 @@ function defaultsSection(): string[] {
     '    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %{+Q}r %ID"',
     '    option forwardfor',
     '    option idle-close-on-response',
+    // The whole (small) body is read before a server is chosen: a client that stalls mid-body
+    // gets the 408 of `timeout http-request`, not a server's 504 a minute later.
+    '    option http-buffer-request',
     '    option redispatch 1',
     '    retries 3',
     '    retry-on conn-failure empty-response 503',
@@ -77,6 +80,10 @@ function defaultsSection(): string[] {
     '    timeout queue 5s',
     '    load-server-state-from-file global',
     '    default-server init-addr last,libc,none check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down',
+    // Every answer HAProxy makes itself is JSON in the SPEC §5 shape, like the services' own.
+    `    http-error ${jsonReturn(400, 'The request could not be read.', 'bad_request')}`,
+    `    http-error ${jsonReturn(408, 'The request did not arrive in time.', 'request_timeout')}`,
+    `    http-error ${jsonReturn(500, 'Something went wrong in the load balancer.', 'internal_error')}`,
     `    http-error ${jsonReturn(502, 'The service answered badly.', 'bad_gateway')}`,
     `    http-error ${jsonReturn(503, 'No instance of this service is available.', 'no_instances')}`,
     `    http-error ${jsonReturn(504, 'The service did not answer in time.', 'gateway_timeout')}`,
@@ -99,6 +106,14 @@ function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): 
     lines.push(`    acl path_${name} path ${config.location}`);
     lines.push(`    acl path_${name} path_beg ${config.location}/`);
   }
+  // An /api path that no registered service claims is an unknown route (404), not a service
+  // without instances (503) — and never the ui's page.
+  const claimed = routed.map(({ name }) => ` !path_${name}`).join('');
+  lines.push(
+    '    acl path_api path /api',
+    '    acl path_api path_beg /api/',
+    `    http-request return ${jsonReturn(404, 'There is no such API route.', 'not_found')} if path_api${claimed}`,
+  );
   for (const { name } of routed) lines.push(`    use_backend ${name} if path_${name}`);
   lines.push(`    default_backend ${root?.name ?? UNROUTED}`);
   return lines;

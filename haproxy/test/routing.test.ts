@@ -49,15 +49,21 @@ describe('routing', () => {
     await routedTo('/', portOf(ui));
 
     const answers = await Promise.all(
-      ['/api/users/7', '/api/tokens', '/api/usersx', '/index.html'].map((path) => get(path)),
+      ['/api/users/7', '/api/tokens', '/index.html'].map((path) => get(path)),
+    );
+    const unknown = await Promise.all(
+      ['/api/usersx', '/api', '/api/nothing/here'].map((path) => get(path)),
     );
 
     expect(answers.map(({ body }) => (body as StandInAnswer).service)).toEqual([
       'users',
       'tokens',
       'ui',
-      'ui',
     ]);
+    for (const answer of unknown) {
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual({ error: 'There is no such API route.', code: 'not_found' });
+    }
   });
 
   it('when a service has no live instance, then its paths answer 503 no_instances, never ui', async () => {
