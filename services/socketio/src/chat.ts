@@ -101,9 +101,22 @@ export class Chat {
       return { ok: true, token, userId: verifyToken(this.deps.auth, token).user_id };
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      socket.emit('expired_token');
+      this.tokenRefused(socket, token);
       return { ok: false, error: { error: error.message, code: error.code } };
     }
+  }
+
+  /**
+   * Announces a refused token with `expired_token`. When it was the socket's own token, the socket
+   * becomes anonymous: its user is signed out there, and offline if that was their last socket.
+   */
+  private tokenRefused(socket: ChatSocket, token: string): void {
+    socket.emit('expired_token');
+    const { userId } = socket.data;
+    if (userId === undefined || token !== socket.data.token) return;
+    socket.data = {};
+    void socket.leave(userRoom(userId));
+    this.settlePresence(userId);
   }
 
   /** Makes `userId` the socket's user (a ping may sign an anonymous socket in, or refresh its token). */
@@ -116,8 +129,8 @@ export class Chat {
   }
 
   /** An upstream refusal of the token is announced too: the client must sign in again. */
-  private refused(socket: ChatSocket, result: CallResult & { ok: false }): AckError {
-    if (result.status === 401) socket.emit('expired_token');
+  private refused(socket: ChatSocket, token: string, result: CallResult & { ok: false }): AckError {
+    if (result.status === 401) this.tokenRefused(socket, token);
     return result.error;
   }
 
@@ -127,7 +140,7 @@ export class Chat {
     const auth = this.authenticate(socket, args.data[0]);
     if (!auth.ok) return reply(ack, auth.error);
     const result = await this.deps.api.markOnline(auth.token);
-    if (!result.ok) return reply(ack, this.refused(socket, result));
+    if (!result.ok) return reply(ack, this.refused(socket, auth.token, result));
     this.bind(socket, auth.userId, auth.token);
     reply(ack, { ok: true });
   }
@@ -144,7 +157,7 @@ export class Chat {
     const auth = this.authenticate(socket, token);
     if (!auth.ok) return reply(ack, auth.error);
     const result = await this.deps.api.postMessage(auth.token, source);
-    if (!result.ok) return reply(ack, this.refused(socket, result));
+    if (!result.ok) return reply(ack, this.refused(socket, auth.token, result));
     reply(ack, { ok: true, message: result.body });
   }
 
@@ -159,22 +172,29 @@ export class Chat {
   }
 
   private closed(socket: ChatSocket): void {
-    const { userId, token } = socket.data;
+    const { userId } = socket.data;
     // While draining, users are not leaving: their clients reconnect to another instance.
-    if (userId === undefined || token === undefined || this.draining) return;
-    this.lastSocketClosed(userId, token).catch((error: unknown) => {
+    if (userId === undefined || this.draining) return;
+    this.settlePresence(userId);
+  }
+
+  /** A socket of `userId` is gone: marks them offline if it was their last, in the background. */
+  private settlePresence(userId: number): void {
+    this.lastSocketClosed(userId).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, userId }, 'could not settle presence; the sweeper will');
     });
   }
 
   /** Marks the user offline when no socket of theirs is left on any instance. */
-  private async lastSocketClosed(userId: number, token: string): Promise<void> {
+  private async lastSocketClosed(userId: number): Promise<void> {
     const remaining = await this.deps.io.in(userRoom(userId)).fetchSockets();
     if (remaining.length > 0) {
       this.deps.logger.debug({ userId, remaining: remaining.length }, 'user still connected');
       return;
     }
-    const result = await this.deps.api.markOffline(token);
+    // The socket's own token may be expired or revoked by now (a sign-out is the usual end of a
+    // session), so the call carries a token of our own for that user, signed with the shared key.
+    const result = await this.deps.api.markOffline(this.deps.auth.keys.sign(userId).token);
     if (result.ok) this.deps.logger.debug({ userId }, 'last socket closed: user offline');
     else this.deps.logger.info({ userId, code: result.error.code }, 'offline refused');
   }

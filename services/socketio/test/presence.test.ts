@@ -91,6 +91,35 @@ describe('presence', () => {
   });
 });
 
+describe('presence after a refused token', () => {
+  it('when a user signs out (token revoked) and then closes their last socket, then they are marked offline', async () => {
+    const finn = await world.register('finn');
+    const client = await world.client(a.url, finn.token);
+    await ping(client);
+    await world.revoke(finn);
+
+    await closed(client);
+
+    await logsA.waitForLine('last socket closed: user offline', { userId: finn.id });
+    expect(await world.online(finn.id)).toBe(false);
+  });
+
+  it("when a socket's own token is refused, then the socket becomes anonymous and its user, with no other socket, goes offline", async () => {
+    const gail = await world.register('gail');
+    const client = await world.client(a.url, gail.token);
+    await ping(client);
+    await world.revoke(gail);
+    const expired = nextEvent(client, 'expired_token');
+
+    expect(await post(client, 'after sign-out')).toMatchObject({ code: 'revoked_token' });
+    await expired;
+
+    await logsA.waitForLine('last socket closed: user offline', { userId: gail.id });
+    expect(await world.online(gail.id)).toBe(false);
+    expect(await post(client, 'still anonymous')).toMatchObject({ code: 'token_required' });
+  });
+});
+
 describe('metrics', () => {
   it('when a client connects, then the connections gauge counts it', async () => {
     const gauge = () => connections(b);
