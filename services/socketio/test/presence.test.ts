@@ -3,7 +3,7 @@ import { nextEvent } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastOf, connections, ping, post } from './chat-client.js';
 import { capturingLogger } from './log-capture.js';
-import { ChatWorld, type ChatClient } from './world.js';
+import { ChatWorld, type ChatClient, type TestUser } from './world.js';
 
 let world: ChatWorld;
 let a: RunningService;
@@ -63,17 +63,24 @@ describe('typing', () => {
 });
 
 describe('presence', () => {
-  it('when the last socket of a user closes, then the user is marked offline', async () => {
-    const carl = await world.register('carl');
-    const client = await world.client(a.url, carl.token);
-    await ping(client);
-    expect(await world.online(carl.id)).toBe(true);
+  it.each([
+    ['still valid', () => Promise.resolve()],
+    ['revoked by a sign-out', (user: TestUser) => world.revoke(user)],
+  ])(
+    'when the last socket of a user closes, its token %s, then the user is marked offline',
+    async (_what, beforeClosing) => {
+      const carl = await world.register('carl');
+      const client = await world.client(a.url, carl.token);
+      await ping(client);
+      expect(await world.online(carl.id)).toBe(true);
+      await beforeClosing(carl);
 
-    await closed(client);
+      await closed(client);
 
-    await logsA.waitForLine('last socket closed: user offline', { userId: carl.id });
-    expect(await world.online(carl.id)).toBe(false);
-  });
+      await logsA.waitForLine('last socket closed: user offline', { userId: carl.id });
+      expect(await world.online(carl.id)).toBe(false);
+    },
+  );
 
   it('when a user has sockets on two instances, then only closing the last one marks them offline', async () => {
     const dora = await world.register('dora');
@@ -92,18 +99,6 @@ describe('presence', () => {
 });
 
 describe('presence after a refused token', () => {
-  it('when a user signs out (token revoked) and then closes their last socket, then they are marked offline', async () => {
-    const finn = await world.register('finn');
-    const client = await world.client(a.url, finn.token);
-    await ping(client);
-    await world.revoke(finn);
-
-    await closed(client);
-
-    await logsA.waitForLine('last socket closed: user offline', { userId: finn.id });
-    expect(await world.online(finn.id)).toBe(false);
-  });
-
   it("when a socket's own token is refused, then the socket becomes anonymous and its user, with no other socket, goes offline", async () => {
     const gail = await world.register('gail');
     const client = await world.client(a.url, gail.token);
