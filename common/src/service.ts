@@ -25,6 +25,8 @@ type Closer = () => unknown;
 /** Everything a service's `build` gets from common: connections are opened and closed here. */
 export interface ServiceContext<C extends BaseConfig> {
   config: C;
+  /** The id this instance will register under (`<service>-<version>-<8 hex>`). */
+  instanceId: string;
   logger: Logger;
   etcd: Etcd3;
   auth: TokenAuth & { revoked: RevocationSet };
@@ -107,8 +109,11 @@ export async function startService<C extends BaseConfig>(
   const revoked = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, logger);
   closers.push(() => revoked.close());
   const metrics = createMetrics(name);
+  const version = resolveVersion(definition.version, config.MF_VERSION);
+  const instanceId = config.MF_INSTANCE_ID ?? newInstanceId(name, version);
   const context: ServiceContext<C> = {
     config,
+    instanceId,
     logger,
     etcd,
     auth: { keys: new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL), revoked },
@@ -142,9 +147,8 @@ export async function startService<C extends BaseConfig>(
   const server = createServer(outer);
   parts.attach?.(server);
   const port = await listen(server, config.PORT, config.MF_HOST);
-  const version = resolveVersion(definition.version, config.MF_VERSION);
   const instance: InstanceRecord = {
-    id: config.MF_INSTANCE_ID ?? newInstanceId(name, version),
+    id: instanceId,
     service: name,
     version,
     address: `${config.MF_ADVERTISE_HOST ?? config.MF_HOST}:${port}`,

@@ -1,3 +1,4 @@
+import { sessionPrefix } from '@microflack/common';
 import type { RegistrySnapshot, ServiceRoute } from './snapshot.js';
 
 /** What the rendered configuration needs besides the registry. */
@@ -133,6 +134,14 @@ function serviceBackend(service: ServiceRoute): string[] {
       // WebSockets live as long as the chat tab; idle ones are kept alive by Socket.IO pings.
       '    timeout tunnel 1h',
     );
+  }
+  if (config.sticky) {
+    // Clients that keep no cookie still carry the session id, which names its instance.
+    for (const instance of instances) {
+      lines.push(
+        `    use-server ${instance.id} if { url_param(sid) -m beg ${sessionPrefix(instance.id)}- }`,
+      );
+    }
   }
   for (const instance of instances) {
     const cookie = config.sticky ? ` cookie ${instance.id}` : '';

@@ -2,7 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { baseEnv, createServiceApp, startService, type RunningService } from '@microflack/common';
+import { randomUUID } from 'node:crypto';
+import {
+  baseEnv,
+  createServiceApp,
+  sessionPrefix,
+  startService,
+  type RunningService,
+} from '@microflack/common';
 import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
 import { STICKY_COOKIE } from '@microflack/haproxy';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
@@ -27,10 +34,12 @@ function startSocketInstance(): Promise<RunningService> {
     route: { location: '/socket.io', balance: 'roundrobin', sticky: true },
     config,
     logger: silentLogger(),
-    build: ({ logger }) => ({
+    build: ({ logger, instanceId }) => ({
       app: createServiceApp(logger, () => undefined),
       attach(server) {
         const sockets = new Server<ClientEvents>(server, { path: '/socket.io' });
+        // As the socketio service does: session ids name the instance that holds them.
+        sockets.engine.generateId = () => `${sessionPrefix(instanceId)}-${randomUUID()}`;
         sockets.on('connection', (socket) => {
           socket.on('whoami', (ack) => ack((server.address() as AddressInfo).port));
         });
@@ -75,7 +84,7 @@ describe('Socket.IO stickiness', () => {
     );
   });
 
-  it('when polls carry the cookie, then every one reaches the instance that holds the session', async () => {
+  it('when polls carry the cookie or only the session id, then every one reaches the instance that holds the session', async () => {
     const first = await handshake();
     const cookie = String(first.headers['set-cookie']?.[0]).split(';')[0] ?? '';
     const sid = /"sid":"([^"]+)"/.exec(String(first.body))?.[1] ?? '';
@@ -93,8 +102,31 @@ describe('Socket.IO stickiness', () => {
     for (let i = 0; i < 4; i++) loose.push(await poll({}));
 
     expect(sticky.map((answer) => answer.body)).toEqual(Array(6).fill('ok'));
-    // The control: without the cookie round robin sends some polls to the other instance.
-    expect(loose.map((answer) => answer.status)).toContain(400);
+    expect(loose.map((answer) => answer.body)).toEqual(Array(4).fill('ok'));
+  });
+
+  it('when a poll names a session no instance holds, then it is refused, not misrouted', async () => {
+    const answer = await request(`${lb.url}/socket.io/?EIO=4&transport=polling&sid=nobody-123`);
+
+    expect(answer.status).toBe(400);
+  });
+
+  it('when clients keep no cookie and only poll, then each still stays on one instance', async () => {
+    const ports = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const client: Socket<Record<string, never>, ClientEvents> = connectClient(lb.url, {
+          transports: ['polling'],
+          reconnection: false,
+        });
+        clients.push(client);
+        const answers = [];
+        for (let i = 0; i < 4; i++) answers.push(await client.emitWithAck('whoami'));
+        expect(new Set(answers).size).toBe(1);
+        return answers[0];
+      }),
+    );
+
+    expect(new Set(ports)).toEqual(new Set(instances.map(portOf)));
   });
 
   it('when clients connect with polling then upgrade, then each stays on one instance and both are used', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Gauge, type Registry } from 'prom-client';
 import { Server, type ServerOptions } from 'socket.io';
 import {
@@ -21,6 +22,8 @@ export interface AppDeps {
   redis: Redis;
   prefix: string;
   registry: Registry;
+  /** Starts every Engine.IO session id, so the balancer can route polls without a cookie. */
+  sessionPrefix: string;
 }
 
 /** One typing notice per user per second, counted in Redis so every instance agrees. */
@@ -42,7 +45,7 @@ function typingGate(redis: Redis, prefix: string, logger: Logger) {
  * before Express sees it), the chat attached to the server, and the drain that closes sockets.
  */
 export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
-  const { logger, auth, api, adapter, redis, prefix, registry } = deps;
+  const { logger, auth, api, adapter, redis, prefix, registry, sessionPrefix } = deps;
   const io: ChatServer = new Server({
     path: '/socket.io',
     serveClient: false,
@@ -70,7 +73,10 @@ export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
   return {
     io,
     app: createServiceApp(logger, () => undefined),
-    attach: (server) => io.attach(server),
+    attach(server) {
+      io.attach(server);
+      io.engine.generateId = () => `${sessionPrefix}-${randomBytes(15).toString('base64url')}`;
+    },
     drain: () => chat.drain(),
   };
 }

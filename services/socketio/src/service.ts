@@ -2,6 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import {
   broadcastKey,
   readPackageVersion,
+  sessionPrefix,
   type ServiceConfigRecord,
   type ServiceDefinition,
 } from '@microflack/common';
@@ -44,6 +45,7 @@ export function socketioService(config: SocketioConfig): ServiceDefinition<Socke
         redis: publisher,
         prefix: config.MF_ETCD_PREFIX,
         registry: context.metrics.registry,
+        sessionPrefix: sessionPrefix(context.instanceId),
       });
       // Runs before the Redis connections close (closers run last-registered first).
       context.onClose(() => parts.io.close());
