@@ -60,10 +60,15 @@ function follow(client: ChatClient): Map<number, Seen> {
     const message = messageShape.safeParse(model);
     if (message.success) keep(message.data);
   });
+  // As a real client must: the catch-up itself can meet the balancer mid-reload, so it is
+  // retried until it got an answer.
+  const catchUp = async () => {
+    const response = await fetch(`${balancer.url}/api/messages?updated_since=${since}`);
+    messageList.parse(await response.json()).messages.forEach(keep);
+    return true;
+  };
   client.io.on('reconnect', () => {
-    void fetch(`${balancer.url}/api/messages?updated_since=${since}`)
-      .then(async (response) => messageList.parse(await response.json()))
-      .then(({ messages }) => messages.forEach(keep));
+    void waitFor(catchUp, { timeoutMs: 10_000, intervalMs: 50, what: 'the catch-up' });
   });
   return seen;
 }
