@@ -55,7 +55,14 @@ export class ServiceClient {
   /** Sends `method path` and returns the final answer; throws {@link ServiceUnavailableError}. */
   async request(method: string, path: string, options: CallOptions = {}): Promise<ServiceResponse> {
     const idempotent = IDEMPOTENT.has(method);
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...options.headers,
+      // A fresh connection per call: a pooled keep-alive connection can be closed by an HAProxy
+      // reload just as a request goes out on it, and a POST lost that way could not be retried
+      // safely. On loopback the extra handshake costs next to nothing.
+      connection: 'close',
+    };
     const requestId = currentRequestId();
     if (requestId) headers[REQUEST_ID_HEADER] = requestId;
     if (options.json !== undefined) headers['content-type'] = 'application/json';

@@ -57,6 +57,16 @@ describe('ServiceClient', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('when calls are made, then each opens its own connection, so no reload can close one under it', async () => {
+    const client = new ServiceClient(await answering([200]), silentLogger(), fast);
+    let connections = 0;
+    server?.on('connection', () => connections++);
+
+    for (let i = 0; i < 3; i++) await client.request('POST', '/api/things', { json: { i } });
+
+    expect(connections).toBe(3);
+  });
+
   it('when nothing listens, then every attempt is made and it fails clearly', async () => {
     const client = new ServiceClient(`http://127.0.0.1:${await freePort()}`, silentLogger(), fast);
 
