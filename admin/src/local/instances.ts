@@ -1,9 +1,11 @@
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   connectEtcd,
   newInstanceId,
+  readPackageVersion,
   registryKeys,
   resolveVersion,
   type Etcd3,
@@ -21,15 +23,6 @@ function instanceFiles(settings: LocalSettings, id: string) {
     pidFile: join(paths.run, 'instances', `${id}.pid`),
     logFile: join(paths.logs, `${id}.log`),
   };
-}
-
-function packageVersion(service: string): string {
-  const manifest = JSON.parse(
-    readFileSync(join(ROOT, 'services', service, 'package.json'), 'utf8'),
-  ) as {
-    version?: string;
-  };
-  return manifest.version ?? '0.0.0';
 }
 
 /** The environment of a local instance: `.env`, the caller's environment, then the local URLs. */
@@ -67,7 +60,12 @@ export async function startInstance(
   const main = join(ROOT, 'services', service, 'dist', 'main.js');
   if (!existsSync(main))
     throw new Error(`${service} is not built (${main} is missing): run pnpm build`);
-  const version = tag ?? resolveVersion(packageVersion(service), undefined);
+  const version =
+    tag ??
+    resolveVersion(
+      readPackageVersion(pathToFileURL(join(ROOT, 'services', service, 'package.json'))),
+      undefined,
+    );
   const id = newInstanceId(service, version);
   const key = registryKeys(settings.MF_ETCD_PREFIX).instance(service, id);
   const files = instanceFiles(settings, id);
