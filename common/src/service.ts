@@ -117,7 +117,7 @@ export async function startService<C extends BaseConfig>(
     logger,
     etcd,
     auth: { keys: new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL), revoked },
-    client: new ServiceClient(config.MF_LB_URL, logger),
+    client: new ServiceClient(config.MF_BALANCER_URL, logger),
     metrics,
     async database(url, migrationsDir) {
       const pool = await openDatabase(url, migrationsDir, logger);

@@ -113,7 +113,7 @@ describe('startService', () => {
           }),
         ),
       }),
-      { MF_LB_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
+      { MF_BALANCER_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
     );
 
     await fetch(`${service.url}/api/probe/call`, { headers: { 'x-request-id': 'trace-me-42' } });
