@@ -37,6 +37,3 @@ export function registryKeys(prefix: string) {
     balancer: `${prefix}/balancer`,
   };
 }
-
-/** The key builder {@link registryKeys} returns. */
-export type RegistryKeys = ReturnType<typeof registryKeys>;

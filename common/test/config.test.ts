@@ -3,14 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import {
-  baseEnv,
-  ConfigError,
-  databaseEnv,
-  DEV_SECRET,
-  loadConfig,
-  renamed,
-} from '@microflack/common';
+import { baseEnv, ConfigError, databaseEnv, loadConfig, renamed } from '@microflack/common';
+import { DEV_SECRET } from '../src/config.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/instance.mjs', import.meta.url));
 
