@@ -52,6 +52,6 @@ export {
   type ServiceContext,
   type ServiceDefinition,
   type ServiceParts,
-} from './service.js';
+} from './lifecycle.js';
 export { ServiceClient, ServiceUnavailableError, type ServiceResponse } from './service-client.js';
 export { TokenError, TokenKeys, type IssuedToken, type TokenClaims } from './tokens.js';
