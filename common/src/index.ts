@@ -55,3 +55,4 @@ export {
 } from './lifecycle.js';
 export { ServiceClient, ServiceUnavailableError, type ServiceResponse } from './service-client.js';
 export { TokenError, TokenKeys, type IssuedToken, type TokenClaims } from './tokens.js';
+export { waitUntil, type WaitOptions } from './wait.js';

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
@@ -12,7 +11,7 @@ import {
   connectRedis,
   type ServerToClientEvents,
 } from '@microflack/common';
-import { nextEvent, silentLogger, testConfig } from '@microflack/common/testing';
+import { nextEvent, portOf, silentLogger, testConfig } from '@microflack/common/testing';
 
 const config = testConfig(baseEnv);
 const logger = silentLogger();
@@ -32,7 +31,7 @@ describe('Broadcaster', () => {
     });
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
-    const client = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+    const client = connect(`http://127.0.0.1:${portOf(http)}`, {
       transports: ['websocket'],
     });
     closers.push(

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   baseEnv,
@@ -12,7 +11,7 @@ import {
   type RunningService,
   type ServiceDefinition,
 } from '@microflack/common';
-import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
+import { portOf, silentLogger, testConfig, waitFor } from '@microflack/common/testing';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const keys = registryKeys(config.MF_ETCD_PREFIX);
@@ -142,7 +141,7 @@ describe('startService', () => {
           }),
         ),
       }),
-      { MF_BALANCER_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
+      { MF_BALANCER_URL: `http://127.0.0.1:${portOf(upstream)}` },
     );
 
     await fetch(`${service.url}/api/probe/call`, { headers: { 'x-request-id': 'trace-me-42' } });

@@ -3,9 +3,15 @@ import { once } from 'node:events';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectEtcd } from '@microflack/common';
-import { freePort, silentLogger, waitFor } from '@microflack/common/testing';
-import type { Logger } from 'pino';
+import { baseEnv, connectEtcd, type Logger } from '@microflack/common';
+import {
+  freePort,
+  silentLogger,
+  testConfig,
+  TestPlatform,
+  uniquePrefix,
+  waitFor,
+} from '@microflack/common/testing';
 import { balancerPaths, type BalancerPaths } from './config.js';
 import { haproxyArgs, prepareConfig } from './haproxy-process.js';
 import { MasterSocket } from './master-socket.js';
@@ -40,7 +46,6 @@ export interface TestBalancer {
   stop(): Promise<void>;
 }
 
-export { churnRegistrations, startLightInstance, type LightInstance } from './light-instance.js';
 export {
   startRequestLoop,
   type RequestLoop,
@@ -126,4 +131,24 @@ export async function startTestBalancer(options: TestBalancerOptions): Promise<T
     paths,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * A {@link TestPlatform} behind its own test balancer: every service started on the platform
+ * gets `MF_BALANCER_URL` pointing at it, and the balancer stops with the platform, after the
+ * instances drained through it.
+ */
+export async function startTestPlatform(
+  overrides: Record<string, string> = {},
+): Promise<{ platform: TestPlatform; balancer: TestBalancer }> {
+  const prefix = uniquePrefix();
+  const { MF_ETCD_URL } = testConfig(baseEnv, { ...overrides, MF_ETCD_PREFIX: prefix });
+  const balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });
+  const platform = new TestPlatform({
+    ...overrides,
+    MF_ETCD_PREFIX: prefix,
+    MF_BALANCER_URL: balancer.url,
+  });
+  platform.onClose(() => balancer.stop());
+  return { platform, balancer };
 }

@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, connectEtcd, type RunningService } from '@microflack/common';
-import { testConfig, waitFor } from '@microflack/common/testing';
 import {
   churnRegistrations,
+  portOf,
+  startStandIn,
+  testConfig,
+  waitFor,
+  type StandInAnswer,
+} from '@microflack/common/testing';
+import {
   startRequestLoop,
   startTestBalancer,
   type TestBalancer,
 } from '@microflack/haproxy/testing';
 import { request } from './http.js';
-import { portOf, startStandIn, type StandInAnswer } from './stand-in.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });
 const etcd = connectEtcd(config.MF_ETCD_URL);
@@ -46,7 +51,7 @@ describe('registry churn under load', () => {
     const reloadsBefore = lb.watcher.reloads;
     const started = performance.now();
 
-    await churnRegistrations(etcd, config.MF_ETCD_PREFIX, 'burst', 50);
+    await churnRegistrations(config, 'burst', 50);
     const churnMs = performance.now() - started;
     const result = await loop.stop();
 

@@ -7,11 +7,17 @@ import {
   type BaseConfig,
   type RunningService,
 } from '@microflack/common';
-import { startPrivateEtcd, testConfig, waitFor } from '@microflack/common/testing';
+import {
+  portOf,
+  startPrivateEtcd,
+  startStandIn,
+  testConfig,
+  waitFor,
+  type StandInAnswer,
+} from '@microflack/common/testing';
 import { renderConfig } from '@microflack/haproxy';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { request } from './http.js';
-import { portOf, startStandIn, type StandInAnswer } from './stand-in.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

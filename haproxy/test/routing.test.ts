@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, connectEtcd, registryKeys, type RunningService } from '@microflack/common';
-import { testConfig, waitFor } from '@microflack/common/testing';
+import {
+  portOf,
+  startStandIn,
+  testConfig,
+  waitFor,
+  type StandInAnswer,
+} from '@microflack/common/testing';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { request, type Answer } from './http.js';
-import { portOf, startStandIn, type StandInAnswer } from './stand-in.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const etcd = connectEtcd(config.MF_ETCD_URL);

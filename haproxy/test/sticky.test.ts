@@ -10,11 +10,10 @@ import {
   startService,
   type RunningService,
 } from '@microflack/common';
-import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
+import { portOf, silentLogger, testConfig, waitFor } from '@microflack/common/testing';
 import { STICKY_COOKIE } from '@microflack/haproxy';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { request } from './http.js';
-import { portOf } from './stand-in.js';
 
 interface ClientEvents {
   whoami(ack: (port: number) => void): void;

@@ -2,7 +2,12 @@
 // imported by production code.
 
 export { silentLogger, testConfig, uniquePrefix } from './config.js';
+export { basic, bearer, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
-export { freePort, startPrivateEtcd } from './etcd-server.js';
+export { startPrivateEtcd } from './etcd-server.js';
 export { ensureInfrastructure } from './infrastructure.js';
+export { TestPlatform } from './platform.js';
+export { freePort, portOf } from './ports.js';
+export { spawnInstance, type SpawnedInstance } from './service-process.js';
+export { churnRegistrations, startStandIn, type StandInAnswer } from './stand-in.js';
 export { nextEvent, waitFor } from './wait.js';

@@ -1,33 +1,14 @@
-/** Options of {@link waitFor}. */
-export interface WaitOptions {
-  timeoutMs?: number;
-  intervalMs?: number;
-  what?: string;
-}
+import { waitUntil, type WaitOptions } from '../wait.js';
 
 /**
- * Polls `check` until it returns a value other than undefined/false (or stops throwing) and
- * returns that value; rejects with the last failure after `timeoutMs`.
+ * {@link waitUntil} with a test's pace: a check every `intervalMs` (10 ms by default), for
+ * `timeoutMs` (5 s by default). Returns the first value other than undefined or false.
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   check: () => T | Promise<T>,
-  { timeoutMs = 5000, intervalMs = 10, what = 'condition' }: WaitOptions = {},
+  { timeoutMs = 5000, intervalMs = 10, what }: Omit<WaitOptions, 'maxIntervalMs'> = {},
 ): Promise<Exclude<T, false | undefined>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as Exclude<T, false | undefined>;
-      last = undefined;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return waitUntil(check, { timeoutMs, intervalMs, maxIntervalMs: intervalMs, what });
 }
 
 /** Anything with `once(event, listener)`: Node emitters and Socket.IO sockets alike. */

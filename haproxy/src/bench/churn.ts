@@ -1,5 +1,5 @@
-import type { Etcd3 } from '@microflack/common';
-import { churnRegistrations } from '../light-instance.js';
+import { baseEnv, type Etcd3 } from '@microflack/common';
+import { churnRegistrations, testConfig, waitFor } from '@microflack/common/testing';
 import {
   startRequestLoop,
   type RequestLoopOptions,
@@ -7,7 +7,6 @@ import {
 } from '../request-loop.js';
 import type { TestBalancer } from '../testing.js';
 import { answeringPort, spawnInstance } from './probes.js';
-import { waitFor } from '@microflack/common/testing';
 
 /** What {@link churnUnderLoad} saw. */
 export interface ChurnOutcome {
@@ -39,7 +38,7 @@ export async function churnUnderLoad(
   await loop.warm;
   const reloadsBefore = lb.watcher.reloads;
   const started = performance.now();
-  await churnRegistrations(etcd, prefix, 'busy', 50);
+  await churnRegistrations(testConfig(baseEnv, { MF_ETCD_PREFIX: prefix }), 'busy', 50);
   const churnMs = performance.now() - started;
   const result = await loop.stop();
   for (const instance of steady) instance.child.kill('SIGTERM');

@@ -3,13 +3,8 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import { connectRedis, openDatabase, TokenKeys, type Pool, type Redis } from '@microflack/common';
-import {
-  freshDatabase,
-  silentLogger,
-  testConfig,
-  type TestDatabase,
-} from '@microflack/common/testing';
+import { connectRedis, openDatabase, TokenKeys, type Pool } from '@microflack/common';
+import { silentLogger, TestPlatform } from '@microflack/common/testing';
 import { addressPolicy } from '../src/address-policy.js';
 import { createApp } from '../src/app.js';
 import type { Message, MessageEvents } from '../src/messages.js';
@@ -60,20 +55,21 @@ export class MessagesWorld {
     readonly app: Express,
     readonly previews: LinkPreviews,
     readonly pool: Pool,
-    private readonly redis: Redis,
-    private readonly database: TestDatabase,
+    private readonly platform: TestPlatform,
   ) {}
 
   /** Builds the world; `allowPrivate` lets previews reach the local test pages. */
   static async create({ allowPrivate = true } = {}): Promise<MessagesWorld> {
-    const database = await freshDatabase();
-    const config = testConfig(messagesEnv, {
-      DATABASE_URL: database.url,
+    const platform = new TestPlatform();
+    const config = platform.configFor(messagesEnv, {
+      DATABASE_URL: await platform.database(),
       PREVIEW_ALLOW_PRIVATE: allowPrivate ? '1' : '0',
     });
     const logger = silentLogger();
-    const pool = await openDatabase(database.url, MIGRATIONS, logger);
+    const pool = await openDatabase(config.DATABASE_URL, MIGRATIONS, logger);
+    platform.onClose(() => pool.end());
     const redis = await connectRedis(config.REDIS_URL, logger);
+    platform.onClose(() => redis.quit());
     const keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
     const revoked = new Set<string>();
     const events = new RecordedEvents();
@@ -86,7 +82,7 @@ export class MessagesWorld {
       logger,
     });
     const app = createApp({ logger, auth: { keys, revoked }, messages });
-    return new MessagesWorld(config, keys, revoked, events, app, previews, pool, redis, database);
+    return new MessagesWorld(config, keys, revoked, events, app, previews, pool, platform);
   }
 
   /** A new user id and a bearer token for it (each test gets its own rate-limit bucket). */
@@ -106,13 +102,9 @@ export class MessagesWorld {
     return messageShape.parse(response.body);
   }
 
-  /** Waits for previews, closes the connections and drops the database. */
+  /** Waits for previews, then closes the connections and removes every trace. */
   async close(): Promise<void> {
     await this.previews.settled();
-    const keys = await this.redis.keys(`${this.config.MF_ETCD_PREFIX}/*`);
-    if (keys.length > 0) await this.redis.del(...keys);
-    await this.redis.quit();
-    await this.pool.end();
-    await this.database.drop();
+    await this.platform.close();
   }
 }

@@ -1,6 +1,6 @@
-import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
 import type { RunningService } from '@microflack/common';
-import { nextEvent, uniquePrefix, waitFor } from '@microflack/common/testing';
+import { nextEvent, waitFor } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connections, messageOf, post } from './chat-client.js';
@@ -21,17 +21,13 @@ let one: RunningService;
 let two: RunningService;
 
 beforeAll(async () => {
-  const prefix = uniquePrefix();
-  const { MF_ETCD_URL } = ChatWorld.baseConfig();
-  balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });
-  world = await ChatWorld.create(balancer.url, prefix);
+  const started = await startTestPlatform();
+  balancer = started.balancer;
+  world = await ChatWorld.create(started.platform);
   one = await world.startSocketio();
   two = await world.startSocketio();
 }, 60_000);
-afterAll(async () => {
-  await world.close();
-  await balancer.stop();
-});
+afterAll(async () => world.close()); // the balancer stops with the platform
 
 /**
  * Connects clients through the balancer, one at a time, until `instance` got one; returns it.

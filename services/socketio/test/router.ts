@@ -1,5 +1,7 @@
 import { once } from 'node:events';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { ErrorBody } from '@microflack/common';
+import { portOf } from '@microflack/common/testing';
 
 /** A stand-in for the load balancer's path routing, for tests that need no HAProxy. */
 export interface PathRouter {
@@ -7,12 +9,6 @@ export interface PathRouter {
   /** Points `prefix` at `target` (`http://host:port`). */
   route(prefix: string, target: string): void;
   close(): Promise<void>;
-}
-
-function portOf(server: Server): number {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
-  return address.port;
 }
 
 /** Forwards each request to the target of the longest matching path prefix; 503 when none. */
@@ -25,8 +21,8 @@ export async function startPathRouter(): Promise<PathRouter> {
       .sort((a, b) => b.length - a.length)[0];
     const target = prefix === undefined ? undefined : routes.get(prefix);
     if (target === undefined) {
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'No instance.', code: 'no_instances' }));
+      const body: ErrorBody = { error: 'No instance.', code: 'no_instances' };
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     const upstream = request(new URL(path, target), { method: req.method, headers: req.headers });

@@ -2,21 +2,17 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import {
   connectEtcd,
-  connectRedis,
   RevocationSet,
-  startService,
   TokenKeys,
   type Logger,
   type RunningService,
 } from '@microflack/common';
 import {
-  freshDatabase,
   nextEvent,
   silentLogger,
-  testConfig,
-  uniquePrefix,
+  TestPlatform,
+  uniqueNickname,
   waitFor,
-  type TestDatabase,
 } from '@microflack/common/testing';
 import { messagesEnv, messagesService } from '@microflack/messages';
 import { usersEnv, usersService } from '@microflack/users';
@@ -38,49 +34,46 @@ export interface TestUser {
 }
 
 /**
- * One test file's platform: users and messages on fresh databases, socketio instances, all on
- * one unique etcd prefix (so one Socket.IO channel and one set of Redis keys), reached through
- * `balancerUrl` — a path router here, or the test balancer.
+ * One test file's chat: users and messages on fresh databases and socketio instances, on one
+ * platform (so one Socket.IO channel and one set of Redis keys), reached through the platform's
+ * load balancer — the test balancer of `startTestPlatform`, or a path router by default.
  */
 export class ChatWorld {
   readonly socketio: RunningService[] = [];
-  private readonly services: RunningService[] = [];
   private readonly clients: ChatClient[] = [];
-  private readonly closers: (() => unknown)[] = [];
   readonly keys: TokenKeys;
 
   private constructor(
+    private readonly platform: TestPlatform,
     readonly config: SocketioConfig,
-    private readonly databases: TestDatabase[],
   ) {
     this.keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
   }
 
-  /** The environment's infrastructure settings, before any world exists. */
-  static baseConfig(): SocketioConfig {
-    return testConfig(socketioEnv);
-  }
-
-  /** Starts users and messages; routes through a path router unless `balancerUrl` is given. */
-  static async create(balancerUrl?: string, prefix = uniquePrefix()): Promise<ChatWorld> {
-    const usersDb = await freshDatabase();
-    const messagesDb = await freshDatabase();
+  /** Starts users and messages on `platform`; by default, a platform behind a path router. */
+  static async create(platform?: TestPlatform): Promise<ChatWorld> {
     let router: PathRouter | undefined;
-    if (balancerUrl === undefined) router = await startPathRouter();
-    const shared = {
-      MF_ETCD_PREFIX: prefix,
-      MF_BALANCER_URL: balancerUrl ?? router?.url ?? '',
-      MF_DRAIN_TIMEOUT: '5',
-    };
-    const world = new ChatWorld(testConfig(socketioEnv, shared), [usersDb, messagesDb]);
-    if (router) world.closers.push(() => router.close());
-    const users = await world.start(
+    if (platform === undefined) {
+      const started = await startPathRouter();
+      platform = new TestPlatform({ MF_BALANCER_URL: started.url });
+      platform.onClose(() => started.close());
+      router = started;
+    }
+    const drain = { MF_DRAIN_TIMEOUT: '5' };
+    const world = new ChatWorld(platform, platform.configFor(socketioEnv, drain));
+    const users = await platform.start(
       usersService(
-        testConfig(usersEnv, { ...shared, DATABASE_URL: usersDb.url, BCRYPT_COST: '4' }),
+        platform.configFor(usersEnv, {
+          ...drain,
+          DATABASE_URL: await platform.database(),
+          BCRYPT_COST: '4',
+        }),
       ),
     );
-    const messages = await world.start(
-      messagesService(testConfig(messagesEnv, { ...shared, DATABASE_URL: messagesDb.url })),
+    const messages = await platform.start(
+      messagesService(
+        platform.configFor(messagesEnv, { ...drain, DATABASE_URL: await platform.database() }),
+      ),
     );
     router?.route('/api/users', users.url);
     router?.route('/api/messages', messages.url);
@@ -91,22 +84,16 @@ export class ChatWorld {
     return world;
   }
 
-  private async start(definition: Parameters<typeof startService>[0]): Promise<RunningService> {
-    const service = await startService({ ...definition, logger: silentLogger() });
-    this.services.push(service);
-    return service;
-  }
-
   /** Starts one more socketio instance (logging to `logger` when given). */
   async startSocketio(logger: Logger = silentLogger()): Promise<RunningService> {
-    const service = await startService({ ...socketioService(this.config), logger });
+    const service = await this.platform.start(socketioService(this.config), logger);
     this.socketio.push(service);
     return service;
   }
 
   /** Registers a user through the API and signs a token for them with the shared key. */
   async register(stem = 'user'): Promise<TestUser> {
-    const nickname = `${stem}_${Math.random().toString(36).slice(2, 8)}`;
+    const nickname = uniqueNickname(stem);
     const response = await fetch(`${this.config.MF_BALANCER_URL}/api/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -156,7 +143,7 @@ export class ChatWorld {
       auth: token === undefined ? {} : { token },
       forceNew: true,
     });
-    this.closers.push(() => client.close());
+    this.platform.onClose(() => client.close());
     await nextEvent(client, 'connect');
     return client;
   }
@@ -186,16 +173,8 @@ export class ChatWorld {
   /** Stops everything the world started and removes its traces. */
   async close(): Promise<void> {
     for (const client of this.clients) client.close();
+    // socketio first: its drain still calls users.
     await Promise.all(this.socketio.map((service) => service.stop()));
-    await Promise.all(this.services.map((service) => service.stop()));
-    for (const close of this.closers.reverse()) await close();
-    const etcd = connectEtcd(this.config.MF_ETCD_URL);
-    await etcd.delete().prefix(this.config.MF_ETCD_PREFIX);
-    etcd.close();
-    const redis = await connectRedis(this.config.REDIS_URL, silentLogger());
-    const leftovers = await redis.keys(`${this.config.MF_ETCD_PREFIX}*`);
-    if (leftovers.length > 0) await redis.del(...leftovers);
-    await redis.quit();
-    await Promise.all(this.databases.map((database) => database.drop()));
+    await this.platform.close();
   }
 }

@@ -1,20 +1,18 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@microflack/common/testing';
-import { startTestBalancer } from '@microflack/haproxy/testing';
-import { basic, issuedShape, TokensWorld, uniqueNickname } from './helpers.js';
+import { basic, uniqueNickname, waitFor } from '@microflack/common/testing';
+import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
+import { issuedShape, TokensWorld } from './helpers.js';
 
 // Everything through a private HAProxy that follows this test's registry prefix, as in production:
 // the client calls the balancer, and tokens calls users through the balancer too.
 let world: TokensWorld;
-let balancer: Awaited<ReturnType<typeof startTestBalancer>>;
+let balancer: TestBalancer;
 
 beforeAll(async () => {
-  world = await TokensWorld.create();
-  balancer = await startTestBalancer({
-    etcdUrl: world.config.MF_ETCD_URL,
-    prefix: world.config.MF_ETCD_PREFIX,
-  });
+  const started = await startTestPlatform();
+  balancer = started.balancer;
+  world = await TokensWorld.create(started.platform);
   await world.start({ MF_BALANCER_URL: balancer.url });
   // Both answer only once HAProxy has them as servers passing their health checks.
   const routed = (method: string, path: string, status: number) =>
@@ -25,10 +23,7 @@ beforeAll(async () => {
   await routed('GET', '/api/users', 200);
   await routed('POST', '/api/tokens', 401);
 }, 30_000);
-afterAll(async () => {
-  await world.close();
-  await balancer.stop();
-});
+afterAll(async () => world.close()); // the balancer stops with the platform
 
 describe('users and tokens through the load balancer', () => {
   it('when one registers, gets a token and asks who one is, then every step works end to end', async () => {

@@ -4,8 +4,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectEtcd, registryKeys, TokenKeys, type RunningService } from '@microflack/common';
-import { freePort } from '@microflack/common/testing';
-import { basic, issuedShape, portOf, TokensWorld, uniqueNickname } from './helpers.js';
+import { basic, freePort, portOf, uniqueNickname } from '@microflack/common/testing';
+import { issuedShape, TokensWorld } from './helpers.js';
 
 let world: TokensWorld;
 let tokens: RunningService;

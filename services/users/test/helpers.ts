@@ -9,10 +9,8 @@ import { z } from 'zod';
 import {
   broadcastKey,
   Broadcaster,
-  connectEtcd,
   connectRedis,
   openDatabase,
-  startService,
   TokenKeys,
   type ModelClass,
   type Pool,
@@ -21,11 +19,11 @@ import {
   type ServerToClientEvents,
 } from '@microflack/common';
 import {
-  freshDatabase,
+  portOf,
   silentLogger,
-  testConfig,
+  TestPlatform,
+  uniqueNickname,
   waitFor,
-  type TestDatabase,
 } from '@microflack/common/testing';
 import { usersEnv, usersService, type UserJson, type UsersConfig } from '../src/service.js';
 import { LoginLimiter } from '../src/login-limiter.js';
@@ -34,14 +32,12 @@ import { UsersRepo } from '../src/users-repo.js';
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
 
-/** One test file's world: a fresh database, a unique etcd prefix, and the instances started. */
+/** One test file's world: users instances on a platform of their own, with a fresh database. */
 export class UsersWorld {
-  readonly started: RunningService[] = [];
-  private readonly closers: (() => unknown)[] = [];
   readonly keys: TokenKeys;
 
   private constructor(
-    readonly database: TestDatabase,
+    readonly platform: TestPlatform,
     readonly config: UsersConfig,
   ) {
     this.keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
@@ -49,24 +45,19 @@ export class UsersWorld {
 
   /** A fresh database and configuration (bcrypt cost 4 keeps hashing fast). */
   static async create(overrides: Record<string, string> = {}): Promise<UsersWorld> {
-    const database = await freshDatabase();
-    const config = testConfig(usersEnv, {
-      DATABASE_URL: database.url,
+    const platform = new TestPlatform();
+    const config = platform.configFor(usersEnv, {
+      DATABASE_URL: await platform.database(),
       BCRYPT_COST: '4',
       MF_DRAIN_TIMEOUT: '2',
       ...overrides,
     });
-    return new UsersWorld(database, config);
+    return new UsersWorld(platform, config);
   }
 
   /** Starts one more users instance on this world's database, etcd prefix and Redis. */
-  async start(overrides: Partial<UsersConfig> = {}): Promise<RunningService> {
-    const service = await startService({
-      ...usersService({ ...this.config, ...overrides }),
-      logger: silentLogger(),
-    });
-    this.started.push(service);
-    return service;
+  start(overrides: Partial<UsersConfig> = {}): Promise<RunningService> {
+    return this.platform.start(usersService({ ...this.config, ...overrides }));
   }
 
   /** Registers a user through `url` and gives it back with its password and a fresh token. */
@@ -79,14 +70,14 @@ export class UsersWorld {
   /** A pool on the world's database, migrated. */
   async pool(): Promise<Pool> {
     const pool = await openDatabase(this.config.DATABASE_URL, MIGRATIONS, silentLogger());
-    this.closers.push(() => pool.end());
+    this.onClose(() => pool.end());
     return pool;
   }
 
   /** A Redis connection closed with the world. */
   async redis(): Promise<Redis> {
     const redis = await connectRedis(this.config.REDIS_URL, silentLogger());
-    this.closers.push(() => redis.quit());
+    this.onClose(() => redis.quit());
     return redis;
   }
 
@@ -106,41 +97,17 @@ export class UsersWorld {
 
   /** Registers a cleanup. */
   onClose(closer: () => unknown): void {
-    this.closers.push(closer);
+    this.platform.onClose(closer);
   }
 
   /** Stops every instance and removes every trace of the world. */
-  async close(): Promise<void> {
-    await Promise.all(this.started.splice(0).map((service) => service.stop()));
-    for (const close of this.closers.reverse()) await close();
-    const etcd = connectEtcd(this.config.MF_ETCD_URL);
-    await etcd.delete().prefix(this.config.MF_ETCD_PREFIX);
-    etcd.close();
-    const redis = await connectRedis(this.config.REDIS_URL, silentLogger());
-    const leftovers = await redis.keys(`${this.config.MF_ETCD_PREFIX}/*`);
-    if (leftovers.length > 0) await redis.del(...leftovers);
-    await redis.quit();
-    await this.database.drop();
+  close(): Promise<void> {
+    return this.platform.close();
   }
 }
 
 function isProbe(model: unknown, probe: string): boolean {
   return typeof model === 'object' && model !== null && 'probe' in model && model.probe === probe;
-}
-
-/** An `Authorization` header with Basic credentials. */
-export function basic(nickname: string, password: string): string {
-  return `Basic ${Buffer.from(`${nickname}:${password}`).toString('base64')}`;
-}
-
-/** An `Authorization` header with a Bearer token. */
-export function bearer(token: string): string {
-  return `Bearer ${token}`;
-}
-
-/** A nickname no other test (or run) uses. */
-export function uniqueNickname(stem = 'user'): string {
-  return `${stem}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** A received `updated_model` broadcast. */
@@ -151,7 +118,7 @@ export interface Broadcast {
 
 const milliseconds = z.number().int().min(1_000_000_000_000);
 
-/** Exactly the SPEC's user: these keys and no other (no password hash, ever). */
+/** Exactly the API's user (docs/api.md): these keys and no other (no password hash, ever). */
 export const userShape = z.strictObject({
   id: z.number().int().positive(),
   nickname: z.string(),
@@ -164,13 +131,6 @@ export const userShape = z.strictObject({
 
 /** The body of `GET /api/users`. */
 export const userList = z.strictObject({ users: userShape.array() });
-
-/** The port a listening server got. */
-export function portOf(server: { address(): string | { port: number } | null }): number {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
-  return address.port;
-}
 
 /**
  * A real Socket.IO server on the Redis adapter with one client connected to it: what browsers

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TokenKeys, type Pool, type RunningService } from '@microflack/common';
-import { basic, bearer, UsersWorld } from './helpers.js';
+import { basic, bearer } from '@microflack/common/testing';
+import { UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
 let service: RunningService;

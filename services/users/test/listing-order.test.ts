@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool, RunningService } from '@microflack/common';
-import { uniqueNickname, userList, UsersWorld } from './helpers.js';
+import { uniqueNickname } from '@microflack/common/testing';
+import { userList, UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
 let service: RunningService;

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEtcd, registryKeys, type Etcd3 } from '@microflack/common';
-import { waitFor } from '@microflack/common/testing';
-import { z } from 'zod';
+import { spawnInstance } from '@microflack/common/testing';
 import { UsersWorld } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -19,35 +17,22 @@ afterAll(async () => {
   await world.close();
 });
 
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', resolve));
-}
-
 describe('node dist/main.js', () => {
   it('when started with the environment alone, then it registers, serves, and on SIGTERM deregisters and exits 0', async () => {
     const { config } = world;
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        DATABASE_URL: config.DATABASE_URL,
-        MF_ETCD_PREFIX: config.MF_ETCD_PREFIX,
-        BCRYPT_COST: '4',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: 'ignore',
-    });
-    const exited = exitCode(child);
+    const env = { DATABASE_URL: config.DATABASE_URL, BCRYPT_COST: '4', LOG_LEVEL: 'silent' };
     const instances = registryKeys(config.MF_ETCD_PREFIX).instances('users');
 
-    const registered = await waitFor(
-      async () => Object.values(await etcd.getAll().prefix(instances).json())[0],
-      { timeoutMs: 15_000, what: 'the users process to register' },
-    );
-    const { address } = z.object({ address: z.string() }).parse(registered);
-    const health = await fetch(`http://${address}/healthz`);
+    const users = await spawnInstance({
+      main: MAIN,
+      service: 'users',
+      config,
+      env: { ...process.env, ...env },
+    });
+    const health = await fetch(`http://${users.address}/healthz`);
     const route = await etcd.get(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('users')).json();
-    child.kill('SIGTERM');
-    const code = await exited;
+    users.child.kill('SIGTERM');
+    const code = await users.exited;
 
     expect(health.status).toBe(200);
     expect(route).toEqual({ location: '/api/users', balance: 'roundrobin', sticky: false });
@@ -56,16 +41,13 @@ describe('node dist/main.js', () => {
   });
 
   it('when the environment is malformed, then it exits 1 naming the variable', async () => {
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, BCRYPT_COST: 'lots', MF_ETCD_PREFIX: world.config.MF_ETCD_PREFIX },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const started = spawnInstance({
+      main: MAIN,
+      service: 'users',
+      config: world.config,
+      env: { ...process.env, BCRYPT_COST: 'lots' },
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
-    const code = await exitCode(child);
-
-    expect(code).toBe(1);
-    expect(stderr).toContain('BCRYPT_COST');
+    await expect(started).rejects.toThrow(/exited with 1 before registering: .*BCRYPT_COST/);
   });
 });

@@ -1,15 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '@microflack/common';
-import {
-  basic,
-  bearer,
-  listenToBroadcasts,
-  uniqueNickname,
-  userList,
-  userShape,
-  UsersWorld,
-} from './helpers.js';
+import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
+import { listenToBroadcasts, userList, userShape, UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
 let service: RunningService;

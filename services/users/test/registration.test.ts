@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool, RunningService } from '@microflack/common';
-import { listenToBroadcasts, uniqueNickname, userShape, UsersWorld } from './helpers.js';
+import { uniqueNickname } from '@microflack/common/testing';
+import { listenToBroadcasts, userShape, UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
 let service: RunningService;

@@ -3,15 +3,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectEtcd, RevocationSet, TokenKeys, type RunningService } from '@microflack/common';
-import { silentLogger } from '@microflack/common/testing';
-import {
-  basic,
-  bearer,
-  listenToBroadcasts,
-  uniqueNickname,
-  userShape,
-  UsersWorld,
-} from './helpers.js';
+import { basic, bearer, silentLogger, uniqueNickname } from '@microflack/common/testing';
+import { listenToBroadcasts, userShape, UsersWorld } from './helpers.js';
 
 const errorCode = z.object({ code: z.string() });
 let world: UsersWorld;
