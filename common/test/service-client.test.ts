@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServiceClient, ServiceUnavailableError } from '@microflack/common';
-import { freePort, silentLogger } from '@microflack/common/testing';
+import { freePort, portOf, silentLogger } from '@microflack/common/testing';
 
 const fast = { attempts: 4, baseMs: 1, maxMs: 5, timeoutMs: 2000 };
 let server: Server | undefined;
@@ -13,16 +12,22 @@ afterEach(() => {
   server = undefined;
 });
 
-/** A server that answers with the given statuses in turn (the last one repeats). */
-async function answering(statuses: number[], seen: IncomingMessage[] = []): Promise<string> {
+/** A server that answers with the given statuses in turn (the last one repeats) and `headers`. */
+async function answering(
+  statuses: number[],
+  seen: IncomingMessage[] = [],
+  headers: Record<string, string> = {},
+): Promise<string> {
   server = createServer((req, res) => {
     seen.push(req);
     const status = statuses.length > 1 ? (statuses.shift() ?? 200) : (statuses[0] ?? 200);
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
+    res
+      .writeHead(status, { ...headers, 'content-type': 'application/json' })
+      .end(JSON.stringify({ status }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${portOf(server)}`;
 }
 
 describe('ServiceClient', () => {
@@ -74,12 +79,18 @@ describe('ServiceClient', () => {
   });
 
   it('when 4xx comes back, then it is returned as is, headers included', async () => {
-    const client = new ServiceClient(await answering([429]), silentLogger(), fast);
+    const seen: IncomingMessage[] = [];
+    const url = await answering([429], seen, { 'retry-after': '7' });
+    const client = new ServiceClient(url, silentLogger(), fast);
 
     const response = await client.request('GET', '/api/things', {
       headers: { authorization: 'Basic eDp5' },
     });
 
     expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('7');
+    expect(response.body).toEqual({ status: 429 });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headers['authorization']).toBe('Basic eDp5');
   });
 });
