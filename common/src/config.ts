@@ -149,3 +149,8 @@ export function configOrExit<Shape extends z.ZodRawShape>(
     process.exit(1);
   }
 }
+
+/** A copy of the process environment, for handing on to a child process with additions. */
+export function currentEnv(): Env {
+  return { ...process.env };
+}
