@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { portOf } from '@microflack/common/testing';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -23,9 +24,7 @@ export async function startPageServer(routes: Record<string, Handler>): Promise<
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const { port } = address;
+  const port = portOf(server);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
