@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { baseEnv, loadConfig } from '@microflack/common';
 import { z } from 'zod';
 
@@ -9,7 +10,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
-/** The local platform's settings (SPEC §2 default ports), overridable in `.env`. */
+/** The local platform's settings (default ports: docs/operations.md), overridable in `.env`. */
 export const localEnv = {
   MF_STATE_DIR: z.string().default(join(ROOT, '.mf')),
   MF_LB_PORT: port(8080),
@@ -19,34 +20,33 @@ export const localEnv = {
   MF_PG_PORT: port(15432),
   MF_REDIS_PORT: port(16379),
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
+  /** 1: `mfinfra up` never installs Debian packages, it says which are missing (set by `pnpm test`). */
+  MF_NO_INSTALL: z.enum(['0', '1']).default('0'),
 };
 
 /** Parsed local settings. */
 export type LocalSettings = z.infer<z.ZodObject<typeof localEnv>>;
 
 /**
- * Parses a `.env` file: `KEY=value` lines, `#` comments, optional surrounding quotes.
- * Pure, so it is table-tested.
+ * The variables of a `.env` file, read with Node's own parser (`util.parseEnv`); nothing when
+ * there is no such file.
  */
-export function parseDotenv(text: string): Record<string, string> {
-  const entries: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match?.[1] || line.startsWith('#')) continue;
-    const value = (match[2] ?? '').replace(/^(['"])(.*)\1$/, '$2');
-    entries[match[1]] = value;
+export function readDotenv(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
   }
-  return entries;
+  const entries = Object.entries(parseEnv(text));
+  return Object.fromEntries(
+    entries.filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The `.env` file of the repository, or nothing when there is none. */
 export function dotenv(): Record<string, string> {
-  try {
-    return parseDotenv(readFileSync(join(ROOT, '.env'), 'utf8'));
-  } catch {
-    return {};
-  }
+  return readDotenv(join(ROOT, '.env'));
 }
 
 /** Local settings from `.env`, with the process environment taking precedence. */
@@ -62,6 +62,19 @@ export function localUrls(settings: LocalSettings) {
     REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
     MF_LB_URL: `http://127.0.0.1:${settings.MF_LB_PORT}`,
     databaseUrl: (name: string) => `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${name}`,
+  };
+}
+
+/** Where the local platform keeps its state. */
+export function statePaths(settings: LocalSettings) {
+  const state = settings.MF_STATE_DIR;
+  return {
+    state,
+    logs: join(state, 'logs'),
+    run: join(state, 'run'),
+    etcd: join(state, 'etcd'),
+    redis: join(state, 'redis'),
+    pg: join(state, 'pg'),
   };
 }
 

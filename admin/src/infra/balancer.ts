@@ -6,12 +6,13 @@ import {
   balancerPaths,
   haproxyArgs,
   prepareConfig,
+  publishedBalancerState,
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { currentEnv, dotenv, ROOT, type LocalSettings } from '../settings.js';
+import { currentEnv, dotenv, ROOT, statePaths, type LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
-import { statePaths, type Component } from './components.js';
+import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
 /**
@@ -82,12 +83,14 @@ function watcher(settings: LocalSettings): Component {
   const pidFile = join(statePaths(settings).run, 'balancer.pid');
   const logFile = join(statePaths(settings).logs, 'balancer.log');
   const key = registryKeys(config.MF_ETCD_PREFIX).balancer;
-  // Healthy means: the process runs and has published the revision HAProxy serves.
+  // Healthy means: a watcher publishes the revision HAProxy serves. The key lives on the
+  // watcher's lease, so it leaves with a dead watcher; and a watcher started by another checkout
+  // sharing this infrastructure counts, like its etcd or HAProxy do (a second one could not
+  // reload an HAProxy whose master socket is in the other checkout).
   const answers = async () => {
-    if (livePid(pidFile) === undefined) return false;
     const etcd = connectEtcd(config.MF_ETCD_URL);
     try {
-      return (await etcd.get(key).string()) !== null;
+      return (await publishedBalancerState(etcd, key)) !== undefined;
     } catch {
       return false;
     } finally {

@@ -3,37 +3,12 @@ import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { LocalSettings } from '../settings.js';
+import { statePaths, type LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
 import { balancer } from './balancer.js';
+import type { Component } from './component.js';
 import { postgresBinDir } from './packages.js';
 import { spawnDetached, stopPidFile } from './processes.js';
-
-/** One piece of the local infrastructure that `mfinfra` starts, stops and reports on. */
-export interface Component {
-  name: string;
-  /** `host:port` it serves on. */
-  address: string;
-  /** Whether it answers (not merely whether a process exists). */
-  answers(): Promise<boolean>;
-  /** Starts it and resolves once it answers. */
-  start(): Promise<void>;
-  /** Stops it and resolves once it is gone. */
-  stop(): Promise<void> | void;
-}
-
-/** Where the local platform keeps its state. */
-export function statePaths(settings: LocalSettings) {
-  const state = settings.MF_STATE_DIR;
-  return {
-    state,
-    logs: join(state, 'logs'),
-    run: join(state, 'run'),
-    etcd: join(state, 'etcd'),
-    redis: join(state, 'redis'),
-    pg: join(state, 'pg'),
-  };
-}
 
 async function httpAnswers(url: string, expect: (body: string) => boolean): Promise<boolean> {
   try {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryKeys, type Etcd3 } from '@microflack/common';
-import { balancerPaths, MasterSocket } from '@microflack/haproxy';
+import { balancerPaths, MasterSocket, publishedBalancerState } from '@microflack/haproxy';
 import type { LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
 
@@ -57,8 +57,8 @@ export async function waitUntilServing(
   id: string,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const watched =
-    (await etcd.get(registryKeys(settings.MF_ETCD_PREFIX).balancer).string()) !== null;
+  const key = registryKeys(settings.MF_ETCD_PREFIX).balancer;
+  const watched = (await publishedBalancerState(etcd, key)) !== undefined;
   if (!watched || !existsSync(masterSocket(settings).path)) return;
   await waitUntil(
     `${id} to be UP in the load balancer`,
