@@ -45,7 +45,7 @@ export function balancerEnvironment(config: BalancerConfig): Record<string, stri
 }
 
 /** The files HAProxy and the watcher share, all in one directory. */
-export interface BalancerPaths {
+export interface HaproxyPaths {
   dir: string;
   config: string;
   state: string;
@@ -54,7 +54,7 @@ export interface BalancerPaths {
 }
 
 /** Where everything lives under `dir`. Pure. */
-export function balancerPaths(dir: string): BalancerPaths {
+export function haproxyPaths(dir: string): HaproxyPaths {
   return {
     dir,
     config: join(dir, 'haproxy.cfg'),
@@ -68,10 +68,10 @@ export function balancerPaths(dir: string): BalancerPaths {
 export function renderSettings(config: BalancerConfig): RenderSettings {
   return {
     bindHost: config.MF_LB_BIND,
-    lbPort: config.MF_LB_PORT,
+    balancerPort: config.MF_LB_PORT,
     statsPort: config.MF_STATS_PORT,
     statsAuth: config.HAPROXY_STATS_AUTH,
-    stateFile: balancerPaths(config.HAPROXY_DIR).state,
+    stateFile: haproxyPaths(config.HAPROXY_DIR).state,
     hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
   };
 }

@@ -3,10 +3,10 @@
 export {
   balancerEnv,
   balancerEnvironment,
-  balancerPaths,
+  haproxyPaths,
   renderSettings,
   type BalancerConfig,
-  type BalancerPaths,
+  type HaproxyPaths,
 } from './config.js';
 export { validateConfig, type Validation } from './config-file.js';
 export { haproxyArgs, prepareConfig } from './haproxy-process.js';

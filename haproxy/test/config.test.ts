@@ -5,12 +5,12 @@ import { balancerEnv, balancerEnvironment, renderSettings } from '@microflack/ha
 const load = (env: Record<string, string>) => loadConfig(balancerEnv, {}, env);
 
 describe('balancerEnv', () => {
-  it('when nothing is set, then the local defaults of SPEC §2 apply', () => {
+  it('when nothing is set, then the local defaults apply', () => {
     const config = load({});
 
     expect(renderSettings(config)).toEqual({
       bindHost: '127.0.0.1',
-      lbPort: 8080,
+      balancerPort: 8080,
       statsPort: 8404,
       statsAuth: 'admin:microflack',
       stateFile: '/var/lib/microflack/haproxy/haproxy.state',

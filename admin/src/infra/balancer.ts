@@ -3,7 +3,7 @@ import { connectEtcd, loadConfig, registryKeys } from '@microflack/common';
 import {
   balancerEnv,
   balancerEnvironment,
-  balancerPaths,
+  haproxyPaths,
   haproxyArgs,
   prepareConfig,
   publishedBalancerState,
@@ -51,7 +51,7 @@ async function startAndWait(
 
 function haproxy(settings: LocalSettings): Component {
   const config = balancerConfig(settings);
-  const paths = balancerPaths(config.HAPROXY_DIR);
+  const paths = haproxyPaths(config.HAPROXY_DIR);
   const pidFile = join(statePaths(settings).run, 'haproxy.pid');
   const logFile = join(statePaths(settings).logs, 'haproxy.log');
   const answers = async () => {
