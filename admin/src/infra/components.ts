@@ -157,6 +157,27 @@ function clusterDir(paths: ReturnType<typeof statePaths>): string {
   }
 }
 
+/** Creates an empty cluster in `data`, owned by `postgres` when we are root. */
+function initCluster(cluster: string, data: string, socketDir: string): void {
+  mkdirSync(data, { recursive: true });
+  mkdirSync(socketDir, { recursive: true });
+  if (runningAsRoot()) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    for (const dir of [cluster, data, socketDir]) chownSync(dir, uid, gid);
+  }
+  asPostgres('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+  ]);
+}
+
 function postgres(settings: LocalSettings): Component {
   const paths = statePaths(settings);
   const answers = () => pgReady(settings.MF_PG_PORT);
@@ -168,25 +189,7 @@ function postgres(settings: LocalSettings): Component {
       const cluster = clusterDir(paths);
       const data = join(cluster, 'data');
       const socketDir = join(cluster, 'run');
-      if (!existsSync(join(data, 'PG_VERSION'))) {
-        mkdirSync(data, { recursive: true });
-        mkdirSync(socketDir, { recursive: true });
-        if (runningAsRoot()) {
-          const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-          const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-          for (const dir of [cluster, data, socketDir]) chownSync(dir, uid, gid);
-        }
-        asPostgres('initdb', [
-          '-D',
-          data,
-          '-U',
-          'postgres',
-          '--auth=trust',
-          '-E',
-          'UTF8',
-          '--locale=C.UTF-8',
-        ]);
-      }
+      if (!existsSync(join(data, 'PG_VERSION'))) initCluster(cluster, data, socketDir);
       const options = `-p ${settings.MF_PG_PORT} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`;
       asPostgres('pg_ctl', [
         '-D',
