@@ -1,6 +1,5 @@
 import type { Etcd3, Lease } from 'etcd3';
-import type { BalancerState } from '@microflack/common';
-import type { Logger } from 'pino';
+import type { BalancerState, Logger } from '@microflack/common';
 import { balancerState, parseJsonValue } from './registry-records.js';
 
 /**
