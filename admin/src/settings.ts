@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { baseEnv, loadConfig } from '@microflack/common';
+import { baseEnv, loadConfig, renamed } from '@microflack/common';
 import { z } from 'zod';
 
 /** The repository root (admin/dist/ is two levels below it). */
@@ -13,7 +13,7 @@ const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).def
 /** The local platform's settings (default ports: docs/operations.md), overridable in `.env`. */
 export const localEnv = {
   MF_STATE_DIR: z.string().default(join(ROOT, '.mf')),
-  MF_LB_PORT: port(8080),
+  MF_BALANCER_PORT: renamed('MF_LB_PORT', port(8080)),
   MF_STATS_PORT: port(8404),
   MF_ETCD_PORT: port(12379),
   MF_ETCD_PEER_PORT: port(12380),
@@ -60,7 +60,7 @@ export function localUrls(settings: LocalSettings) {
     MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
     MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
     REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
-    MF_LB_URL: `http://127.0.0.1:${settings.MF_LB_PORT}`,
+    MF_BALANCER_URL: `http://127.0.0.1:${settings.MF_BALANCER_PORT}`,
     databaseUrl: (name: string) => `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${name}`,
   };
 }

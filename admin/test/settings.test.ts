@@ -36,7 +36,7 @@ describe('local settings', () => {
     const settings = loadConfig(localEnv, {}, {});
 
     expect(settings).toMatchObject({
-      MF_LB_PORT: 8080,
+      MF_BALANCER_PORT: 8080,
       MF_STATS_PORT: 8404,
       MF_ETCD_PORT: 12379,
       MF_ETCD_PEER_PORT: 12380,
@@ -60,6 +60,15 @@ describe('local settings', () => {
   });
 
   it('when a port is not a number, then the error names the variable', () => {
-    expect(() => loadConfig(localEnv, {}, { MF_LB_PORT: 'eighty' })).toThrow(/MF_LB_PORT/);
+    expect(() => loadConfig(localEnv, {}, { MF_BALANCER_PORT: 'eighty' })).toThrow(
+      /MF_BALANCER_PORT/,
+    );
+  });
+
+  it('when only the former MF_LB_PORT is set, then it still sets the load balancer port', () => {
+    const settings = loadConfig(localEnv, {}, { MF_LB_PORT: '9090' });
+
+    expect(settings.MF_BALANCER_PORT).toBe(9090);
+    expect(localUrls(settings).MF_BALANCER_URL).toBe('http://127.0.0.1:9090');
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { baseEnv } from '@microflack/common';
+import { baseEnv, renamed } from '@microflack/common';
 import { z } from 'zod';
 import type { RenderSettings } from './render.js';
 
@@ -13,8 +13,9 @@ export const balancerEnv = {
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
   MF_LEASE_TTL: baseEnv.MF_LEASE_TTL,
   /** The interface HAProxy listens on: 127.0.0.1 locally, 0.0.0.0 in a container. */
-  MF_LB_BIND: z.string().min(1).default('127.0.0.1'),
-  MF_LB_PORT: port(8080),
+  MF_BALANCER_BIND: renamed('MF_LB_BIND', z.string().min(1).default('127.0.0.1')),
+  /** The load balancer's port. */
+  MF_BALANCER_PORT: renamed('MF_LB_PORT', port(8080)),
   MF_STATS_PORT: port(8404),
   /** `user:password` of the stats page; a secret, so production refuses the default. */
   HAPROXY_STATS_AUTH: z
@@ -67,8 +68,8 @@ export function haproxyPaths(dir: string): HaproxyPaths {
 /** The renderer's settings for a configuration. Pure. */
 export function renderSettings(config: BalancerConfig): RenderSettings {
   return {
-    bindHost: config.MF_LB_BIND,
-    balancerPort: config.MF_LB_PORT,
+    bindHost: config.MF_BALANCER_BIND,
+    balancerPort: config.MF_BALANCER_PORT,
     statsPort: config.MF_STATS_PORT,
     statsAuth: config.HAPROXY_STATS_AUTH,
     stateFile: haproxyPaths(config.HAPROXY_DIR).state,

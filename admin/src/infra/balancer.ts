@@ -24,8 +24,8 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
     balancerEnv,
     {
       MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
-      MF_LB_BIND: '127.0.0.1',
-      MF_LB_PORT: String(settings.MF_LB_PORT),
+      MF_BALANCER_BIND: '127.0.0.1',
+      MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),
       HAPROXY_DIR: join(settings.MF_STATE_DIR, 'haproxy'),
     },
@@ -64,7 +64,7 @@ function haproxy(settings: LocalSettings): Component {
   };
   return {
     name: 'haproxy',
-    address: `127.0.0.1:${config.MF_LB_PORT}`,
+    address: `127.0.0.1:${config.MF_BALANCER_PORT}`,
     answers,
     async start() {
       await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));

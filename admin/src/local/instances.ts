@@ -42,7 +42,7 @@ function instanceEnv(settings: LocalSettings, service: string, id: string, versi
     MF_ETCD_URL: urls.MF_ETCD_URL,
     MF_ETCD_PREFIX: urls.MF_ETCD_PREFIX,
     REDIS_URL: urls.REDIS_URL,
-    MF_LB_URL: urls.MF_LB_URL,
+    MF_BALANCER_URL: urls.MF_BALANCER_URL,
     MF_INSTANCE_ID: id,
     MF_VERSION: version,
     ...(entry.database ? { DATABASE_URL: urls.databaseUrl(entry.database) } : {}),
