@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseEnv, loadConfig } from '@microflack/common';
+import { parseEnv } from 'node:util';
+import { baseEnv, loadConfig, renamed } from '@microflack/common';
 import { z } from 'zod';
 
 /** The repository root (admin/dist/ is two levels below it). */
@@ -9,44 +10,43 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
-/** The local platform's settings (SPEC §2 default ports), overridable in `.env`. */
+/** The local platform's settings (default ports: docs/operations.md), overridable in `.env`. */
 export const localEnv = {
   MF_STATE_DIR: z.string().default(join(ROOT, '.mf')),
-  MF_LB_PORT: port(8080),
+  MF_BALANCER_PORT: renamed('MF_LB_PORT', port(8080)),
   MF_STATS_PORT: port(8404),
   MF_ETCD_PORT: port(12379),
   MF_ETCD_PEER_PORT: port(12380),
   MF_PG_PORT: port(15432),
   MF_REDIS_PORT: port(16379),
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
+  /** 1: `mfinfra up` never installs Debian packages, it says which are missing (set by `pnpm test`). */
+  MF_NO_INSTALL: z.enum(['0', '1']).default('0'),
 };
 
 /** Parsed local settings. */
 export type LocalSettings = z.infer<z.ZodObject<typeof localEnv>>;
 
 /**
- * Parses a `.env` file: `KEY=value` lines, `#` comments, optional surrounding quotes.
- * Pure, so it is table-tested.
+ * The variables of a `.env` file, read with Node's own parser (`util.parseEnv`); nothing when
+ * there is no such file.
  */
-export function parseDotenv(text: string): Record<string, string> {
-  const entries: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match?.[1] || line.startsWith('#')) continue;
-    const value = (match[2] ?? '').replace(/^(['"])(.*)\1$/, '$2');
-    entries[match[1]] = value;
+export function readDotenv(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
   }
-  return entries;
+  const entries = Object.entries(parseEnv(text));
+  return Object.fromEntries(
+    entries.filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The `.env` file of the repository, or nothing when there is none. */
 export function dotenv(): Record<string, string> {
-  try {
-    return parseDotenv(readFileSync(join(ROOT, '.env'), 'utf8'));
-  } catch {
-    return {};
-  }
+  return readDotenv(join(ROOT, '.env'));
 }
 
 /** Local settings from `.env`, with the process environment taking precedence. */
@@ -60,8 +60,21 @@ export function localUrls(settings: LocalSettings) {
     MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
     MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
     REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
-    MF_LB_URL: `http://127.0.0.1:${settings.MF_LB_PORT}`,
+    MF_BALANCER_URL: `http://127.0.0.1:${settings.MF_BALANCER_PORT}`,
     databaseUrl: (name: string) => `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${name}`,
+  };
+}
+
+/** Where the local platform keeps its state. */
+export function statePaths(settings: LocalSettings) {
+  const state = settings.MF_STATE_DIR;
+  return {
+    state,
+    logs: join(state, 'logs'),
+    run: join(state, 'run'),
+    etcd: join(state, 'etcd'),
+    redis: join(state, 'redis'),
+    pg: join(state, 'pg'),
   };
 }
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { etcdArgs, redisArgs } from '../src/infra/components.js';
-import { missingPackages } from '../src/infra/packages.js';
+import { installDecision, missingPackages, type InstallDecision } from '../src/infra/packages.js';
 import { selectInstances } from '../src/local/select.js';
 
 const mfinfra = fileURLToPath(new URL('../mfinfra', import.meta.url));
@@ -36,7 +36,54 @@ describe('infrastructure command lines', () => {
   });
 });
 
+describe('installDecision', () => {
+  const summary = (decision: InstallDecision) => {
+    if (decision.action === 'install') return `install ${decision.packages.join(' ')}`;
+    if (decision.action === 'none') return 'nothing';
+    return decision.reason.includes('mfup') ? 'refuse: run mfup' : 'refuse: run as root';
+  };
+
+  it.each([
+    [[], true, false, 'nothing'],
+    [[], false, true, 'nothing'],
+    [['haproxy', 'redis-server'], true, false, 'install haproxy redis-server'],
+    [['haproxy'], true, true, 'refuse: run mfup'],
+    [['haproxy'], false, true, 'refuse: run mfup'],
+    [['haproxy'], false, false, 'refuse: run as root'],
+  ])(
+    'when %j is missing, root is %s and MF_NO_INSTALL is %s, then it decides: %s',
+    (missing, root, noInstall, expected) => {
+      expect(summary(installDecision(missing, { root, noInstall }))).toBe(expected);
+    },
+  );
+
+  it('when it refuses, then the one line names every package and the apt-get command', () => {
+    const decision = installDecision(['etcd-server', 'haproxy'], { root: true, noInstall: true });
+
+    expect(decision).toEqual({
+      action: 'refuse',
+      reason:
+        'missing Debian packages etcd-server, haproxy; run ./admin/mfup (it installs them) or, as root: apt-get update && apt-get install -y etcd-server haproxy',
+    });
+  });
+});
+
 describe('mfinfra', () => {
+  it('when MF_NO_INSTALL=1 and packages are missing, then up installs nothing and fails with one error line', async () => {
+    const main = fileURLToPath(new URL('../dist/cli/mfinfra.js', import.meta.url));
+    const env = { ...process.env, MF_NO_INSTALL: '1', PATH: '/nonexistent' };
+
+    const failed = run(process.execPath, [main, 'up'], { env });
+
+    await expect(failed).rejects.toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^error: missing Debian packages [^\n]*haproxy[^\n]*mfup[^\n]*\n$/,
+      ) as unknown,
+    });
+  });
+
   it('when the infrastructure is up, then a second up is a no-op and status lists every component', async () => {
     const up = await run(mfinfra, ['up']);
     const status = await run(mfinfra, ['status']);

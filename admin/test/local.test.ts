@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { uniquePrefix } from '@microflack/common/testing';
-import { lbState, parseServerStatuses } from '../src/local/balancer-state.js';
+import { balancerStatus, parseServerStatuses } from '../src/local/balancer-state.js';
 import { formatTable, uptime } from '../src/local/table.js';
 
 const admin = (command: string) => fileURLToPath(new URL(`../${command}`, import.meta.url));
@@ -21,7 +21,7 @@ describe('load balancer state', () => {
     ['MAINT (resolution)', 'MAINT'],
     [undefined, 'ABSENT'],
   ])('when HAProxy says %j, then mfps shows %s', (status, expected) => {
-    expect(lbState(status)).toBe(expected);
+    expect(balancerStatus(status)).toBe(expected);
   });
 
   it('when show stat lists frontends, backends and servers, then only servers are kept', () => {

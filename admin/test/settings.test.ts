@@ -1,8 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@microflack/common';
-import { localEnv, localUrls, parseDotenv } from '../src/settings.js';
+import { localEnv, localUrls, readDotenv } from '../src/settings.js';
 
-describe('parseDotenv', () => {
+describe('readDotenv', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-dotenv-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it.each([
     ['A=1', { A: '1' }],
     ['export A=1', { A: '1' }],
@@ -10,18 +16,27 @@ describe('parseDotenv', () => {
     ["A='single'", { A: 'single' }],
     ['# A=1\n\nB=2', { B: '2' }],
     ['A=', { A: '' }],
-    ['not a line\nC=x=y', { C: 'x=y' }],
+    ['C=x=y', { C: 'x=y' }],
+    ['A=1 # a comment', { A: '1' }],
+    ['A="two\nlines"', { A: 'two\nlines' }],
   ])('when the file is %j, then it reads %j', (text, expected) => {
-    expect(parseDotenv(text)).toEqual(expected);
+    const file = join(dir, '.env');
+    writeFileSync(file, text);
+
+    expect(readDotenv(file)).toEqual(expected);
+  });
+
+  it('when there is no file, then it reads nothing', () => {
+    expect(readDotenv(join(dir, 'absent.env'))).toEqual({});
   });
 });
 
 describe('local settings', () => {
-  it('when nothing is set, then the SPEC §2 ports are used', () => {
+  it('when nothing is set, then the default ports are used', () => {
     const settings = loadConfig(localEnv, {}, {});
 
     expect(settings).toMatchObject({
-      MF_LB_PORT: 8080,
+      MF_BALANCER_PORT: 8080,
       MF_STATS_PORT: 8404,
       MF_ETCD_PORT: 12379,
       MF_ETCD_PEER_PORT: 12380,
@@ -45,6 +60,15 @@ describe('local settings', () => {
   });
 
   it('when a port is not a number, then the error names the variable', () => {
-    expect(() => loadConfig(localEnv, {}, { MF_LB_PORT: 'eighty' })).toThrow(/MF_LB_PORT/);
+    expect(() => loadConfig(localEnv, {}, { MF_BALANCER_PORT: 'eighty' })).toThrow(
+      /MF_BALANCER_PORT/,
+    );
+  });
+
+  it('when only the former MF_LB_PORT is set, then it still sets the load balancer port', () => {
+    const settings = loadConfig(localEnv, {}, { MF_LB_PORT: '9090' });
+
+    expect(settings.MF_BALANCER_PORT).toBe(9090);
+    expect(localUrls(settings).MF_BALANCER_URL).toBe('http://127.0.0.1:9090');
   });
 });

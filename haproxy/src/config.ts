@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { baseEnv } from '@microflack/common';
+import { baseEnv, renamed } from '@microflack/common';
 import { z } from 'zod';
 import type { RenderSettings } from './render.js';
 
@@ -13,8 +13,9 @@ export const balancerEnv = {
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
   MF_LEASE_TTL: baseEnv.MF_LEASE_TTL,
   /** The interface HAProxy listens on: 127.0.0.1 locally, 0.0.0.0 in a container. */
-  MF_LB_BIND: z.string().min(1).default('127.0.0.1'),
-  MF_LB_PORT: port(8080),
+  MF_BALANCER_BIND: renamed('MF_LB_BIND', z.string().min(1).default('127.0.0.1')),
+  /** The load balancer's port. */
+  MF_BALANCER_PORT: renamed('MF_LB_PORT', port(8080)),
   MF_STATS_PORT: port(8404),
   /** `user:password` of the stats page; a secret, so production refuses the default. */
   HAPROXY_STATS_AUTH: z
@@ -45,7 +46,7 @@ export function balancerEnvironment(config: BalancerConfig): Record<string, stri
 }
 
 /** The files HAProxy and the watcher share, all in one directory. */
-export interface BalancerPaths {
+export interface HaproxyPaths {
   dir: string;
   config: string;
   state: string;
@@ -54,7 +55,7 @@ export interface BalancerPaths {
 }
 
 /** Where everything lives under `dir`. Pure. */
-export function balancerPaths(dir: string): BalancerPaths {
+export function haproxyPaths(dir: string): HaproxyPaths {
   return {
     dir,
     config: join(dir, 'haproxy.cfg'),
@@ -67,11 +68,11 @@ export function balancerPaths(dir: string): BalancerPaths {
 /** The renderer's settings for a configuration. Pure. */
 export function renderSettings(config: BalancerConfig): RenderSettings {
   return {
-    bindHost: config.MF_LB_BIND,
-    lbPort: config.MF_LB_PORT,
+    bindHost: config.MF_BALANCER_BIND,
+    balancerPort: config.MF_BALANCER_PORT,
     statsPort: config.MF_STATS_PORT,
     statsAuth: config.HAPROXY_STATS_AUTH,
-    stateFile: balancerPaths(config.HAPROXY_DIR).state,
+    stateFile: haproxyPaths(config.HAPROXY_DIR).state,
     hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
   };
 }

@@ -1,13 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { validateConfig } from './config-file.js';
-import type { BalancerPaths } from './config.js';
+import type { HaproxyPaths } from './config.js';
 import { renderConfig, type RenderSettings } from './render.js';
 
 /**
  * HAProxy's command line: master-worker mode (`-W`) with the master CLI (`-S`), which the watcher
  * reloads through. The master stays in the foreground so whoever starts it owns its pid. Pure.
  */
-export function haproxyArgs(paths: BalancerPaths): string[] {
+export function haproxyArgs(paths: HaproxyPaths): string[] {
   return ['-W', '-S', `${paths.masterSocket},mode,600`, '-f', paths.config, '-p', paths.pid];
 }
 
@@ -18,7 +18,7 @@ export function haproxyArgs(paths: BalancerPaths): string[] {
  */
 export async function prepareConfig(
   haproxy: string,
-  paths: BalancerPaths,
+  paths: HaproxyPaths,
   settings: RenderSettings,
 ): Promise<void> {
   await mkdir(paths.dir, { recursive: true });

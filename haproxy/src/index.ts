@@ -1,8 +1,30 @@
-export * from './config.js';
-export * from './config-file.js';
-export * from './haproxy-process.js';
-export * from './master-socket.js';
-export * from './render.js';
-export * from './server-state.js';
-export * from './snapshot.js';
-export * from './watcher.js';
+// The package's front door: the watcher and what the admin tools, the benchmark and the tests
+// use of it. Test helpers are behind `@microflack/haproxy/testing`.
+export {
+  balancerEnv,
+  balancerEnvironment,
+  haproxyPaths,
+  renderSettings,
+  type BalancerConfig,
+  type HaproxyPaths,
+} from './config.js';
+export { validateConfig, type Validation } from './config-file.js';
+export { haproxyArgs, prepareConfig } from './haproxy-process.js';
+export { MasterSocket, parseProcessTable, type ProcessTable } from './master-socket.js';
+export {
+  balancerState,
+  describeProblems,
+  instanceRecord,
+  parseJsonValue,
+  serviceConfigRecord,
+} from './registry-records.js';
+export { publishedBalancerState } from './revision-publisher.js';
+export { renderConfig, STICKY_COOKIE, type RenderSettings } from './render.js';
+export { nextServerStates, parseServerStates, type ServerState } from './server-state.js';
+export {
+  parseRegistry,
+  type RegistryEntry,
+  type RegistrySnapshot,
+  type ServiceRoute,
+} from './snapshot.js';
+export { BalancerWatcher, type WatcherOptions } from './watcher.js';

@@ -1,12 +1,12 @@
 // The watcher process: keeps a running HAProxy in step with the registry until SIGTERM/SIGINT.
 // HAProxy itself is started by its owner (mfinfra, the test helper, the container entry point).
 import { configOrExit, connectEtcd, createLogger, stopOnSignals } from '@microflack/common';
-import { balancerEnv, balancerPaths, renderSettings } from './config.js';
+import { balancerEnv, haproxyPaths, renderSettings } from './config.js';
 import { BalancerWatcher } from './watcher.js';
 
 const config = configOrExit(balancerEnv);
 const logger = createLogger('balancer', config.LOG_LEVEL);
-const paths = balancerPaths(config.HAPROXY_DIR);
+const paths = haproxyPaths(config.HAPROXY_DIR);
 const etcd = connectEtcd(config.MF_ETCD_URL);
 const watcher = new BalancerWatcher({
   etcd,

@@ -5,9 +5,9 @@ import type { RegistrySnapshot, ServiceRoute } from './snapshot.js';
 export interface RenderSettings {
   /** The interface both listeners bind (127.0.0.1 locally, 0.0.0.0 in a container). */
   bindHost: string;
-  /** The load balancer's port (SPEC §2: 8080). */
-  lbPort: number;
-  /** The stats page and Prometheus port (SPEC §2: 8404). */
+  /** The load balancer's port (8080 locally). */
+  balancerPort: number;
+  /** The stats page and Prometheus port (8404 locally). */
   statsPort: number;
   /** `user:password` that guards the stats page. */
   statsAuth: string;
@@ -81,7 +81,7 @@ function defaultsSection(): string[] {
     '    timeout queue 5s',
     '    load-server-state-from-file global',
     '    default-server init-addr last,libc,none check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down',
-    // Every answer HAProxy makes itself is JSON in the SPEC §5 shape, like the services' own.
+    // Every answer HAProxy makes itself is a JSON error body (docs/api.md), like the services' own.
     `    http-error ${jsonReturn(400, 'The request could not be read.', 'bad_request')}`,
     `    http-error ${jsonReturn(408, 'The request did not arrive in time.', 'request_timeout')}`,
     `    http-error ${jsonReturn(500, 'Something went wrong in the load balancer.', 'internal_error')}`,
@@ -96,7 +96,7 @@ function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): 
   const root = snapshot.services.find((service) => service.config.location === '/');
   const lines = [
     'frontend http',
-    `    bind ${settings.bindHost}:${settings.lbPort}`,
+    `    bind ${settings.bindHost}:${settings.balancerPort}`,
     '    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid',
     '    http-request set-header X-Request-Id %[unique-id] unless { req.hdr(x-request-id) -m found }',
     '    http-request set-var(txn.request_id) req.hdr(x-request-id)',
@@ -172,7 +172,7 @@ function statsSection(settings: RenderSettings): string[] {
 }
 
 /**
- * Renders haproxy.cfg for a registry snapshot (SPEC §7). Pure and deterministic: the same
+ * Renders haproxy.cfg for a registry snapshot (docs/architecture.md, load balancer). Pure and deterministic: the same
  * routing gives the same text, so the watcher reloads only when something really changed.
  */
 export function renderConfig(snapshot: RegistrySnapshot, settings: RenderSettings): string {

@@ -1,6 +1,6 @@
 import type { Etcd3, Lease } from 'etcd3';
-import type { BalancerState } from '@microflack/common';
-import type { Logger } from 'pino';
+import type { BalancerState, Logger } from '@microflack/common';
+import { balancerState, parseJsonValue } from './registry-records.js';
 
 /**
  * Publishes the registry revision HAProxy runs at `<prefix>/balancer`, on the watcher's own lease:
@@ -42,4 +42,17 @@ export class RevisionPublisher {
     this.lease = undefined;
     await lease?.revoke({ deadline: Date.now() + 2000 }).catch(() => lease.release());
   }
+}
+
+/**
+ * What the watcher published at `key` (`<prefix>/balancer`): undefined when no watcher publishes
+ * there, or the value is not a {@link BalancerState}.
+ */
+export async function publishedBalancerState(
+  etcd: Etcd3,
+  key: string,
+): Promise<BalancerState | undefined> {
+  const value = await etcd.get(key).string();
+  const state = value === null ? undefined : parseJsonValue(balancerState, value);
+  return state?.success ? state.data : undefined;
 }

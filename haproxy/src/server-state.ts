@@ -46,7 +46,7 @@ const STATE_HEADER =
  * The server-state file for the next configuration: the running worker's states (so a server
  * that is DOWN stays DOWN across the reload), plus every instance HAProxy has not seen yet marked
  * DOWN and never checked. HAProxy 2.6 starts unknown servers UP; this way a new instance takes
- * traffic only once its first health check passed (SPEC §7). HAProxy matches lines by backend
+ * traffic only once its first health check passed. HAProxy matches lines by backend
  * and server name, keeps the address it resolved (`-`), and takes the port from the line. Pure.
  */
 export function nextServerStates(dump: string, snapshot: RegistrySnapshot): string {

@@ -1,5 +1,11 @@
 import type { InstanceRecord, ServiceConfigRecord } from '@microflack/common';
-import { z } from 'zod';
+import {
+  describeProblems,
+  instanceRecord,
+  parseJsonValue,
+  serviceConfigRecord,
+  serviceName,
+} from './registry-records.js';
 
 /** A service as the balancer routes it: its config and its live instances (sorted by id). */
 export interface ServiceRoute {
@@ -24,45 +30,9 @@ export interface RegistryEntry {
   value: string;
 }
 
-// Everything below ends up inside haproxy.cfg, so each field is held to characters HAProxy
-// takes literally: a registry entry can never inject configuration.
-const serviceName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/);
-const instanceId = z.string().regex(/^[A-Za-z0-9][\w.-]{0,127}$/);
-
-const serviceConfig = z.object({
-  location: z.string().regex(/^\/([\w.~-]+(\/[\w.~-]+)*)?$/, 'must be "/" or "/a/path"'),
-  balance: z.enum(['roundrobin', 'leastconn', 'source']).default('roundrobin'),
-  sticky: z.boolean().default(false),
-});
-
-const instanceRecord = z.object({
-  id: instanceId,
-  service: serviceName,
-  version: z.string(),
-  address: z
-    .string()
-    .regex(/^([\w.-]+|\[[0-9a-fA-F:.]+\]):\d{1,5}$/, 'must be host:port')
-    .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65535),
-  started_at: z.number(),
-});
-
-function describe(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.join('.') || 'value'} ${issue.message}`)
-    .join('; ');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Builds a snapshot from the entries under `<prefix>/services/`. Pure: entries that do not
- * follow SPEC §4 are skipped and reported in `problems`, never rendered.
+ * follow the registry's shapes (docs/architecture.md, registry) are skipped and reported in `problems`, never rendered.
  */
 export function parseRegistry(
   prefix: string,
@@ -79,12 +49,12 @@ export function parseRegistry(
     if (!serviceName.safeParse(service).success || rest.length > 0) {
       problems.push(`ignored ${key}: not a service key`);
     } else if (kind === 'config' && id === undefined) {
-      const parsed = serviceConfig.safeParse(parseJson(value));
+      const parsed = parseJsonValue(serviceConfigRecord, value);
       if (parsed.success) configs.set(service, parsed.data);
-      else problems.push(`ignored ${key}: ${describe(parsed.error)}`);
+      else problems.push(`ignored ${key}: ${describeProblems(parsed.error)}`);
     } else if (kind === 'instances' && id !== undefined) {
-      const parsed = instanceRecord.safeParse(parseJson(value));
-      if (!parsed.success) problems.push(`ignored ${key}: ${describe(parsed.error)}`);
+      const parsed = parseJsonValue(instanceRecord, value);
+      if (!parsed.success) problems.push(`ignored ${key}: ${describeProblems(parsed.error)}`);
       else if (parsed.data.id !== id || parsed.data.service !== service)
         problems.push(`ignored ${key}: its id or service does not match its key`);
       else instances.set(service, [...(instances.get(service) ?? []), parsed.data]);

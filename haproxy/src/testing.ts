@@ -12,7 +12,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@microflack/common/testing';
-import { balancerPaths, type BalancerPaths } from './config.js';
+import { haproxyPaths, type HaproxyPaths } from './config.js';
 import { haproxyArgs, prepareConfig } from './haproxy-process.js';
 import { MasterSocket } from './master-socket.js';
 import type { RenderSettings } from './render.js';
@@ -41,7 +41,7 @@ export interface TestBalancer {
   /** The watcher, for tests that count reloads or wait for `synced`. */
   watcher: BalancerWatcher;
   /** The directory holding haproxy.cfg, the state file, the socket and haproxy.log. */
-  paths: BalancerPaths;
+  paths: HaproxyPaths;
   /** Stops the watcher and HAProxy and removes the directory. */
   stop(): Promise<void>;
 }
@@ -63,14 +63,14 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts HAProxy on two free ports; retries when another process took a port meanwhile. */
-async function startHaproxy(paths: BalancerPaths): Promise<[ChildProcess, RenderSettings]> {
+async function startHaproxy(paths: HaproxyPaths): Promise<[ChildProcess, RenderSettings]> {
   for (let attempt = 1; ; attempt++) {
-    const lbPort = await freePort();
+    const balancerPort = await freePort();
     let statsPort = await freePort();
-    while (statsPort === lbPort) statsPort = await freePort();
+    while (statsPort === balancerPort) statsPort = await freePort();
     const settings: RenderSettings = {
       bindHost: '127.0.0.1',
-      lbPort,
+      balancerPort,
       statsPort,
       statsAuth: STATS_AUTH,
       stateFile: paths.state,
@@ -97,7 +97,7 @@ async function startHaproxy(paths: BalancerPaths): Promise<[ChildProcess, Render
  * is now, so an instance registered before the call is already routed.
  */
 export async function startTestBalancer(options: TestBalancerOptions): Promise<TestBalancer> {
-  const paths = balancerPaths(mkdtempSync(join(tmpdir(), 'mf-haproxy-')));
+  const paths = haproxyPaths(mkdtempSync(join(tmpdir(), 'mf-haproxy-')));
   const [haproxy, settings] = await startHaproxy(paths);
   const etcd = connectEtcd(options.etcdUrl);
   const watcher = new BalancerWatcher({
@@ -123,7 +123,7 @@ export async function startTestBalancer(options: TestBalancerOptions): Promise<T
     rmSync(paths.dir, { recursive: true, force: true });
   };
   return {
-    url: `http://127.0.0.1:${settings.lbPort}`,
+    url: `http://127.0.0.1:${settings.balancerPort}`,
     statsUrl: `http://127.0.0.1:${settings.statsPort}/stats`,
     statsAuth: STATS_AUTH,
     master: new MasterSocket(paths.masterSocket),

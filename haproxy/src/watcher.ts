@@ -2,8 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Etcd3, Watcher } from 'etcd3';
-import { backOff, registryKeys } from '@microflack/common';
-import type { Logger } from 'pino';
+import { backOff, registryKeys, type Logger } from '@microflack/common';
 import { validateConfig, writeAtomically } from './config-file.js';
 import { MasterSocket } from './master-socket.js';
 import { renderConfig, type RenderSettings } from './render.js';
@@ -24,7 +23,7 @@ export interface WatcherOptions {
   masterSocket: string;
   /** The haproxy binary used for `haproxy -c`. */
   haproxy: string;
-  /** At most one reload per this many milliseconds (SPEC §7: 500). */
+  /** At most one reload per this many milliseconds (500 by default). */
   minReloadIntervalMs: number;
   logger: Logger;
   /** How long a first change waits for related ones before the registry is read (default 50). */
@@ -43,7 +42,7 @@ interface WatcherEvents {
 }
 
 /**
- * Keeps HAProxy in step with the registry (SPEC §7): every change under `<prefix>/services/`
+ * Keeps HAProxy in step with the registry (docs/architecture.md, load balancer): every change under `<prefix>/services/`
  * triggers a sync that reads the whole registry, renders, and — when the text changed — validates,
  * swaps the file in and reloads through the master socket, at most once per
  * `minReloadIntervalMs`. While etcd is away nothing is touched and HAProxy serves on.

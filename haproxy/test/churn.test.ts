@@ -17,23 +17,27 @@ import { request } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });
 const etcd = connectEtcd(config.MF_ETCD_URL);
-let lb: TestBalancer;
+let balancer: TestBalancer;
 const stable: RunningService[] = [];
 
 beforeAll(async () => {
-  lb = await startTestBalancer({ etcdUrl: config.MF_ETCD_URL, prefix: config.MF_ETCD_PREFIX });
+  balancer = await startTestBalancer({
+    etcdUrl: config.MF_ETCD_URL,
+    prefix: config.MF_ETCD_PREFIX,
+  });
   stable.push(await startStandIn(config, 'burst'), await startStandIn(config, 'burst'));
   for (const instance of stable) {
     await waitFor(
       async () =>
-        ((await request(`${lb.url}/api/burst`)).body as StandInAnswer).port === portOf(instance),
+        ((await request(`${balancer.url}/api/burst`)).body as StandInAnswer).port ===
+        portOf(instance),
       { what: 'the stable instances to take traffic' },
     );
   }
 });
 afterAll(async () => {
   await Promise.all(stable.map((instance) => instance.stop()));
-  await lb.stop();
+  await balancer.stop();
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
 });
@@ -41,14 +45,14 @@ afterAll(async () => {
 describe('registry churn under load', () => {
   it('when 100 registrations and deregistrations arrive back to back, then no request fails and reloads are coalesced', async () => {
     const loop = startRequestLoop({
-      url: `${lb.url}/api/burst`,
+      url: `${balancer.url}/api/burst`,
       concurrency: 8,
       maxRequests: 100_000,
       maxMs: 60_000,
       postEvery: 4,
     });
     await loop.warm;
-    const reloadsBefore = lb.watcher.reloads;
+    const reloadsBefore = balancer.watcher.reloads;
     const started = performance.now();
 
     await churnRegistrations(config, 'burst', 50);
@@ -57,6 +61,8 @@ describe('registry churn under load', () => {
 
     expect(result.failures).toEqual([]);
     expect(result.requests).toBeGreaterThan(200);
-    expect(lb.watcher.reloads - reloadsBefore).toBeLessThanOrEqual(Math.ceil(churnMs / 500) + 1);
+    expect(balancer.watcher.reloads - reloadsBefore).toBeLessThanOrEqual(
+      Math.ceil(churnMs / 500) + 1,
+    );
   });
 });

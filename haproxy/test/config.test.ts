@@ -5,12 +5,12 @@ import { balancerEnv, balancerEnvironment, renderSettings } from '@microflack/ha
 const load = (env: Record<string, string>) => loadConfig(balancerEnv, {}, env);
 
 describe('balancerEnv', () => {
-  it('when nothing is set, then the local defaults of SPEC §2 apply', () => {
+  it('when nothing is set, then the local defaults apply', () => {
     const config = load({});
 
     expect(renderSettings(config)).toEqual({
       bindHost: '127.0.0.1',
-      lbPort: 8080,
+      balancerPort: 8080,
       statsPort: 8404,
       statsAuth: 'admin:microflack',
       stateFile: '/var/lib/microflack/haproxy/haproxy.state',
@@ -22,7 +22,7 @@ describe('balancerEnv', () => {
   it.each([
     ['HAPROXY_STATS_AUTH', 'no-colon', /HAPROXY_STATS_AUTH/],
     ['HAPROXY_STATS_AUTH', 'user:pass word', /HAPROXY_STATS_AUTH/],
-    ['MF_LB_PORT', '80800', /MF_LB_PORT/],
+    ['MF_BALANCER_PORT', '80800', /MF_BALANCER_PORT/],
     ['MF_ETCD_PREFIX', 'microflack/', /MF_ETCD_PREFIX/],
     ['HAPROXY_HARD_STOP_AFTER', '0', /HAPROXY_HARD_STOP_AFTER/],
   ])('when %s is %j, then the error names it', (name, value, message) => {
@@ -40,9 +40,19 @@ describe('balancerEnv', () => {
   it('when a configuration is turned back into an environment, then it parses to itself', () => {
     const config = load({
       MF_ETCD_URL: 'http://127.0.0.1:1,http://127.0.0.1:2',
-      MF_LB_PORT: '9000',
+      MF_BALANCER_PORT: '9000',
     });
 
     expect(load(balancerEnvironment(config))).toEqual(config);
+  });
+
+  it('when only the former MF_LB_BIND and MF_LB_PORT are set, then they still apply', () => {
+    const config = load({ MF_LB_BIND: '0.0.0.0', MF_LB_PORT: '9000' });
+
+    expect(renderSettings(config)).toMatchObject({ bindHost: '0.0.0.0', balancerPort: 9000 });
+  });
+
+  it('when both names are set, then the new one wins', () => {
+    expect(load({ MF_LB_PORT: '9000', MF_BALANCER_PORT: '9001' }).MF_BALANCER_PORT).toBe(9001);
   });
 });

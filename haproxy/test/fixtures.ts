@@ -7,7 +7,7 @@ export const PREFIX = '/microflack';
 /** Fixed settings, so golden files do not depend on the machine. */
 export const SETTINGS: RenderSettings = {
   bindHost: '127.0.0.1',
-  lbPort: 8080,
+  balancerPort: 8080,
   statsPort: 8404,
   statsAuth: 'admin:s3cret',
   stateFile: '/var/lib/microflack/haproxy/haproxy.state',

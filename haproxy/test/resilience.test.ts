@@ -24,14 +24,17 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function balancer(config: BaseConfig, render?: typeof renderConfig): Promise<TestBalancer> {
-  const lb = await startTestBalancer({
+async function startBalancer(
+  config: BaseConfig,
+  render?: typeof renderConfig,
+): Promise<TestBalancer> {
+  const balancer = await startTestBalancer({
     etcdUrl: config.MF_ETCD_URL,
     prefix: config.MF_ETCD_PREFIX,
     render,
   });
-  cleanups.push(() => lb.stop());
-  return lb;
+  cleanups.push(() => balancer.stop());
+  return balancer;
 }
 
 async function standIn(config: BaseConfig, name: string): Promise<RunningService> {
@@ -40,9 +43,9 @@ async function standIn(config: BaseConfig, name: string): Promise<RunningService
   return service;
 }
 
-async function routedTo(lb: TestBalancer, path: string, port: number): Promise<void> {
+async function routedTo(balancer: TestBalancer, path: string, port: number): Promise<void> {
   await waitFor(
-    async () => ((await request(`${lb.url}${path}`)).body as StandInAnswer).port === port,
+    async () => ((await request(`${balancer.url}${path}`)).body as StandInAnswer).port === port,
     {
       timeoutMs: 10_000,
       what: `${path} to reach port ${port}`,
@@ -66,29 +69,29 @@ describe('a configuration HAProxy refuses', () => {
       etcd.close();
     });
     // A renderer with a bug that shows only when a service named "broken" is registered.
-    const lb = await balancer(config, (snapshot, settings) => {
+    const balancer = await startBalancer(config, (snapshot, settings) => {
       const text = renderConfig(snapshot, settings);
       const broken = snapshot.services.some((service) => service.name === 'broken');
       return broken ? `${text}\nbackend broken\n    no-such-keyword\n` : text;
     });
     const first = await standIn(config, 'steady');
-    await routedTo(lb, '/api/steady', portOf(first));
-    await lb.watcher.settled();
-    const reloads = lb.watcher.reloads;
+    await routedTo(balancer, '/api/steady', portOf(first));
+    await balancer.watcher.settled();
+    const reloads = balancer.watcher.reloads;
 
-    const rejected = once(lb.watcher, 'rejected') as Promise<[string]>;
+    const rejected = once(balancer.watcher, 'rejected') as Promise<[string]>;
     await etcd
       .put(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('broken'))
       .value(JSON.stringify({ location: '/api/broken', balance: 'roundrobin', sticky: false }));
     const [reason] = await rejected;
 
     expect(reason).toMatch(/no-such-keyword/);
-    expect(lb.watcher.reloads).toBe(reloads);
-    expect(await statuses(`${lb.url}/api/steady`, 10)).toEqual(Array(10).fill(200));
+    expect(balancer.watcher.reloads).toBe(reloads);
+    expect(await statuses(`${balancer.url}/api/steady`, 10)).toEqual(Array(10).fill(200));
 
     await etcd.delete().key(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('broken'));
     const second = await standIn(config, 'steady');
-    await routedTo(lb, '/api/steady', portOf(second));
+    await routedTo(balancer, '/api/steady', portOf(second));
   });
 });
 
@@ -101,19 +104,19 @@ describe('etcd away', () => {
       MF_LEASE_TTL: '2',
       MF_DRAIN_TIMEOUT: '3',
     });
-    const lb = await balancer(config);
+    const balancer = await startBalancer(config);
     const first = await standIn(config, 'steady');
-    await routedTo(lb, '/api/steady', portOf(first));
+    await routedTo(balancer, '/api/steady', portOf(first));
 
     await privateEtcd.kill();
-    const whileAway = await statuses(`${lb.url}/api/steady`, 50);
+    const whileAway = await statuses(`${balancer.url}/api/steady`, 50);
     const reRegistered = once(first.registration, 'registered');
     await privateEtcd.start({ wipe: true });
     await reRegistered;
     const second = await standIn(config, 'steady');
 
     expect(whileAway).toEqual(Array(50).fill(200));
-    await routedTo(lb, '/api/steady', portOf(second));
-    await routedTo(lb, '/api/steady', portOf(first));
+    await routedTo(balancer, '/api/steady', portOf(second));
+    await routedTo(balancer, '/api/steady', portOf(first));
   });
 });

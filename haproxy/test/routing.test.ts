@@ -13,14 +13,17 @@ import { request, type Answer } from './http.js';
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const etcd = connectEtcd(config.MF_ETCD_URL);
 const running: RunningService[] = [];
-let lb: TestBalancer;
+let balancer: TestBalancer;
 
 beforeAll(async () => {
-  lb = await startTestBalancer({ etcdUrl: config.MF_ETCD_URL, prefix: config.MF_ETCD_PREFIX });
+  balancer = await startTestBalancer({
+    etcdUrl: config.MF_ETCD_URL,
+    prefix: config.MF_ETCD_PREFIX,
+  });
 });
 afterAll(async () => {
   await Promise.all(running.map((service) => service.stop()));
-  await lb.stop();
+  await balancer.stop();
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
 });
@@ -32,7 +35,7 @@ async function standIn(name: string, location?: string): Promise<RunningService>
 }
 
 function get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return request(`${lb.url}${path}`, { headers });
+  return request(`${balancer.url}${path}`, { headers });
 }
 
 /** Resolves once a request for `path` reaches the instance on `port`. */

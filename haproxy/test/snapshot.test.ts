@@ -16,7 +16,7 @@ const instance = (service: string, id: string, address: string) => ({
 });
 
 describe('parseRegistry', () => {
-  it('when entries follow SPEC §4, then services come sorted with their instances', () => {
+  it('when entries follow the registry shapes, then services come sorted with their instances', () => {
     const snapshot = parse([
       instanceEntry('users', 'bbbb0002', '127.0.0.1:2'),
       configEntry('users', {}),

@@ -22,7 +22,7 @@ interface ClientEvents {
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const instances: RunningService[] = [];
 const clients: Socket<Record<string, never>, ClientEvents>[] = [];
-let lb: TestBalancer;
+let balancer: TestBalancer;
 
 /** A Socket.IO instance registered like the socketio service: sticky, at /socket.io. */
 function startSocketInstance(): Promise<RunningService> {
@@ -52,10 +52,16 @@ function startSocketInstance(): Promise<RunningService> {
 }
 
 const handshake = (cookie?: string) =>
-  request(`${lb.url}/socket.io/?EIO=4&transport=polling`, cookie ? { headers: { cookie } } : {});
+  request(
+    `${balancer.url}/socket.io/?EIO=4&transport=polling`,
+    cookie ? { headers: { cookie } } : {},
+  );
 
 beforeAll(async () => {
-  lb = await startTestBalancer({ etcdUrl: config.MF_ETCD_URL, prefix: config.MF_ETCD_PREFIX });
+  balancer = await startTestBalancer({
+    etcdUrl: config.MF_ETCD_URL,
+    prefix: config.MF_ETCD_PREFIX,
+  });
   instances.push(await startSocketInstance(), await startSocketInstance());
   const ids = new Set(instances.map((instance) => instance.instance.id));
   const seen = new Set<string>();
@@ -71,7 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of clients) client.disconnect();
   await Promise.all(instances.map((instance) => instance.stop()));
-  await lb.stop();
+  await balancer.stop();
 });
 
 describe('Socket.IO stickiness', () => {
@@ -89,7 +95,7 @@ describe('Socket.IO stickiness', () => {
     const sid = /"sid":"([^"]+)"/.exec(String(first.body))?.[1] ?? '';
     // Each poll posts a pong packet ("3"): valid at any time, answered at once with "ok".
     const poll = (headers: Record<string, string>) =>
-      request(`${lb.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      request(`${balancer.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
         body: '3',
@@ -105,7 +111,9 @@ describe('Socket.IO stickiness', () => {
   });
 
   it('when a poll names a session no instance holds, then it is refused, not misrouted', async () => {
-    const answer = await request(`${lb.url}/socket.io/?EIO=4&transport=polling&sid=nobody-123`);
+    const answer = await request(
+      `${balancer.url}/socket.io/?EIO=4&transport=polling&sid=nobody-123`,
+    );
 
     expect(answer.status).toBe(400);
   });
@@ -113,7 +121,7 @@ describe('Socket.IO stickiness', () => {
   it('when clients keep no cookie and only poll, then each still stays on one instance', async () => {
     const ports = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const client: Socket<Record<string, never>, ClientEvents> = connectClient(lb.url, {
+        const client: Socket<Record<string, never>, ClientEvents> = connectClient(balancer.url, {
           transports: ['polling'],
           reconnection: false,
         });
@@ -131,7 +139,7 @@ describe('Socket.IO stickiness', () => {
   it('when clients connect with polling then upgrade, then each stays on one instance and both are used', async () => {
     const ports = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const client: Socket<Record<string, never>, ClientEvents> = connectClient(lb.url, {
+        const client: Socket<Record<string, never>, ClientEvents> = connectClient(balancer.url, {
           withCredentials: true, // Node keeps the sticky cookie in a jar only with this
           reconnection: false,
         });

@@ -11,10 +11,11 @@ const USAGE = `usage: mfinfra up|down|status
 
 runCommand(USAGE, async ([action, ...rest]) => {
   if (rest.length > 0) throw usageError(USAGE);
-  const all = components(localSettings());
+  const settings = localSettings();
+  const all = components(settings);
   switch (action) {
     case 'up':
-      ensurePackages();
+      ensurePackages(settings.MF_NO_INSTALL === '1');
       for (const component of all) {
         if (await component.answers()) {
           console.log(`${component.name}: already running on ${component.address}`);

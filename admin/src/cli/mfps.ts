@@ -1,4 +1,4 @@
-import { lbState, serverStatuses } from '../local/balancer-state.js';
+import { balancerStatus, serverStatuses } from '../local/balancer-state.js';
 import { localEtcd, registeredInstances } from '../local/instances.js';
 import { formatTable, uptime } from '../local/table.js';
 import { localSettings } from '../settings.js';
@@ -25,10 +25,12 @@ runCommand(USAGE, async (argv) => {
       instance.service,
       instance.version,
       instance.address,
-      lbState(statuses.get(instance.id)),
+      balancerStatus(statuses.get(instance.id)),
       uptime(now - instance.started_at),
     ]);
-    console.log(formatTable(['INSTANCE', 'SERVICE', 'VERSION', 'ADDRESS', 'LB', 'UPTIME'], rows));
+    console.log(
+      formatTable(['INSTANCE', 'SERVICE', 'VERSION', 'ADDRESS', 'BALANCER', 'UPTIME'], rows),
+    );
   } finally {
     etcd.close();
   }

@@ -1,6 +1,6 @@
 /**
  * Runs an admin command's main function: `--help` prints its usage; a failure is one clear line
- * on stderr and exit 1 (SPEC §8).
+ * on stderr and exit 1 (docs/operations.md).
  */
 export function runCommand(usage: string, main: (args: string[]) => Promise<void>): void {
   const args = process.argv.slice(2);

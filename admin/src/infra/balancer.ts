@@ -3,15 +3,16 @@ import { connectEtcd, loadConfig, registryKeys } from '@microflack/common';
 import {
   balancerEnv,
   balancerEnvironment,
-  balancerPaths,
+  haproxyPaths,
   haproxyArgs,
   prepareConfig,
+  publishedBalancerState,
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { currentEnv, dotenv, ROOT, type LocalSettings } from '../settings.js';
+import { currentEnv, dotenv, ROOT, statePaths, type LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
-import { statePaths, type Component } from './components.js';
+import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
 /**
@@ -23,8 +24,8 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
     balancerEnv,
     {
       MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
-      MF_LB_BIND: '127.0.0.1',
-      MF_LB_PORT: String(settings.MF_LB_PORT),
+      MF_BALANCER_BIND: '127.0.0.1',
+      MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),
       HAPROXY_DIR: join(settings.MF_STATE_DIR, 'haproxy'),
     },
@@ -50,7 +51,7 @@ async function startAndWait(
 
 function haproxy(settings: LocalSettings): Component {
   const config = balancerConfig(settings);
-  const paths = balancerPaths(config.HAPROXY_DIR);
+  const paths = haproxyPaths(config.HAPROXY_DIR);
   const pidFile = join(statePaths(settings).run, 'haproxy.pid');
   const logFile = join(statePaths(settings).logs, 'haproxy.log');
   const answers = async () => {
@@ -63,7 +64,7 @@ function haproxy(settings: LocalSettings): Component {
   };
   return {
     name: 'haproxy',
-    address: `127.0.0.1:${config.MF_LB_PORT}`,
+    address: `127.0.0.1:${config.MF_BALANCER_PORT}`,
     answers,
     async start() {
       await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));
@@ -82,12 +83,14 @@ function watcher(settings: LocalSettings): Component {
   const pidFile = join(statePaths(settings).run, 'balancer.pid');
   const logFile = join(statePaths(settings).logs, 'balancer.log');
   const key = registryKeys(config.MF_ETCD_PREFIX).balancer;
-  // Healthy means: the process runs and has published the revision HAProxy serves.
+  // Healthy means: a watcher publishes the revision HAProxy serves. The key lives on the
+  // watcher's lease, so it leaves with a dead watcher; and a watcher started by another checkout
+  // sharing this infrastructure counts, like its etcd or HAProxy do (a second one could not
+  // reload an HAProxy whose master socket is in the other checkout).
   const answers = async () => {
-    if (livePid(pidFile) === undefined) return false;
     const etcd = connectEtcd(config.MF_ETCD_URL);
     try {
-      return (await etcd.get(key).string()) !== null;
+      return (await publishedBalancerState(etcd, key)) !== undefined;
     } catch {
       return false;
     } finally {

@@ -3,37 +3,12 @@ import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { LocalSettings } from '../settings.js';
+import { statePaths, type LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
 import { balancer } from './balancer.js';
+import type { Component } from './component.js';
 import { postgresBinDir } from './packages.js';
 import { spawnDetached, stopPidFile } from './processes.js';
-
-/** One piece of the local infrastructure that `mfinfra` starts, stops and reports on. */
-export interface Component {
-  name: string;
-  /** `host:port` it serves on. */
-  address: string;
-  /** Whether it answers (not merely whether a process exists). */
-  answers(): Promise<boolean>;
-  /** Starts it and resolves once it answers. */
-  start(): Promise<void>;
-  /** Stops it and resolves once it is gone. */
-  stop(): Promise<void> | void;
-}
-
-/** Where the local platform keeps its state. */
-export function statePaths(settings: LocalSettings) {
-  const state = settings.MF_STATE_DIR;
-  return {
-    state,
-    logs: join(state, 'logs'),
-    run: join(state, 'run'),
-    etcd: join(state, 'etcd'),
-    redis: join(state, 'redis'),
-    pg: join(state, 'pg'),
-  };
-}
 
 async function httpAnswers(url: string, expect: (body: string) => boolean): Promise<boolean> {
   try {
@@ -182,6 +157,27 @@ function clusterDir(paths: ReturnType<typeof statePaths>): string {
   }
 }
 
+/** Creates an empty cluster in `data`, owned by `postgres` when we are root. */
+function initCluster(cluster: string, data: string, socketDir: string): void {
+  mkdirSync(data, { recursive: true });
+  mkdirSync(socketDir, { recursive: true });
+  if (runningAsRoot()) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    for (const dir of [cluster, data, socketDir]) chownSync(dir, uid, gid);
+  }
+  asPostgres('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+  ]);
+}
+
 function postgres(settings: LocalSettings): Component {
   const paths = statePaths(settings);
   const answers = () => pgReady(settings.MF_PG_PORT);
@@ -193,25 +189,7 @@ function postgres(settings: LocalSettings): Component {
       const cluster = clusterDir(paths);
       const data = join(cluster, 'data');
       const socketDir = join(cluster, 'run');
-      if (!existsSync(join(data, 'PG_VERSION'))) {
-        mkdirSync(data, { recursive: true });
-        mkdirSync(socketDir, { recursive: true });
-        if (runningAsRoot()) {
-          const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-          const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-          for (const dir of [cluster, data, socketDir]) chownSync(dir, uid, gid);
-        }
-        asPostgres('initdb', [
-          '-D',
-          data,
-          '-U',
-          'postgres',
-          '--auth=trust',
-          '-E',
-          'UTF8',
-          '--locale=C.UTF-8',
-        ]);
-      }
+      if (!existsSync(join(data, 'PG_VERSION'))) initCluster(cluster, data, socketDir);
       const options = `-p ${settings.MF_PG_PORT} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`;
       asPostgres('pg_ctl', [
         '-D',

@@ -23,7 +23,7 @@ export function postgresBinDir(): string | undefined {
   return versions[0] === undefined ? undefined : `${base}/${versions[0]}/bin`;
 }
 
-/** Every Debian package the local infrastructure runs on (SPEC §2). */
+/** Every Debian package the local infrastructure runs on. */
 export const REQUIREMENTS: readonly Requirement[] = [
   { package: 'etcd-server', present: onPath('etcd') },
   { package: 'etcd-client', present: onPath('etcdctl') },
@@ -37,20 +37,46 @@ export function missingPackages(requirements: readonly Requirement[]): string[] 
   return requirements.filter((requirement) => !requirement.present()).map((r) => r.package);
 }
 
+/** What `mfinfra up` does about missing packages. */
+export type InstallDecision =
+  | { action: 'none' }
+  | { action: 'install'; packages: string[] }
+  | { action: 'refuse'; reason: string };
+
 /**
- * Installs missing packages with apt-get when running as root; otherwise throws with the exact
- * command to run.
+ * Decides what to do about `missing` packages: install them with apt-get when running as root
+ * and installing is allowed, else refuse with one line naming them and how to get them
+ * (`MF_NO_INSTALL=1` is how `pnpm test` says it must not install anything). Pure.
  */
-export function ensurePackages(requirements: readonly Requirement[] = REQUIREMENTS): void {
-  const missing = missingPackages(requirements);
-  if (missing.length === 0) return;
+export function installDecision(
+  missing: readonly string[],
+  { root, noInstall }: { root: boolean; noInstall: boolean },
+): InstallDecision {
+  if (missing.length === 0) return { action: 'none' };
+  if (root && !noInstall) return { action: 'install', packages: [...missing] };
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`missing Debian packages; run as root: ${command}`);
-  }
-  console.log(`installing ${missing.join(' ')} with apt-get`);
+  const how = noInstall
+    ? `run ./admin/mfup (it installs them) or, as root: ${command}`
+    : `run as root: ${command}`;
+  return { action: 'refuse', reason: `missing Debian packages ${missing.join(', ')}; ${how}` };
+}
+
+/**
+ * Installs missing packages with apt-get when running as root, unless `noInstall`; otherwise
+ * throws one line naming them and how to get them.
+ */
+export function ensurePackages(
+  noInstall: boolean,
+  requirements: readonly Requirement[] = REQUIREMENTS,
+): void {
+  const root = process.getuid?.() === 0;
+  const decision = installDecision(missingPackages(requirements), { root, noInstall });
+  if (decision.action === 'none') return;
+  if (decision.action === 'refuse') throw new Error(decision.reason);
+  const { packages } = decision;
+  console.log(`installing ${packages.join(' ')} with apt-get`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
+  execFileSync('apt-get', ['install', '-y', '-qq', ...packages], {
     stdio: 'inherit',
     env: { ...currentEnv(), DEBIAN_FRONTEND: 'noninteractive' },
   });

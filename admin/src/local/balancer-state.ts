@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryKeys, type Etcd3 } from '@microflack/common';
-import { balancerPaths, MasterSocket } from '@microflack/haproxy';
+import { haproxyPaths, MasterSocket, publishedBalancerState } from '@microflack/haproxy';
 import type { LocalSettings } from '../settings.js';
 import { waitUntil } from '../wait.js';
 
-/** How the load balancer sees an instance (SPEC §8 `mfps`); ABSENT: not in its configuration. */
-export type LbState = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'ABSENT';
+/** How the load balancer sees an instance (`mfps`, docs/operations.md); ABSENT: not in its configuration. */
+export type BalancerStatus = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'ABSENT';
 
-/** Maps HAProxy's server status text (`UP`, `UP 1/2`, `DOWN 1/2`, `NOLB`, …) to an {@link LbState}. Pure. */
-export function lbState(status: string | undefined): LbState {
+/** Maps HAProxy's server status text (`UP`, `UP 1/2`, `DOWN 1/2`, `NOLB`, …) to an {@link BalancerStatus}. Pure. */
+export function balancerStatus(status: string | undefined): BalancerStatus {
   if (status === undefined) return 'ABSENT';
   if (status.startsWith('MAINT')) return 'MAINT';
   if (status.startsWith('DRAIN') || status.startsWith('NOLB')) return 'DRAIN';
@@ -35,7 +35,7 @@ export function parseServerStatuses(csv: string): Map<string, string> {
 }
 
 function masterSocket(settings: LocalSettings): MasterSocket {
-  return new MasterSocket(balancerPaths(join(settings.MF_STATE_DIR, 'haproxy')).masterSocket);
+  return new MasterSocket(haproxyPaths(join(settings.MF_STATE_DIR, 'haproxy')).masterSocket);
 }
 
 /** The local HAProxy's view of every server, by instance id; empty when HAProxy is not running. */
@@ -57,12 +57,12 @@ export async function waitUntilServing(
   id: string,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const watched =
-    (await etcd.get(registryKeys(settings.MF_ETCD_PREFIX).balancer).string()) !== null;
+  const key = registryKeys(settings.MF_ETCD_PREFIX).balancer;
+  const watched = (await publishedBalancerState(etcd, key)) !== undefined;
   if (!watched || !existsSync(masterSocket(settings).path)) return;
   await waitUntil(
     `${id} to be UP in the load balancer`,
-    async () => lbState((await serverStatuses(settings)).get(id)) === 'UP',
+    async () => balancerStatus((await serverStatuses(settings)).get(id)) === 'UP',
     timeoutMs,
   );
 }

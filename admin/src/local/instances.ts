@@ -11,10 +11,17 @@ import {
   type Etcd3,
   type InstanceRecord,
 } from '@microflack/common';
+import { describeProblems, instanceRecord, parseJsonValue } from '@microflack/haproxy';
 import { serviceEntry } from '../catalog.js';
-import { statePaths } from '../infra/components.js';
 import { livePid, spawnDetached, stopPidFile } from '../infra/processes.js';
-import { currentEnv, dotenv, localUrls, ROOT, type LocalSettings } from '../settings.js';
+import {
+  currentEnv,
+  dotenv,
+  localUrls,
+  ROOT,
+  statePaths,
+  type LocalSettings,
+} from '../settings.js';
 
 /** Where an instance's pid and log live. */
 function instanceFiles(settings: LocalSettings, id: string) {
@@ -26,7 +33,7 @@ function instanceFiles(settings: LocalSettings, id: string) {
 }
 
 /** The environment of a local instance: `.env`, the caller's environment, then the local URLs. */
-export function instanceEnv(settings: LocalSettings, service: string, id: string, version: string) {
+function instanceEnv(settings: LocalSettings, service: string, id: string, version: string) {
   const urls = localUrls(settings);
   const entry = serviceEntry(service);
   return {
@@ -35,7 +42,7 @@ export function instanceEnv(settings: LocalSettings, service: string, id: string
     MF_ETCD_URL: urls.MF_ETCD_URL,
     MF_ETCD_PREFIX: urls.MF_ETCD_PREFIX,
     REDIS_URL: urls.REDIS_URL,
-    MF_LB_URL: urls.MF_LB_URL,
+    MF_BALANCER_URL: urls.MF_BALANCER_URL,
     MF_INSTANCE_ID: id,
     MF_VERSION: version,
     ...(entry.database ? { DATABASE_URL: urls.databaseUrl(entry.database) } : {}),
@@ -84,7 +91,10 @@ export async function startInstance(
       throw new Error(`${id} exited before registering; last log lines:\n${log}`);
     });
     const [kv] = await Promise.race([registered, died]);
-    return JSON.parse(kv.value.toString('utf8')) as InstanceRecord;
+    const record = parseJsonValue(instanceRecord, kv.value.toString('utf8'));
+    if (!record.success)
+      throw new Error(`${id} registered a malformed record: ${describeProblems(record.error)}`);
+    return record.data;
   } finally {
     await watcher.cancel();
   }
@@ -98,9 +108,13 @@ export async function registeredInstances(
 ): Promise<InstanceRecord[]> {
   const keys = registryKeys(settings.MF_ETCD_PREFIX);
   const values = await etcd.getAll().prefix(keys.services).strings();
+  // Values the watcher would ignore are not instances it routes to, so they are not listed.
   return Object.entries(values)
     .filter(([key]) => /\/instances\/[^/]+$/.test(key))
-    .map(([, value]) => JSON.parse(value) as InstanceRecord)
+    .flatMap(([, value]) => {
+      const record = parseJsonValue(instanceRecord, value);
+      return record.success ? [record.data] : [];
+    })
     .filter((instance) => service === undefined || instance.service === service)
     .sort((a, b) => a.service.localeCompare(b.service) || a.started_at - b.started_at);
 }
@@ -125,9 +139,4 @@ export async function stopInstance(
   force = false,
 ): Promise<boolean> {
   return stopPidFile(instanceFiles(settings, id).pidFile, force ? 'SIGKILL' : 'SIGTERM', 60_000);
-}
-
-/** The log file of a local instance. */
-export function instanceLog(settings: LocalSettings, id: string): string {
-  return instanceFiles(settings, id).logFile;
 }

@@ -4,8 +4,8 @@ import {
   startRequestLoop,
   type RequestLoopOptions,
   type RequestLoopResult,
-} from '../request-loop.js';
-import type { TestBalancer } from '../testing.js';
+  type TestBalancer,
+} from '@microflack/haproxy/testing';
 import { answeringPort, spawnInstance } from './probes.js';
 
 /** What {@link churnUnderLoad} saw. */
@@ -16,16 +16,17 @@ export interface ChurnOutcome {
 }
 
 /**
- * 50 instances register one after another, each followed by the graceful stop of the previous
- * one (100 registry changes), while two steady instances serve a request loop.
+ * `count` instances register one after another, each followed by the graceful stop of the
+ * previous one (`2 × count` registry changes), while two steady instances serve a request loop.
  */
 export async function churnUnderLoad(
-  lb: TestBalancer,
+  balancer: TestBalancer,
   etcd: Etcd3,
   prefix: string,
+  count: number,
   load: Omit<RequestLoopOptions, 'url'>,
 ): Promise<ChurnOutcome> {
-  const url = `${lb.url}/api/busy`;
+  const url = `${balancer.url}/api/busy`;
   const steady = [
     await spawnInstance(etcd, prefix, 'busy'),
     await spawnInstance(etcd, prefix, 'busy'),
@@ -33,14 +34,14 @@ export async function churnUnderLoad(
   for (const instance of steady) {
     await waitFor(async () => (await answeringPort(url)) === instance.port, { timeoutMs: 10_000 });
   }
-  await lb.watcher.settled();
+  await balancer.watcher.settled();
   const loop = startRequestLoop({ ...load, url });
   await loop.warm;
-  const reloadsBefore = lb.watcher.reloads;
+  const reloadsBefore = balancer.watcher.reloads;
   const started = performance.now();
-  await churnRegistrations(testConfig(baseEnv, { MF_ETCD_PREFIX: prefix }), 'busy', 50);
+  await churnRegistrations(testConfig(baseEnv, { MF_ETCD_PREFIX: prefix }), 'busy', count);
   const churnMs = performance.now() - started;
   const result = await loop.stop();
   for (const instance of steady) instance.child.kill('SIGTERM');
-  return { result, churnMs, reloads: lb.watcher.reloads - reloadsBefore };
+  return { result, churnMs, reloads: balancer.watcher.reloads - reloadsBefore };
 }

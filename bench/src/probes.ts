@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import type { Etcd3, InstanceRecord } from '@microflack/common';
 import { baseEnv, loadConfig, registryKeys } from '@microflack/common';
+import { instanceRecord, parseJsonValue, parseServerStates } from '@microflack/haproxy';
+import type { TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
-import { parseServerStates } from '../server-state.js';
-import type { TestBalancer } from '../testing.js';
 
 // Instances inherit only the PATH and etcd (read through a schema, like every environment read).
 const { PATH, MF_ETCD_URL } = loadConfig({
@@ -22,7 +22,7 @@ export interface ChildInstance {
   registeredAt: number;
 }
 
-/** Starts `dist/bench/instance.js` for `service` and resolves once its key is in the registry. */
+/** Starts `dist/instance.js` for `service` and resolves once its key is in the registry. */
 export async function spawnInstance(
   etcd: Etcd3,
   prefix: string,
@@ -44,9 +44,14 @@ export async function spawnInstance(
   const [kv] = await put;
   const registeredAt = performance.now();
   await watch.cancel();
-  const record = JSON.parse(kv.value.toString('utf8')) as InstanceRecord;
+  const parsed = parseJsonValue(instanceRecord, kv.value.toString('utf8'));
+  if (!parsed.success) throw new Error(`${service} registered a malformed record`);
+  const record = parsed.data;
   return { child, record, port: Number(record.address.split(':').pop()), registeredAt };
 }
+
+/** What a stand-in instance (instance.ts) answers. */
+const standInAnswer = z.object({ port: z.number() });
 
 /** The port that answered one request for `url`, on a new connection (the current worker). */
 export function answeringPort(url: string): Promise<number> {
@@ -55,11 +60,9 @@ export function answeringPort(url: string): Promise<number> {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
-        try {
-          resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { port: number }).port);
-        } catch {
-          resolve(0); // not a stand-in answer (503 while nothing is routed)
-        }
+        // 0: not a stand-in answer (503 while nothing is routed)
+        const answer = parseJsonValue(standInAnswer, Buffer.concat(chunks).toString('utf8'));
+        resolve(answer.success ? answer.data.port : 0);
       });
     });
     req.on('error', reject);
@@ -68,8 +71,8 @@ export function answeringPort(url: string): Promise<number> {
 }
 
 /** Whether the current HAProxy worker sends traffic to `server` (present, UP and not in maintenance). */
-export async function takesTraffic(lb: TestBalancer, server: string): Promise<boolean> {
-  const states = parseServerStates(await lb.master.worker('show servers state'));
+export async function takesTraffic(balancer: TestBalancer, server: string): Promise<boolean> {
+  const states = parseServerStates(await balancer.master.worker('show servers state'));
   return states.some((s) => s.server === server && s.state === 'UP' && s.admin === 'READY');
 }
 

@@ -1,6 +1,5 @@
 // A stand-in service process for the benchmarks: answers where it is routed with its port, and
 // starts, registers, drains and stops exactly like every service (common's runService).
-import type { AddressInfo } from 'node:net';
 import { baseEnv, configOrExit, createServiceApp, runService } from '@microflack/common';
 import { z } from 'zod';
 
@@ -20,7 +19,7 @@ await runService({
   build: ({ logger }) => ({
     app: createServiceApp(logger, (app) => {
       app.all(/.*/, (req, res) => {
-        res.json({ port: (req.socket.address() as AddressInfo).port });
+        res.json({ port: req.socket.localPort });
       });
     }),
   }),
