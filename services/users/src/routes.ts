@@ -10,8 +10,14 @@ import {
 import { listQuery, profileChange, registration, userIdParams } from './schemas.js';
 import type { Users } from './users.js';
 
+/** What the routes need. */
+export interface RouteDeps {
+  auth: TokenAuth;
+  users: Users;
+}
+
 /** The `/api/users` routes: parse, call the domain, respond. */
-export function usersRouter(users: Users, auth: TokenAuth): Router {
+export function usersRoutes({ auth, users }: RouteDeps): Router {
   const router = Router();
   const bearer = requireToken(auth);
   const maybeBearer = optionalToken(auth);

@@ -6,8 +6,14 @@ import {
   type Broadcaster,
 } from '@microflack/common';
 import type { LoginLimiter } from './login-limiter.js';
-import { nickname as nicknameSchema } from './schemas.js';
 import { NicknameTakenError, type ListFilter, type UserRow, type UsersRepo } from './users-repo.js';
+
+/**
+ * What a nickname is: 1–32 ASCII letters, digits, `_`, `-`, `.`. ASCII only: lookalike letters
+ * from other scripts would let one user pass for another, and lower-casing stays the same in
+ * every locale.
+ */
+export const NICKNAME = /^[A-Za-z0-9_.-]{1,32}$/;
 
 /** A user as clients see it: never the password hash. */
 export interface UserJson {
@@ -108,7 +114,7 @@ export class Users {
    */
   async signIn({ nickname, password }: BasicCredentials): Promise<UserJson> {
     // No account can have such a nickname: refuse it without spending a Redis key on it.
-    if (!nicknameSchema.safeParse(nickname).success) throw wrongCredentials();
+    if (!NICKNAME.test(nickname)) throw wrongCredentials();
     const attempt = await this.deps.limiter.begin(nickname);
     if (!attempt.allowed) {
       throw new HttpError(

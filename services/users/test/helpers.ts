@@ -27,7 +27,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@microflack/common/testing';
-import { usersEnv, usersService, type UserJson, type UsersConfig } from '../src/service.js';
+import { usersEnv, usersDefinition, type UserJson, type UsersConfig } from '../src/definition.js';
 import { LoginLimiter } from '../src/login-limiter.js';
 import { Users } from '../src/users.js';
 import { UsersRepo } from '../src/users-repo.js';
@@ -62,7 +62,7 @@ export class UsersWorld {
   /** Starts one more users instance on this world's database, etcd prefix and Redis. */
   async start(overrides: Partial<UsersConfig> = {}): Promise<RunningService> {
     const service = await startService({
-      ...usersService({ ...this.config, ...overrides }),
+      ...usersDefinition({ ...this.config, ...overrides }),
       logger: silentLogger(),
     });
     this.started.push(service);

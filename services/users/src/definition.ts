@@ -25,7 +25,7 @@ export const usersRoute: ServiceConfigRecord = {
 };
 
 /** The users service: its database, Redis, the sweeper, and the app. */
-export function usersService(config: UsersConfig): ServiceDefinition<UsersConfig> {
+export function usersDefinition(config: UsersConfig): ServiceDefinition<UsersConfig> {
   return {
     name: 'users',
     version: readPackageVersion(new URL('../package.json', import.meta.url)),
