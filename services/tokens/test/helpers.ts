@@ -5,11 +5,11 @@ import {
   testConfig,
   type TestDatabase,
 } from '@microflack/common/testing';
-import { usersEnv, usersService } from '@microflack/users';
+import { usersDefinition, usersEnv } from '@microflack/users';
 import { z } from 'zod';
-import { tokensEnv, tokensService, type TokensConfig } from '../src/service.js';
+import { tokensDefinition, tokensEnv, type TokensConfig } from '../src/definition.js';
 
-/** Exactly the SPEC's answer to `POST /api/tokens`. */
+/** Exactly the answer to `POST /api/tokens` (docs/api.md). */
 export const issuedShape = z.strictObject({
   token: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/),
   expires_at: z.number().int(),
@@ -37,7 +37,7 @@ export class TokensWorld {
       BCRYPT_COST: '4',
       MF_DRAIN_TIMEOUT: '2',
     });
-    const users = await startService({ ...usersService(usersConfig), logger: silentLogger() });
+    const users = await startService({ ...usersDefinition(usersConfig), logger: silentLogger() });
     const config = testConfig(tokensEnv, {
       MF_ETCD_PREFIX: usersConfig.MF_ETCD_PREFIX,
       MF_LB_URL: users.url,
@@ -49,7 +49,7 @@ export class TokensWorld {
   /** Starts a tokens instance; by default its service client goes straight to users. */
   async start(overrides: Partial<TokensConfig> = {}): Promise<RunningService> {
     const service = await startService({
-      ...tokensService({ ...this.config, ...overrides }),
+      ...tokensDefinition({ ...this.config, ...overrides }),
       logger: silentLogger(),
     });
     this.started.push(service);
