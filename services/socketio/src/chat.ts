@@ -50,7 +50,7 @@ export function userRoom(userId: number): string {
 }
 
 /**
- * The chat's real-time side (SPEC §6): handshake auth, `ping_user`, `post_message`, `typing`,
+ * The chat's real-time side (docs/events.md): handshake auth, `ping_user`, `post_message`, `typing`,
  * `expired_token`, offline when a user's last socket closes on any instance, polite drain.
  */
 export class Chat {

@@ -12,7 +12,7 @@ export type PingAck = { ok: true } | AckError;
 /** The ack of `post_message`: the created message as messages answered it. */
 export type PostAck = { ok: true; message: unknown } | AckError;
 
-/** Client → server events (SPEC §6). Every payload is still validated: clients lie. */
+/** Client → server events (docs/events.md). Every payload is still validated: clients lie. */
 export interface ClientToServerEvents {
   ping_user: (token?: string | null, ack?: (response: PingAck) => void) => void;
   post_message: (

@@ -18,10 +18,10 @@ import {
   waitFor,
   type TestDatabase,
 } from '@microflack/common/testing';
-import { messagesEnv, messagesService } from '@microflack/messages';
-import { usersEnv, usersService } from '@microflack/users';
+import { messagesDefinition, messagesEnv } from '@microflack/messages';
+import { usersDefinition, usersEnv } from '@microflack/users';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/events.js';
-import { socketioEnv, socketioService, type SocketioConfig } from '../src/service.js';
+import { socketioDefinition, socketioEnv, type SocketioConfig } from '../src/definition.js';
 import { startPathRouter, type PathRouter } from './router.js';
 
 /** A typed chat client, as the browser app would hold it. */
@@ -75,12 +75,12 @@ export class ChatWorld {
     const world = new ChatWorld(testConfig(socketioEnv, shared), [usersDb, messagesDb]);
     if (router) world.closers.push(() => router.close());
     const users = await world.start(
-      usersService(
+      usersDefinition(
         testConfig(usersEnv, { ...shared, DATABASE_URL: usersDb.url, BCRYPT_COST: '4' }),
       ),
     );
     const messages = await world.start(
-      messagesService(testConfig(messagesEnv, { ...shared, DATABASE_URL: messagesDb.url })),
+      messagesDefinition(testConfig(messagesEnv, { ...shared, DATABASE_URL: messagesDb.url })),
     );
     router?.route('/api/users', users.url);
     router?.route('/api/messages', messages.url);
@@ -99,7 +99,7 @@ export class ChatWorld {
 
   /** Starts one more socketio instance (logging to `logger` when given). */
   async startSocketio(logger: Logger = silentLogger()): Promise<RunningService> {
-    const service = await startService({ ...socketioService(this.config), logger });
+    const service = await startService({ ...socketioDefinition(this.config), logger });
     this.socketio.push(service);
     return service;
   }
