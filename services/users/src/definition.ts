@@ -13,7 +13,7 @@ import { Users } from './users.js';
 import { UsersRepo } from './users-repo.js';
 
 export { usersEnv, type UsersConfig } from './config.js';
-export { userJson, type UserJson } from './users.js';
+export type { User } from './users.js';
 
 const migrations = fileURLToPath(new URL('../migrations/', import.meta.url));
 

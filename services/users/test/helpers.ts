@@ -27,7 +27,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@microflack/common/testing';
-import { usersEnv, usersDefinition, type UserJson, type UsersConfig } from '../src/definition.js';
+import { usersEnv, usersDefinition, type User, type UsersConfig } from '../src/definition.js';
 import { LoginLimiter } from '../src/login-limiter.js';
 import { Users } from '../src/users.js';
 import { UsersRepo } from '../src/users-repo.js';
@@ -179,7 +179,7 @@ export function portOf(server: { address(): string | { port: number } | null }):
 export async function listenToBroadcasts(world: UsersWorld): Promise<{
   updates: Broadcast[];
   /** The `User` models received for `id`. */
-  userUpdates(id: number): UserJson[];
+  userUpdates(id: number): User[];
   /** Resolves once everything `broadcaster` published before this call has been received. */
   flushed(broadcaster: Broadcaster): Promise<void>;
 }> {
