@@ -7,6 +7,7 @@ import {
   type TokenAuth,
 } from '@microflack/common';
 import { Chat, type ChatCalls, type ChatServer } from './chat.js';
+import { listen } from './listeners.js';
 import { NicknameCache } from './nicknames.js';
 
 /** What the socketio app is built from. */
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
     mayType,
     logger,
   });
+  listen(io, chat, logger);
   return {
     io,
     app: createServiceApp(logger, () => undefined),
