@@ -17,6 +17,7 @@ export interface RouteDeps {
 /** The `/api/tokens` routes: parse, call the domain, respond. */
 export function tokensRoutes({ auth, tokens }: RouteDeps): Router {
   const router = Router();
+  const signedIn = requireToken(auth);
 
   router.post('/', async (req, res) => {
     const credentials = basicCredentials(req);
@@ -31,7 +32,7 @@ export function tokensRoutes({ auth, tokens }: RouteDeps): Router {
     res.set('Cache-Control', 'no-store').json({ token, expires_at });
   });
 
-  router.delete('/', requireToken(auth), async (req, res) => {
+  router.delete('/', signedIn, async (req, res) => {
     await tokens.revoke(tokenOf(req));
     res.status(204).end();
   });
