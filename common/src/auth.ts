@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { HttpError, unauthorized } from './errors.js';
 import type { RevocationSet } from './revocations.js';
-import type { TokenClaims, TokenKeys } from './tokens.js';
+import { TokenError, type TokenClaims, type TokenKeys } from './tokens.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own augmentation point
@@ -40,12 +40,13 @@ function credentials(req: Request): { scheme: Scheme; value: string } | undefine
 
 /**
  * Verifies a bearer token (signature, expiry, revocation) and returns its claims.
- * @throws HttpError 401 when the token is invalid, expired or revoked.
+ * @throws TokenError when the token is invalid, expired or revoked.
  */
 export function verifyToken(auth: TokenAuth, token: string): TokenClaims {
   const claims = auth.keys.verify(token);
-  if (auth.revoked.has(claims.jti))
-    throw unauthorized('The token has been revoked.', 'revoked_token');
+  if (auth.revoked.has(claims.jti)) {
+    throw new TokenError('revoked_token', 'The token has been revoked.');
+  }
   return claims;
 }
 
@@ -63,7 +64,13 @@ function bearer(auth: TokenAuth, req: Request): TokenClaims | undefined {
   const given = credentials(req);
   if (given === undefined) return undefined;
   if (given.scheme !== 'bearer') throw unauthorized('This endpoint takes a Bearer token.');
-  return verifyToken(auth, given.value);
+  try {
+    return verifyToken(auth, given.value);
+  } catch (error) {
+    // The HTTP edge of a refused token: a 401 with its code.
+    if (error instanceof TokenError) throw unauthorized(error.message, error.code);
+    throw error;
+  }
 }
 
 /** Middleware: a valid Bearer token is required; its claims land on `req.token`. */

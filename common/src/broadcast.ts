@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 /** The model classes clients are told about. */
 export type ModelClass = 'User' | 'Message';
 
-/** Server → client Socket.IO events (SPEC §6), shared by the socketio service and the emitters. */
+/** Server → client Socket.IO events (docs/events.md), shared by the socketio service and the emitters. */
 export interface ServerToClientEvents {
   updated_model: (payload: { class: ModelClass; model: unknown }) => void;
   deleted_model: (payload: { class: 'Message'; id: number }) => void;

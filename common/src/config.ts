@@ -10,7 +10,46 @@ export class ConfigError extends Error {
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
-/** The variables every MicroFlack process reads (SPEC §2–4). */
+type Env = Record<string, string | undefined>;
+
+// The former name of each renamed variable's schema, set by `renamed`.
+const formerNames = new WeakMap<object, string>();
+const warnedAbout = new Set<string>();
+
+/**
+ * Marks a variable as renamed: the schema goes under its new name in a shape, and the former
+ * name keeps working for one release. {@link loadConfig} reads the former name when the new one
+ * is unset and warns once per process (a `DeprecationWarning` on stderr) whenever it is set.
+ *
+ * @example `MF_BALANCER_URL: renamed('MF_LB_URL', z.url().default('http://127.0.0.1:8080'))`
+ */
+export function renamed<S extends z.ZodType>(formerName: string, schema: S): S {
+  formerNames.set(schema, formerName);
+  return schema;
+}
+
+function warnRenamed(formerName: string, name: string): void {
+  if (warnedAbout.has(formerName)) return;
+  warnedAbout.add(formerName);
+  process.emitWarning(`${formerName} is deprecated; set ${name} instead.`, {
+    type: 'DeprecationWarning',
+    code: 'MF_RENAMED_ENV',
+  });
+}
+
+/** `present` with each renamed variable's value taken from its former name when it is unset. */
+function withFormerNames(shape: z.ZodRawShape, present: Env): Env {
+  const resolved = { ...present };
+  for (const [name, schema] of Object.entries(shape)) {
+    const formerName = formerNames.get(schema);
+    if (formerName === undefined || present[formerName] === undefined) continue;
+    warnRenamed(formerName, name);
+    resolved[name] ??= present[formerName];
+  }
+  return resolved;
+}
+
+/** The variables every MicroFlack process reads (docs/operations.md, configuration). */
 export const baseEnv = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -25,7 +64,8 @@ export const baseEnv = {
     .default('/microflack'),
   MF_LEASE_TTL: seconds(5).pipe(z.number().int().min(1)),
   MF_DRAIN_TIMEOUT: seconds(10),
-  MF_LB_URL: z.url().default('http://127.0.0.1:8080'),
+  /** The load balancer other services are called through. */
+  MF_BALANCER_URL: renamed('MF_LB_URL', z.url().default('http://127.0.0.1:8080')),
   MF_HOST: z.string().min(1).default('127.0.0.1'),
   MF_ADVERTISE_HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -51,11 +91,10 @@ export const databaseEnv = {
 /** The parsed base configuration every process has. */
 export type BaseConfig = z.infer<z.ZodObject<typeof baseEnv>>;
 
-type Env = Record<string, string | undefined>;
-
 /**
  * Parses `env` (the process environment by default) with `overrides` on top against `shape`, once.
- * Empty strings count as unset so `.env` files can leave a value blank.
+ * Empty strings count as unset so `.env` files can leave a value blank; a {@link renamed}
+ * variable is also read under its former name.
  * Throws {@link ConfigError} naming each bad variable; in production a default secret is an error.
  */
 export function loadConfig<Shape extends z.ZodRawShape>(
@@ -63,11 +102,12 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   overrides: Env = {},
   env: Env = process.env,
 ): z.infer<z.ZodObject<Shape>> {
-  const present = Object.fromEntries(
+  const given = Object.fromEntries(
     Object.entries({ ...env, ...overrides }).filter(
       ([, value]) => value !== undefined && value !== '',
     ),
   );
+  const present = withFormerNames(shape, given);
   const result = z.object(shape).safeParse(present);
   if (!result.success) {
     const problems = result.error.issues.map(

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
 
-/** The one error type routes throw; the error handler turns it into the SPEC §5 body. */
+/** The one error type routes throw; the error handler turns it into the {@link ErrorBody}. */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
 
@@ -28,11 +29,16 @@ export function unauthorized(message: string, code = 'unauthorized'): HttpError 
   return new HttpError(401, code, message, BEARER_CHALLENGE);
 }
 
+/** The body of every failure, written by the error handler and parsed by callers (docs/api.md). */
+export const errorBody = z.object({
+  /** A human sentence. */
+  error: z.string(),
+  /** A snake_case machine-readable code. */
+  code: z.string(),
+});
+
 /** The error body of every failure: `{error, code}`. */
-export interface ErrorBody {
-  error: string;
-  code: string;
-}
+export type ErrorBody = z.infer<typeof errorBody>;
 
 /** The 404 for unknown routes, mounted after every router. */
 export const notFound: RequestHandler = (req, _res, next) => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { errorHandler, notFound } from './errors.js';
 import { requestLogging } from './logger.js';
 
-/** The largest request body any service accepts (SPEC §5). */
+/** The largest request body any service accepts (docs/api.md). */
 export const BODY_LIMIT = '16kb';
 
 /**

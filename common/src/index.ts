@@ -1,20 +1,57 @@
-export * from './auth.js';
-export * from './backoff.js';
-export * from './balancer.js';
-export * from './broadcast.js';
-export * from './config.js';
-export * from './db.js';
-export * from './errors.js';
-export * from './etcd.js';
-export * from './http-app.js';
-export * from './input.js';
-export * from './logger.js';
-export * from './metrics.js';
-export * from './package-version.js';
-export * from './redis.js';
-export * from './registry.js';
-export * from './registry-keys.js';
-export * from './revocations.js';
-export * from './service.js';
-export * from './service-client.js';
-export * from './tokens.js';
+// The front door of @microflack/common: what the services, the watcher and the admin tools use,
+// named one by one. Anything not listed here is internal to common.
+
+export {
+  basicCredentials,
+  optionalToken,
+  requireToken,
+  tokenOf,
+  verifyToken,
+  type BasicCredentials,
+  type TokenAuth,
+} from './auth.js';
+export { backOff } from './backoff.js';
+export { balancerCaughtUp, type BalancerState } from './balancer.js';
+export {
+  broadcastKey,
+  Broadcaster,
+  type ModelClass,
+  type ServerToClientEvents,
+} from './broadcast.js';
+export {
+  baseEnv,
+  ConfigError,
+  configOrExit,
+  databaseEnv,
+  loadConfig,
+  renamed,
+  type BaseConfig,
+} from './config.js';
+export { openDatabase, type Pool } from './db.js';
+export { errorBody, HttpError, unauthorized, type ErrorBody } from './errors.js';
+export { connectEtcd, type Etcd3 } from './etcd.js';
+export { createServiceApp } from './http-app.js';
+export { parseInput } from './input.js';
+export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
+export { readPackageVersion } from './package-version.js';
+export { connectRedis, type Redis } from './redis.js';
+export { Registration, newInstanceId } from './registry.js';
+export {
+  registryKeys,
+  sessionPrefix,
+  type InstanceRecord,
+  type ServiceConfigRecord,
+} from './registry-keys.js';
+export { RevocationSet } from './revocations.js';
+export {
+  resolveVersion,
+  runService,
+  startService,
+  stopOnSignals,
+  type RunningService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServiceParts,
+} from './lifecycle.js';
+export { ServiceClient, ServiceUnavailableError, type ServiceResponse } from './service-client.js';
+export { TokenError, TokenKeys, type IssuedToken, type TokenClaims } from './tokens.js';

@@ -23,7 +23,7 @@ export function sessionPrefix(instanceId: string): string {
   return instanceId.slice(instanceId.lastIndexOf('-') + 1);
 }
 
-/** Builds the SPEC §4 registry keys under one prefix. */
+/** Builds the registry keys under one prefix (docs/architecture.md, registry). */
 export function registryKeys(prefix: string) {
   return {
     services: `${prefix}/services/`,
@@ -32,11 +32,7 @@ export function registryKeys(prefix: string) {
     instance: (service: string, id: string) => `${prefix}/services/${service}/instances/${id}`,
     revoked: `${prefix}/revoked/`,
     revokedToken: (jti: string) => `${prefix}/revoked/${jti}`,
-    upgrade: (service: string) => `${prefix}/upgrades/${service}`,
     /** The registry revision the load balancer last applied (written by the watcher, on its lease). */
     balancer: `${prefix}/balancer`,
   };
 }
-
-/** The key builder {@link registryKeys} returns. */
-export type RegistryKeys = ReturnType<typeof registryKeys>;

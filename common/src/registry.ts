@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { backOff } from './backoff.js';
 import { registryKeys, type InstanceRecord, type ServiceConfigRecord } from './registry-keys.js';
 
-/** `<service>-<version>-<8 random hex>` (SPEC §4); the version is reduced to HAProxy-safe characters. */
+/** `<service>-<version>-<8 random hex>` (docs/architecture.md, registry); the version is reduced to HAProxy-safe characters. */
 export function newInstanceId(service: string, version: string): string {
   const safeVersion = version.replace(/[^\w.-]/g, '-');
   return `${service}-${safeVersion}-${randomBytes(4).toString('hex')}`;
@@ -39,6 +39,11 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   constructor(private readonly options: RegistrationOptions) {
     super();
     this.keys = registryKeys(options.prefix);
+  }
+
+  /** The instance this registration holds in the registry. */
+  get instance(): InstanceRecord {
+    return this.options.instance;
   }
 
   /** The instance's registry key. */

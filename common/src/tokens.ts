@@ -1,7 +1,6 @@
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import { unauthorized } from './errors.js';
 
 const ALGORITHM = 'HS256';
 
@@ -22,7 +21,25 @@ export interface IssuedToken {
   jti: string;
 }
 
-/** Signs and verifies HS256 tokens with one key built once (SPEC §5 tokens). */
+/** Why a token was refused. */
+export type TokenErrorCode = 'invalid_token' | 'expired_token' | 'revoked_token';
+
+/**
+ * A refused token. It belongs to no transport: the HTTP edge answers it with a 401, the
+ * Socket.IO edge with an ack error, both carrying its `code` and message.
+ */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+
+  constructor(
+    readonly code: TokenErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Signs and verifies HS256 tokens with one key built once (docs/api.md, tokens). */
 export class TokenKeys {
   private readonly key: KeyObject;
 
@@ -52,7 +69,7 @@ export class TokenKeys {
 
   /**
    * Verifies signature (HS256 only), expiry and claim shapes.
-   * @throws HttpError 401 `invalid_token` or `expired_token`.
+   * @throws TokenError `invalid_token` or `expired_token`.
    */
   verify(token: string): TokenClaims {
     let payload: unknown;
@@ -60,12 +77,12 @@ export class TokenKeys {
       payload = jwt.verify(token, this.key, { algorithms: [ALGORITHM] });
     } catch (error) {
       if (error instanceof jwt.TokenExpiredError) {
-        throw unauthorized('The token has expired.', 'expired_token');
+        throw new TokenError('expired_token', 'The token has expired.');
       }
-      throw unauthorized('The token is not valid.', 'invalid_token');
+      throw new TokenError('invalid_token', 'The token is not valid.');
     }
     const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) throw unauthorized('The token is not valid.', 'invalid_token');
+    if (!claims.success) throw new TokenError('invalid_token', 'The token is not valid.');
     return claims.data;
   }
 }

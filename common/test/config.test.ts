@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { baseEnv, ConfigError, databaseEnv, DEV_SECRET, loadConfig } from '@microflack/common';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { baseEnv, ConfigError, databaseEnv, loadConfig, renamed } from '@microflack/common';
+import { DEV_SECRET } from '../src/config.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/instance.mjs', import.meta.url));
 
@@ -68,6 +70,37 @@ describe('loadConfig', () => {
     const config = loadConfig(baseEnv, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: secret });
 
     expect(config.JWT_SECRET_KEY).toBe(secret);
+  });
+
+  it('when only the former name of a renamed variable is set, then it is read under the new one', () => {
+    const config = loadConfig(baseEnv, {}, { MF_LB_URL: 'http://127.0.0.1:9999' });
+
+    expect(config.MF_BALANCER_URL).toBe('http://127.0.0.1:9999');
+  });
+
+  it('when both names of a renamed variable are set, then the new one wins', () => {
+    const config = loadConfig(
+      baseEnv,
+      { MF_BALANCER_URL: 'http://127.0.0.1:1111' },
+      { MF_LB_URL: 'http://127.0.0.1:2222' },
+    );
+
+    expect(config.MF_BALANCER_URL).toBe('http://127.0.0.1:1111');
+  });
+
+  it('when a former name is used, then a deprecation warning names both, once', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const shape = { MF_NEW_NAME: renamed('MF_OLD_NAME', z.string().optional()) };
+
+    loadConfig(shape, {}, { MF_OLD_NAME: 'a' });
+    loadConfig(shape, {}, { MF_OLD_NAME: 'b' });
+
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      'MF_OLD_NAME is deprecated; set MF_NEW_NAME instead.',
+      expect.objectContaining({ type: 'DeprecationWarning' }),
+    );
+    warn.mockRestore();
   });
 
   it('when a service process gets a malformed variable, then it exits 1 naming it', async () => {

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDatabase } from '@microflack/common';
+import { openDatabase } from '@microflack/common';
 import { freshDatabase, silentLogger, type TestDatabase } from '@microflack/common/testing';
+import { migrate } from '../src/db.js';
 
 const migrations = fileURLToPath(new URL('./fixtures/migrations/', import.meta.url));
 let database: TestDatabase;

@@ -57,7 +57,7 @@ async function deletion(key: string): Promise<() => Promise<number>> {
 }
 
 describe('registration', () => {
-  it('when an instance starts, then its SPEC record and the service config are in etcd', async () => {
+  it('when an instance starts, then its instance record and the service config are in etcd', async () => {
     const { key, child } = await startFixture();
 
     const record = JSON.parse((await etcd.get(key).string()) ?? '{}') as Record<string, unknown>;

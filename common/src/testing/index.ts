@@ -1,69 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { pino, type Logger } from 'pino';
-import type { z } from 'zod';
-import { databaseEnv, loadConfig } from '../config.js';
-import { ensureDatabase } from '../db.js';
+// The testing door of @microflack/common: helpers for the tests of every package, never
+// imported by production code.
 
+export { silentLogger, testConfig, uniquePrefix } from './config.js';
+export { freshDatabase, type TestDatabase } from './database.js';
+export { freePort, startPrivateEtcd } from './etcd-server.js';
 export { ensureInfrastructure } from './infrastructure.js';
-
-/** A short random hex string for unique names. */
-export function randomSuffix(): string {
-  return randomBytes(4).toString('hex');
-}
-
-/** A fresh etcd prefix, so a test never sees (or disturbs) a running platform's registry. */
-export function uniquePrefix(): string {
-  return `/mftest-${randomSuffix()}`;
-}
-
-/** A logger that writes nothing. */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
-
-/** The PostgreSQL server tests create their databases on (`MF_TEST_PG_URL`, default: the local platform's). */
-export const TEST_PG_URL = loadConfig({
-  MF_TEST_PG_URL: databaseEnv.DATABASE_URL.default('postgres://postgres@127.0.0.1:15432/postgres'),
-}).MF_TEST_PG_URL;
-
-/**
- * A configuration for tests: the environment's infrastructure, a unique etcd prefix, silent
- * logs, `overrides` on top.
- */
-export function testConfig<Shape extends z.ZodRawShape>(
-  shape: Shape,
-  overrides: Record<string, string> = {},
-): z.infer<z.ZodObject<Shape>> {
-  return loadConfig(shape, { MF_ETCD_PREFIX: uniquePrefix(), LOG_LEVEL: 'silent', ...overrides });
-}
-
-/** A database made for one test file, and how to get rid of it. */
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-/** Creates an empty database with a unique name on the test server. */
-export async function freshDatabase(server = TEST_PG_URL): Promise<TestDatabase> {
-  const name = `mftest_${randomSuffix()}`;
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
-  return {
-    url: url.toString(),
-    async drop() {
-      const admin = new pg.Client({ connectionString: server });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
-
-export { once } from 'node:events';
-export { nextEvent, waitFor, type OnceEmitter, type WaitOptions } from './wait.js';
-export { freePort, startPrivateEtcd, type PrivateEtcd } from './etcd-server.js';
+export { nextEvent, waitFor } from './wait.js';

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Server, Socket } from 'socket.io';
-import { HttpError, verifyToken, type Logger, type TokenAuth } from '@microflack/common';
+import { TokenError, verifyToken, type Logger, type TokenAuth } from '@microflack/common';
 import type { CallResult } from './chat-api.js';
 import type {
   AckError,
@@ -91,7 +91,7 @@ export class Chat {
     try {
       return { ok: true, token, userId: verifyToken(this.deps.auth, token).user_id };
     } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
+      if (!(error instanceof TokenError)) throw error;
       this.tokenRefused(socket, token);
       return { ok: false, error: { error: error.message, code: error.code } };
     }

@@ -27,7 +27,7 @@ function emitWithAck(socket: Socket, event: string, ...args: unknown[]): Promise
 }
 
 async function storedSources(): Promise<string[]> {
-  const response = await fetch(`${world.config.MF_LB_URL}/api/messages?limit=500`);
+  const response = await fetch(`${world.config.MF_BALANCER_URL}/api/messages?limit=500`);
   return messageList.parse(await response.json()).messages.map((message) => message.source);
 }
 

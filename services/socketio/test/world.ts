@@ -40,7 +40,7 @@ export interface TestUser {
 /**
  * One test file's platform: users and messages on fresh databases, socketio instances, all on
  * one unique etcd prefix (so one Socket.IO channel and one set of Redis keys), reached through
- * `lbUrl` — a path router here, or the test balancer.
+ * `balancerUrl` — a path router here, or the test balancer.
  */
 export class ChatWorld {
   readonly socketio: RunningService[] = [];
@@ -61,15 +61,15 @@ export class ChatWorld {
     return testConfig(socketioEnv);
   }
 
-  /** Starts users and messages; routes through a path router unless `lbUrl` is given. */
-  static async create(lbUrl?: string, prefix = uniquePrefix()): Promise<ChatWorld> {
+  /** Starts users and messages; routes through a path router unless `balancerUrl` is given. */
+  static async create(balancerUrl?: string, prefix = uniquePrefix()): Promise<ChatWorld> {
     const usersDb = await freshDatabase();
     const messagesDb = await freshDatabase();
     let router: PathRouter | undefined;
-    if (lbUrl === undefined) router = await startPathRouter();
+    if (balancerUrl === undefined) router = await startPathRouter();
     const shared = {
       MF_ETCD_PREFIX: prefix,
-      MF_LB_URL: lbUrl ?? router?.url ?? '',
+      MF_BALANCER_URL: balancerUrl ?? router?.url ?? '',
       MF_DRAIN_TIMEOUT: '5',
     };
     const world = new ChatWorld(testConfig(socketioEnv, shared), [usersDb, messagesDb]);
@@ -85,7 +85,7 @@ export class ChatWorld {
     router?.route('/api/users', users.url);
     router?.route('/api/messages', messages.url);
     for (const path of ['/api/users', '/api/messages']) {
-      const url = `${world.config.MF_LB_URL}${path}`;
+      const url = `${world.config.MF_BALANCER_URL}${path}`;
       await waitFor(async () => (await fetch(url)).status === 200, { what: `${path} routed` });
     }
     return world;
@@ -107,7 +107,7 @@ export class ChatWorld {
   /** Registers a user through the API and signs a token for them with the shared key. */
   async register(stem = 'user'): Promise<TestUser> {
     const nickname = `${stem}_${Math.random().toString(36).slice(2, 8)}`;
-    const response = await fetch(`${this.config.MF_LB_URL}/api/users`, {
+    const response = await fetch(`${this.config.MF_BALANCER_URL}/api/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ nickname, password: 'correct horse' }),
@@ -145,7 +145,7 @@ export class ChatWorld {
 
   /** Whether users says `userId` is online. */
   async online(userId: number): Promise<boolean> {
-    const response = await fetch(`${this.config.MF_LB_URL}/api/users/${userId}`);
+    const response = await fetch(`${this.config.MF_BALANCER_URL}/api/users/${userId}`);
     return userBody.parse(await response.json()).online;
   }
 

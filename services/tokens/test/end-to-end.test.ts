@@ -15,7 +15,7 @@ beforeAll(async () => {
     etcdUrl: world.config.MF_ETCD_URL,
     prefix: world.config.MF_ETCD_PREFIX,
   });
-  await world.start({ MF_LB_URL: balancer.url });
+  await world.start({ MF_BALANCER_URL: balancer.url });
   // Both answer only once HAProxy has them as servers passing their health checks.
   const routed = (method: string, path: string, status: number) =>
     waitFor(async () => (await fetch(`${balancer.url}${path}`, { method })).status === status, {

@@ -40,7 +40,7 @@ export class TokensWorld {
     const users = await startService({ ...usersDefinition(usersConfig), logger: silentLogger() });
     const config = testConfig(tokensEnv, {
       MF_ETCD_PREFIX: usersConfig.MF_ETCD_PREFIX,
-      MF_LB_URL: users.url,
+      MF_BALANCER_URL: users.url,
       MF_DRAIN_TIMEOUT: '2',
     });
     return new TokensWorld(database, users, config);

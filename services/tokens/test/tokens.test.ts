@@ -94,7 +94,7 @@ describe('POST /api/tokens', () => {
   });
 
   it('when users cannot be reached, then 503 users_unavailable', async () => {
-    const nowhere = await world.start({ MF_LB_URL: `http://127.0.0.1:${await freePort()}` });
+    const nowhere = await world.start({ MF_BALANCER_URL: `http://127.0.0.1:${await freePort()}` });
 
     const response = await issue(basic('ann', 'password1'), nowhere.url);
 
@@ -113,7 +113,7 @@ describe('POST /api/tokens', () => {
     );
     balancer.listen(0, '127.0.0.1');
     await once(balancer, 'listening');
-    const behind = await world.start({ MF_LB_URL: `http://127.0.0.1:${portOf(balancer)}` });
+    const behind = await world.start({ MF_BALANCER_URL: `http://127.0.0.1:${portOf(balancer)}` });
 
     const response = await issue(basic('ann', 'password1'), behind.url);
 
@@ -136,7 +136,7 @@ describe('POST /api/tokens', () => {
       });
       balancer.listen(0, '127.0.0.1');
       await once(balancer, 'listening');
-      const behind = await world.start({ MF_LB_URL: `http://127.0.0.1:${portOf(balancer)}` });
+      const behind = await world.start({ MF_BALANCER_URL: `http://127.0.0.1:${portOf(balancer)}` });
 
       const response = await issue(header, behind.url);
 

@@ -97,6 +97,35 @@ describe('startService', () => {
     await etcd.delete().key(keys.balancer);
   });
 
+  it('when the drain deadline passes before a request ends, then stop closes its connection', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    const service = await start(
+      ({ logger }) => ({
+        app: createServiceApp(logger, (app) =>
+          app.get('/api/probe/stuck', async (_req, res) => {
+            arrived();
+            await held;
+            res.json({});
+          }),
+        ),
+      }),
+      { MF_DRAIN_TIMEOUT: 0.3 },
+    );
+    // A balancer that never applies the deregistration: the deadline passes while stop awaits it.
+    await etcd.put(keys.balancer).value(JSON.stringify({ revision: '1' }));
+    const stuck = fetch(`${service.url}/api/probe/stuck`).catch((error: unknown) => error);
+    await inFlight;
+
+    await service.stop();
+
+    expect(await stuck).toBeInstanceOf(Error);
+    release();
+    await etcd.delete().key(keys.balancer);
+  });
+
   it('when a request calls another service, then its request id goes along', async () => {
     const seen: IncomingMessage[] = [];
     const upstream = createServer((req, res) => {
@@ -113,7 +142,7 @@ describe('startService', () => {
           }),
         ),
       }),
-      { MF_LB_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
+      { MF_BALANCER_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
     );
 
     await fetch(`${service.url}/api/probe/call`, { headers: { 'x-request-id': 'trace-me-42' } });

@@ -56,6 +56,15 @@ export interface ServiceDefinition<C extends BaseConfig> {
   version: string;
   route: ServiceConfigRecord;
   config: C;
+  /**
+   * Builds the service from its context, once per instance, before it listens:
+   * - open what it needs through the context (`context.database(...)`, `context.redis()`), so
+   *   common closes it at stop; anything else it opens, it hands to `context.onClose`;
+   * - return its Express app (routes only: `/healthz` and `/metrics` are common's), plus
+   *   `attach` to hook onto the HTTP server and `drain` to close long-lived connections;
+   * - throw to refuse to start: nothing has been registered yet.
+   * The instance registers only after `build` returned and the server listens.
+   */
   build(context: ServiceContext<C>): Promise<ServiceParts> | ServiceParts;
   /** The logger to use (tests pass a silent one); by default one is created. */
   logger?: Logger;
@@ -67,9 +76,7 @@ export interface RunningService {
   /** `http://address` of the instance itself. */
   url: string;
   registration: Registration;
-  /** Whether the instance is draining (its `/healthz` answers 503). */
-  readonly draining: boolean;
-  /** The graceful stop of SPEC §4; resolves when everything is closed. */
+  /** The graceful stop (docs/architecture.md, instance lifecycle); resolves when all is closed. */
   stop(): Promise<void>;
 }
 
@@ -87,38 +94,25 @@ export function resolveVersion(packageVersion: string, override: string | undefi
   }
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  server.listen(port, host);
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-/**
- * Starts one instance: builds the service (migrations and dependencies first), listens on
- * `PORT` (0 = ephemeral), serves `/healthz` and `/metrics`, and registers in etcd only then.
- * The returned `stop()` is the graceful stop; {@link runService} wires it to SIGTERM/SIGINT.
- */
-export async function startService<C extends BaseConfig>(
-  definition: ServiceDefinition<C>,
-): Promise<RunningService> {
-  const { config, name } = definition;
-  const logger = definition.logger ?? createLogger(name, config.LOG_LEVEL);
-  const closers: Closer[] = [];
+/** Step 1: connects etcd, follows revocations and hands `build` its context. */
+async function buildContext<C extends BaseConfig>(
+  { config, name }: ServiceDefinition<C>,
+  version: string,
+  logger: Logger,
+  closers: Closer[],
+): Promise<ServiceContext<C>> {
   const etcd = connectEtcd(config.MF_ETCD_URL);
   closers.push(() => etcd.close());
   const revoked = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, logger);
   closers.push(() => revoked.close());
-  const metrics = createMetrics(name);
-  const version = resolveVersion(definition.version, config.MF_VERSION);
-  const instanceId = config.MF_INSTANCE_ID ?? newInstanceId(name, version);
-  const context: ServiceContext<C> = {
+  return {
     config,
-    instanceId,
+    instanceId: config.MF_INSTANCE_ID ?? newInstanceId(name, version),
     logger,
     etcd,
     auth: { keys: new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL), revoked },
-    client: new ServiceClient(config.MF_LB_URL, logger),
-    metrics,
+    client: new ServiceClient(config.MF_BALANCER_URL, logger),
+    metrics: createMetrics(name),
     async database(url, migrationsDir) {
       const pool = await openDatabase(url, migrationsDir, logger);
       closers.push(() => pool.end());
@@ -131,31 +125,46 @@ export async function startService<C extends BaseConfig>(
     },
     onClose: (closer) => closers.push(closer),
   };
-  const parts = await definition.build(context);
+}
 
-  let draining = false;
+/** Step 2: the instance's app: `/healthz` (503 once draining), `/metrics`, then the service. */
+function instanceApp(
+  app: express.Express,
+  metrics: Metrics,
+  draining: () => boolean,
+): express.Express {
   const outer = express();
   outer.disable('x-powered-by');
   outer.get('/healthz', (_req, res) => {
-    res.status(draining ? 503 : 200).json({ status: draining ? 'draining' : 'ok' });
+    res.status(draining() ? 503 : 200).json({ status: draining() ? 'draining' : 'ok' });
   });
   outer.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  outer.use(metrics.track, parts.app);
+  outer.use(metrics.track, app);
+  return outer;
+}
 
-  const server = createServer(outer);
-  parts.attach?.(server);
-  const port = await listen(server, config.PORT, config.MF_HOST);
+/** Step 3: listens on `PORT` (0 = ephemeral), then registers the instance in etcd. */
+async function listenAndRegister<C extends BaseConfig>(
+  server: Server,
+  definition: ServiceDefinition<C>,
+  context: ServiceContext<C>,
+  version: string,
+): Promise<Registration> {
+  const { config, logger } = context;
+  server.listen(config.PORT, config.MF_HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
   const instance: InstanceRecord = {
-    id: instanceId,
-    service: name,
+    id: context.instanceId,
+    service: definition.name,
     version,
     address: `${config.MF_ADVERTISE_HOST ?? config.MF_HOST}:${port}`,
     started_at: Date.now(),
   };
   const registration = new Registration({
-    etcd,
+    etcd: context.etcd,
     prefix: config.MF_ETCD_PREFIX,
     ttlSeconds: config.MF_LEASE_TTL,
     config: definition.route,
@@ -164,48 +173,103 @@ export async function startService<C extends BaseConfig>(
   });
   await registration.register();
   logger.info({ instance }, 'serving');
+  return registration;
+}
 
+/** Leaves the registry and waits (until `deadline`) for the balancer to stop sending requests. */
+async function leaveBalancer(
+  registration: Registration,
+  context: ServiceContext<BaseConfig>,
+  deadline: AbortSignal,
+): Promise<void> {
+  const revision = await registration.deregister();
+  if (revision === undefined) return;
+  const key = registryKeys(context.config.MF_ETCD_PREFIX).balancer;
+  await balancerCaughtUp(context.etcd, key, revision, deadline).catch((error: unknown) =>
+    context.logger.warn({ err: error }, 'could not confirm the balancer dropped us'),
+  );
+}
+
+/**
+ * Closes the server: idle connections at once, busy ones when their request ends or, at the
+ * latest, at `deadline` — which may already have passed while the balancer was awaited.
+ */
+async function closeServer(server: Server, deadline: AbortSignal): Promise<void> {
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  const onDeadline = () => server.closeAllConnections();
+  if (deadline.aborted) onDeadline();
+  else deadline.addEventListener('abort', onDeadline, { once: true });
+  await closed;
+  deadline.removeEventListener('abort', onDeadline);
+}
+
+/** Runs the closers, last registered first; a failing one is logged and the rest still run. */
+async function runClosers(closers: Closer[], logger: Logger): Promise<void> {
+  for (const closer of closers.reverse()) {
+    try {
+      await closer();
+    } catch (error) {
+      logger.warn({ err: error }, 'close failed');
+    }
+  }
+}
+
+/** What the graceful stop acts on. */
+interface StopParts {
+  registration: Registration;
+  server: Server;
+  parts: ServiceParts;
+  closers: Closer[];
+  /** Turns `/healthz` to 503. */
+  startDraining: () => void;
+}
+
+/**
+ * Step 4, the graceful stop: `/healthz` turns 503, the instance deregisters and waits for the
+ * balancer, the service drains, the server closes (forcibly after `MF_DRAIN_TIMEOUT`), then
+ * every connection common opened closes.
+ */
+async function gracefulStop(
+  context: ServiceContext<BaseConfig>,
+  { registration, server, parts, closers, startDraining }: StopParts,
+): Promise<void> {
+  const deadline = AbortSignal.timeout(context.config.MF_DRAIN_TIMEOUT * 1000);
+  startDraining();
+  context.logger.info('draining');
+  await leaveBalancer(registration, context, deadline);
+  await parts.drain?.();
+  await closeServer(server, deadline);
+  await runClosers(closers, context.logger);
+  context.logger.info('stopped');
+}
+
+/**
+ * Starts one instance: builds the service (migrations and dependencies first), listens on
+ * `PORT`, serves `/healthz` and `/metrics`, and registers in etcd only then. The returned
+ * `stop()` is the graceful stop; {@link runService} wires it to SIGTERM/SIGINT.
+ */
+export async function startService<C extends BaseConfig>(
+  definition: ServiceDefinition<C>,
+): Promise<RunningService> {
+  const logger = definition.logger ?? createLogger(definition.name, definition.config.LOG_LEVEL);
+  const version = resolveVersion(definition.version, definition.config.MF_VERSION);
+  const closers: Closer[] = [];
+  const context = await buildContext(definition, version, logger, closers);
+  const parts = await definition.build(context);
+  let draining = false;
+  const server = createServer(instanceApp(parts.app, context.metrics, () => draining));
+  parts.attach?.(server);
+  const registration = await listenAndRegister(server, definition, context, version);
+  const startDraining = () => (draining = true);
   let stopping: Promise<void> | undefined;
-  const stop = async (): Promise<void> => {
-    const deadline = AbortSignal.timeout(config.MF_DRAIN_TIMEOUT * 1000);
-    draining = true;
-    logger.info('draining');
-    const revision = await registration.deregister();
-    if (revision !== undefined) {
-      await balancerCaughtUp(
-        etcd,
-        registryKeys(config.MF_ETCD_PREFIX).balancer,
-        revision,
-        deadline,
-      ).catch((error: unknown) =>
-        logger.warn({ err: error }, 'could not confirm the balancer dropped us'),
-      );
-    }
-    await parts.drain?.();
-    const closed = once(server, 'close');
-    server.close();
-    server.closeIdleConnections();
-    const onDeadline = () => server.closeAllConnections();
-    deadline.addEventListener('abort', onDeadline, { once: true });
-    await closed;
-    deadline.removeEventListener('abort', onDeadline);
-    for (const closer of closers.reverse()) {
-      try {
-        await closer();
-      } catch (error) {
-        logger.warn({ err: error }, 'close failed');
-      }
-    }
-    logger.info('stopped');
-  };
   return {
-    instance,
-    url: `http://${instance.address}`,
+    instance: registration.instance,
+    url: `http://${registration.instance.address}`,
     registration,
-    get draining() {
-      return draining;
-    },
-    stop: () => (stopping ??= stop()),
+    stop: () =>
+      (stopping ??= gracefulStop(context, { registration, server, parts, closers, startDraining })),
   };
 }
 
