@@ -1,9 +1,14 @@
 import { once } from 'node:events';
 import type { Server, Socket } from 'socket.io';
-import { TokenError, verifyToken, type Logger, type TokenAuth } from '@microflack/common';
+import {
+  TokenError,
+  verifyToken,
+  type ErrorBody,
+  type Logger,
+  type TokenAuth,
+} from '@microflack/common';
 import type { CallResult } from './chat-api.js';
 import type {
-  AckError,
   ClientToServerEvents,
   InterServerEvents,
   PingAck,
@@ -45,7 +50,7 @@ export interface ChatDeps {
   logger: Logger;
 }
 
-type Authenticated = { ok: true; token: string; userId: number } | { ok: false; error: AckError };
+type Authenticated = { ok: true; token: string; userId: number } | { ok: false; error: ErrorBody };
 
 // Sockets that have not closed this long after the polite close are disconnected outright.
 const DRAIN_GRACE_MS = 3000;
@@ -120,7 +125,11 @@ export class Chat {
   }
 
   /** An upstream refusal of the token is announced too: the client must sign in again. */
-  private refused(socket: ChatSocket, token: string, result: CallResult & { ok: false }): AckError {
+  private refused(
+    socket: ChatSocket,
+    token: string,
+    result: CallResult & { ok: false },
+  ): ErrorBody {
     if (result.status === 401) this.tokenRefused(socket, token);
     return result.error;
   }

@@ -1,4 +1,5 @@
 import {
+  errorBody,
   HttpError,
   ServiceUnavailableError,
   unauthorized,
@@ -7,7 +8,7 @@ import {
   type ServiceClient,
   type ServiceResponse,
 } from '@microflack/common';
-import { signedInUser, upstreamError } from './schemas.js';
+import { signedInUser } from './schemas.js';
 import { wrongCredentials, type Voucher } from './tokens.js';
 
 const unavailable = () =>
@@ -38,7 +39,8 @@ export class UsersClient implements Voucher {
   }
 
   private userIdFrom(response: ServiceResponse): number {
-    const failure = upstreamError.safeParse(response.body);
+    // An error body from users is passed on when it has the `{error, code}` shape.
+    const failure = errorBody.safeParse(response.body);
     switch (response.status) {
       case 200: {
         const user = signedInUser.safeParse(response.body);
