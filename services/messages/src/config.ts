@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { baseEnv, databaseEnv } from '@microflack/common';
 
-/** The environment of the messages service (see the README for each variable). */
+/** The environment of the messages service: the common variables plus its database and previews. */
 export const messagesEnv = {
   ...baseEnv,
   DATABASE_URL: databaseEnv.DATABASE_URL.default('postgres://postgres@127.0.0.1:15432/messages'),

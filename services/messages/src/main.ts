@@ -1,5 +1,5 @@
 import { configOrExit, runService } from '@microflack/common';
 import { messagesEnv } from './config.js';
-import { messagesService } from './service.js';
+import { messagesDefinition } from './definition.js';
 
-await runService(messagesService(configOrExit(messagesEnv)));
+await runService(messagesDefinition(configOrExit(messagesEnv)));

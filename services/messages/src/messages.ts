@@ -3,7 +3,7 @@ import type { MessageRow, MessagesRepo } from './messages-repo.js';
 import type { RateLimiter } from './rate-limit.js';
 import { renderMarkdown } from './render.js';
 
-/** A message as the API shows it (SPEC §5). */
+/** A message as the API shows it (docs/api.md). */
 export interface Message {
   id: number;
   user_id: number;
@@ -45,13 +45,13 @@ export interface AfterWrite {
   schedule(row: MessageRow): void;
 }
 
-/** The three ways to list messages (SPEC §5 GET /api/messages), optionally of one author. */
+/** The three ways to list messages (`GET /api/messages`), optionally of one author. */
 export type ListQuery = { limit: number; userId?: number | undefined } & (
   { kind: 'latest' } | { kind: 'before'; before: number } | { kind: 'updated_since'; since: number }
 );
 
 /** What the message rules need. */
-export interface MessageDeps {
+export interface MessagesDeps {
   repo: MessagesRepo;
   limiter: Pick<RateLimiter, 'take'>;
   events: MessageEvents;
@@ -63,8 +63,8 @@ const notFound = (id: number) =>
   new HttpError(404, 'message_not_found', `There is no message ${id}.`);
 
 /** The rules of messages: who may do what, rendering, rate limits, broadcasts. */
-export class MessageService {
-  constructor(private readonly deps: MessageDeps) {}
+export class Messages {
+  constructor(private readonly deps: MessagesDeps) {}
 
   /** Posts a message for `userId`. @throws 429 over the rate limit. */
   async create(userId: number, source: string): Promise<Message> {

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { TextDecoder } from 'node:util';
 import { assertAllowed, guardedLookup, type AddressPolicy } from './address-policy.js';
 
-/** Bounds of one preview fetch (SPEC §5). */
+/** Bounds of one preview fetch. */
 export interface FetchLimits {
   /** For the whole fetch, redirects included. */
   timeoutMs: number;
@@ -13,7 +13,7 @@ export interface FetchLimits {
   maxRedirects: number;
 }
 
-/** The SPEC's limits: 2 s, 512 KiB; a few redirects, each hop checked. */
+/** The production limits: 2 s, 512 KiB; a few redirects, each hop checked. */
 export const PREVIEW_LIMITS: FetchLimits = {
   timeoutMs: 2000,
   maxBytes: 512 * 1024,

@@ -4,7 +4,7 @@ import type { MessageRow, MessagesRepo } from './messages-repo.js';
 import { pageMeta, type PageMeta } from './page-meta.js';
 import { escapeHtml, linksIn, sanitize } from './render.js';
 
-/** Links previewed per message at most (SPEC §5). */
+/** Links previewed per message at most. */
 export const MAX_PREVIEWS = 3;
 
 /** What previews need: a guarded page fetcher, the row store, and who to tell. */

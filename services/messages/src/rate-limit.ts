@@ -7,7 +7,7 @@ export interface BucketOptions {
   burst: number;
 }
 
-/** SPEC §5: 10 messages per second per user, burst 20. */
+/** 10 messages per second per user, burst 20 (docs/api.md). */
 export const MESSAGE_RATE: BucketOptions = { ratePerSecond: 10, burst: 20 };
 
 /** The outcome of one take: allowed, or refused with how long until a token is back. */

@@ -2,7 +2,7 @@ import { Parser } from 'htmlparser2';
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 
-/** The only tags a message may contain (SPEC §5). */
+/** The only tags a message may contain (docs/api.md). */
 export const ALLOWED_TAGS = [
   'a',
   'b',

@@ -6,44 +6,44 @@ import {
   tokenOf,
   type TokenAuth,
 } from '@microflack/common';
-import type { MessageService } from './messages.js';
+import type { Messages } from './messages.js';
 import { listQuery, messageBody, messageParams } from './schemas.js';
 
 /** What the routes need. */
 export interface RouteDeps {
   auth: TokenAuth;
-  messages: MessageService;
+  messages: Messages;
 }
 
-/** The `/api/messages` routes of SPEC §5: parse, call the domain, respond. */
-export function messageRoutes({ auth, messages }: RouteDeps): Router {
+/** The `/api/messages` routes: parse, call the domain, respond. */
+export function messagesRoutes({ auth, messages }: RouteDeps): Router {
   const router = Router();
   const signedIn = requireToken(auth);
   const maybeSignedIn = optionalToken(auth);
 
-  router.post('/api/messages', signedIn, async (req, res) => {
+  router.post('/', signedIn, async (req, res) => {
     const { source } = parseInput(messageBody, req.body);
     const message = await messages.create(tokenOf(req).user_id, source);
     res.status(201).location(message._links.self).json(message);
   });
 
-  router.get('/api/messages', maybeSignedIn, async (req, res) => {
+  router.get('/', maybeSignedIn, async (req, res) => {
     const query = parseInput(listQuery, req.query);
     res.json({ messages: await messages.list(query) });
   });
 
-  router.get('/api/messages/:id', maybeSignedIn, async (req, res) => {
+  router.get('/:id', maybeSignedIn, async (req, res) => {
     const { id } = parseInput(messageParams, req.params);
     res.json(await messages.get(id));
   });
 
-  router.put('/api/messages/:id', signedIn, async (req, res) => {
+  router.put('/:id', signedIn, async (req, res) => {
     const { id } = parseInput(messageParams, req.params);
     const { source } = parseInput(messageBody, req.body);
     res.json(await messages.edit(tokenOf(req).user_id, id, source));
   });
 
-  router.delete('/api/messages/:id', signedIn, async (req, res) => {
+  router.delete('/:id', signedIn, async (req, res) => {
     const { id } = parseInput(messageParams, req.params);
     await messages.remove(tokenOf(req).user_id, id);
     res.status(204).end();

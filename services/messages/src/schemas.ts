@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ListQuery } from './messages.js';
 
-/** The largest message source (SPEC §5). */
+/** The largest message source. */
 export const MAX_SOURCE = 4000;
 const INT4_MAX = 2_147_483_647;
 

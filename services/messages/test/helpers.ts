@@ -9,7 +9,7 @@ import { addressPolicy } from '../src/address-policy.js';
 import { createApp } from '../src/app.js';
 import type { Message, MessageEvents } from '../src/messages.js';
 import type { LinkPreviews } from '../src/previews.js';
-import { messagesEnv, wireMessages, type MessagesConfig } from '../src/service.js';
+import { messagesEnv, wireMessages, type MessagesConfig } from '../src/definition.js';
 
 /** A message as the API must show it: exactly these fields. */
 export const messageShape = z.strictObject({

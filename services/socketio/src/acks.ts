@@ -1,4 +1,4 @@
-import type { AckError } from './events.js';
+import type { ErrorBody } from '@microflack/common';
 
 /** An acknowledgement callback as Socket.IO hands it to a listener. */
 export type Ack = (response: unknown) => void;
@@ -22,6 +22,6 @@ export function reply(ack: Ack | undefined, response: unknown): void {
 }
 
 /** The ack error for a payload of the wrong shape. */
-export function invalidPayload(usage: string): AckError {
+export function invalidPayload(usage: string): ErrorBody {
   return { error: `Invalid payload: ${usage}.`, code: 'invalid_payload' };
 }

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  errorBody,
   REQUEST_ID_HEADER,
   ServiceUnavailableError,
+  type ErrorBody,
   type Logger,
   type ServiceClient,
 } from '@microflack/common';
-import type { AckError } from './events.js';
 
 /** The outcome of a call: the body on success, else the error to ack and its status. */
 export type CallResult =
-  { ok: true; body: unknown } | { ok: false; status: number; error: AckError };
+  { ok: true; body: unknown } | { ok: false; status: number; error: ErrorBody };
 
-const errorBody = z.object({ error: z.string(), code: z.string() });
 const userBody = z.object({ nickname: z.string() });
 
-const UNAVAILABLE: AckError = {
+const UNAVAILABLE: ErrorBody = {
   error: 'The service is unavailable; try again.',
   code: 'service_unavailable',
 };

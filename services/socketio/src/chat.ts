@@ -1,16 +1,21 @@
 import { once } from 'node:events';
 import type { Server, Socket } from 'socket.io';
-import { TokenError, verifyToken, type Logger, type TokenAuth } from '@microflack/common';
-import { invalidPayload, reply, splitAck, type Ack } from './acks.js';
+import {
+  TokenError,
+  verifyToken,
+  type ErrorBody,
+  type Logger,
+  type TokenAuth,
+} from '@microflack/common';
 import type { CallResult } from './chat-api.js';
 import type {
-  AckError,
   ClientToServerEvents,
   InterServerEvents,
+  PingAck,
+  PostAck,
   ServerToClientEvents,
   SocketData,
 } from './events.js';
-import { handshakeAuth, pingArgs, postArgs, typingArgs } from './schemas.js';
 
 /** The typed Socket.IO server of the chat. */
 export type ChatServer = Server<
@@ -19,7 +24,13 @@ export type ChatServer = Server<
   InterServerEvents,
   SocketData
 >;
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** A socket of the chat. */
+export type ChatSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
 
 /** The calls the chat makes to other services. */
 export interface ChatCalls {
@@ -39,7 +50,7 @@ export interface ChatDeps {
   logger: Logger;
 }
 
-type Authenticated = { ok: true; token: string; userId: number } | { ok: false; error: AckError };
+type Authenticated = { ok: true; token: string; userId: number } | { ok: false; error: ErrorBody };
 
 // Sockets that have not closed this long after the polite close are disconnected outright.
 const DRAIN_GRACE_MS = 3000;
@@ -50,45 +61,30 @@ export function userRoom(userId: number): string {
 }
 
 /**
- * The chat's real-time side (SPEC §6): handshake auth, `ping_user`, `post_message`, `typing`,
- * `expired_token`, offline when a user's last socket closes on any instance, polite drain.
+ * The chat's real-time side (docs/events.md): handshake auth, `ping_user`, `post_message`,
+ * `typing`, `expired_token`, offline when a user's last socket closes on any instance, polite
+ * drain. Payloads arrive parsed (src/listeners.ts); answers are the acks.
  */
 export class Chat {
   private draining = false;
 
-  constructor(private readonly deps: ChatDeps) {
-    deps.io.on('connection', (socket) => this.connected(socket));
-  }
+  constructor(private readonly deps: ChatDeps) {}
 
-  private connected(socket: ChatSocket): void {
+  /**
+   * A socket connected, with the handshake's token if it gave one. While draining it is closed
+   * at once (a transport close: the client reconnects, elsewhere).
+   * @returns whether the socket stays.
+   */
+  connected(socket: ChatSocket, token: string | undefined): boolean {
     if (this.draining) {
-      socket.conn.close(); // a transport close: the client reconnects, elsewhere
-      return;
+      socket.conn.close();
+      return false;
     }
-    const { token } = handshakeAuth.parse(socket.handshake.auth);
     if (token !== undefined) {
       const auth = this.authenticate(socket, token);
       if (auth.ok) this.bind(socket, auth.userId, auth.token);
     }
-    this.listen(socket, 'ping_user', (params, ack) => this.ping(socket, params, ack));
-    this.listen(socket, 'post_message', (params, ack) => this.post(socket, params, ack));
-    this.listen(socket, 'typing', (params) => this.typing(socket, params));
-    socket.on('disconnect', () => this.closed(socket));
-  }
-
-  /** Runs a handler on raw arguments; whatever it throws is logged, never crashes the process. */
-  private listen(
-    socket: ChatSocket,
-    event: keyof ClientToServerEvents,
-    handler: (params: unknown[], ack: Ack | undefined) => Promise<void>,
-  ): void {
-    socket.on(event, (...args: unknown[]) => {
-      const { params, ack } = splitAck(args);
-      handler(params, ack).catch((error: unknown) => {
-        this.deps.logger.error({ err: error, event }, 'socket event failed');
-        reply(ack, { error: 'Something went wrong on our side.', code: 'internal_error' });
-      });
-    });
+    return true;
   }
 
   /** Checks a token locally; a refused one is announced with `expired_token`. */
@@ -129,41 +125,38 @@ export class Chat {
   }
 
   /** An upstream refusal of the token is announced too: the client must sign in again. */
-  private refused(socket: ChatSocket, token: string, result: CallResult & { ok: false }): AckError {
+  private refused(
+    socket: ChatSocket,
+    token: string,
+    result: CallResult & { ok: false },
+  ): ErrorBody {
     if (result.status === 401) this.tokenRefused(socket, token);
     return result.error;
   }
 
-  private async ping(socket: ChatSocket, params: unknown[], ack: Ack | undefined): Promise<void> {
-    const args = pingArgs.safeParse(params);
-    if (!args.success) return reply(ack, invalidPayload('ping_user takes an optional token'));
-    const auth = this.authenticate(socket, args.data[0]);
-    if (!auth.ok) return reply(ack, auth.error);
-    const result = await this.deps.api.markOnline(auth.token);
-    if (!result.ok) return reply(ack, this.refused(socket, auth.token, result));
-    this.bind(socket, auth.userId, auth.token);
-    reply(ack, { ok: true });
-  }
-
-  private async post(socket: ChatSocket, params: unknown[], ack: Ack | undefined): Promise<void> {
-    const args = postArgs.safeParse(params);
-    if (!args.success) {
-      return reply(
-        ack,
-        invalidPayload('post_message takes {source: string} and an optional token'),
-      );
-    }
-    const [{ source }, token] = args.data;
+  /** `ping_user`: the token's user (or the socket's) is online, and becomes the socket's user. */
+  async ping(socket: ChatSocket, token: string | undefined): Promise<PingAck> {
     const auth = this.authenticate(socket, token);
-    if (!auth.ok) return reply(ack, auth.error);
-    const result = await this.deps.api.postMessage(auth.token, source);
-    if (!result.ok) return reply(ack, this.refused(socket, auth.token, result));
-    reply(ack, { ok: true, message: result.body });
+    if (!auth.ok) return auth.error;
+    const result = await this.deps.api.markOnline(auth.token);
+    if (!result.ok) return this.refused(socket, auth.token, result);
+    this.bind(socket, auth.userId, auth.token);
+    return { ok: true };
   }
 
-  private async typing(socket: ChatSocket, params: unknown[]): Promise<void> {
+  /** `post_message`: posts `source` as the token's user (or the socket's). */
+  async post(socket: ChatSocket, source: string, token: string | undefined): Promise<PostAck> {
+    const auth = this.authenticate(socket, token);
+    if (!auth.ok) return auth.error;
+    const result = await this.deps.api.postMessage(auth.token, source);
+    if (!result.ok) return this.refused(socket, auth.token, result);
+    return { ok: true, message: result.body };
+  }
+
+  /** `typing`: every other user hears that the socket's user is typing, at most once a second. */
+  async typing(socket: ChatSocket): Promise<void> {
     const { userId, token } = socket.data;
-    if (!typingArgs.safeParse(params).success || userId === undefined) return;
+    if (userId === undefined) return;
     if (!this.authenticate(socket, token).ok) return;
     if (!(await this.deps.mayType(userId))) return;
     const nickname = await this.deps.nickname(userId);
@@ -171,7 +164,8 @@ export class Chat {
     this.deps.io.except(userRoom(userId)).emit('typing', { user_id: userId, nickname });
   }
 
-  private closed(socket: ChatSocket): void {
+  /** A socket closed: its user is offline if it was their last, unless this is a drain. */
+  closed(socket: ChatSocket): void {
     const { userId } = socket.data;
     // While draining, users are not leaving: their clients reconnect to another instance.
     if (userId === undefined || this.draining) return;

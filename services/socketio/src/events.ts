@@ -1,18 +1,14 @@
+import type { ErrorBody } from '@microflack/common';
+
 export type { ServerToClientEvents } from '@microflack/common';
 
-/** The error half of every ack: the same `{error, code}` as the HTTP API. */
-export interface AckError {
-  error: string;
-  code: string;
-}
-
-/** The ack of `ping_user`. */
-export type PingAck = { ok: true } | AckError;
+/** The ack of `ping_user`; its error half is the HTTP API's `{error, code}`. */
+export type PingAck = { ok: true } | ErrorBody;
 
 /** The ack of `post_message`: the created message as messages answered it. */
-export type PostAck = { ok: true; message: unknown } | AckError;
+export type PostAck = { ok: true; message: unknown } | ErrorBody;
 
-/** Client → server events (SPEC §6). Every payload is still validated: clients lie. */
+/** Client → server events (docs/events.md). Every payload is still validated: clients lie. */
 export interface ClientToServerEvents {
   ping_user: (token?: string | null, ack?: (response: PingAck) => void) => void;
   post_message: (

@@ -1,5 +1,5 @@
 import { configOrExit, runService } from '@microflack/common';
 import { socketioEnv } from './config.js';
-import { socketioService } from './service.js';
+import { socketioDefinition } from './definition.js';
 
-await runService(socketioService(configOrExit(socketioEnv)));
+await runService(socketioDefinition(configOrExit(socketioEnv)));

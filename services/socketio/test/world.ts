@@ -14,10 +14,10 @@ import {
   uniqueNickname,
   waitFor,
 } from '@microflack/common/testing';
-import { messagesEnv, messagesService } from '@microflack/messages';
-import { usersEnv, usersService } from '@microflack/users';
+import { messagesDefinition, messagesEnv } from '@microflack/messages';
+import { usersDefinition, usersEnv } from '@microflack/users';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/events.js';
-import { socketioEnv, socketioService, type SocketioConfig } from '../src/service.js';
+import { socketioDefinition, socketioEnv, type SocketioConfig } from '../src/definition.js';
 import { startPathRouter, type PathRouter } from './router.js';
 
 /** A typed chat client, as the browser app would hold it. */
@@ -62,7 +62,7 @@ export class ChatWorld {
     const drain = { MF_DRAIN_TIMEOUT: '5' };
     const world = new ChatWorld(platform, platform.configFor(socketioEnv, drain));
     const users = await platform.start(
-      usersService(
+      usersDefinition(
         platform.configFor(usersEnv, {
           ...drain,
           DATABASE_URL: await platform.database(),
@@ -71,7 +71,7 @@ export class ChatWorld {
       ),
     );
     const messages = await platform.start(
-      messagesService(
+      messagesDefinition(
         platform.configFor(messagesEnv, { ...drain, DATABASE_URL: await platform.database() }),
       ),
     );
@@ -86,7 +86,7 @@ export class ChatWorld {
 
   /** Starts one more socketio instance (logging to `logger` when given). */
   async startSocketio(logger: Logger = silentLogger()): Promise<RunningService> {
-    const service = await this.platform.start(socketioService(this.config), logger);
+    const service = await this.platform.start(socketioDefinition(this.config), logger);
     this.socketio.push(service);
     return service;
   }

@@ -1,7 +1,8 @@
-import { baseEnv, type BaseConfig } from '@microflack/common';
+import type { z } from 'zod';
+import { baseEnv } from '@microflack/common';
 
-/** The environment of the tokens service: only the common variables (it has no database). */
-export const tokensEnv = baseEnv;
+/** The environment of the tokens service: the common variables only (it has no database). */
+export const tokensEnv = { ...baseEnv };
 
 /** The parsed configuration of the tokens service. */
-export type TokensConfig = BaseConfig;
+export type TokensConfig = z.infer<z.ZodObject<typeof tokensEnv>>;

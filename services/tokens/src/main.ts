@@ -1,5 +1,5 @@
 import { configOrExit, runService } from '@microflack/common';
 import { tokensEnv } from './config.js';
-import { tokensService } from './service.js';
+import { tokensDefinition } from './definition.js';
 
-await runService(tokensService(configOrExit(tokensEnv)));
+await runService(tokensDefinition(configOrExit(tokensEnv)));

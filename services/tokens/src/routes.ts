@@ -6,11 +6,18 @@ import {
   unauthorized,
   type TokenAuth,
 } from '@microflack/common';
-import type { TokenIssuer } from './issuer.js';
+import type { Tokens } from './tokens.js';
 
-/** The `/api/tokens` routes: parse, call the issuer, respond. */
-export function tokensRouter(issuer: TokenIssuer, auth: TokenAuth): Router {
+/** What the routes need. */
+export interface RouteDeps {
+  auth: TokenAuth;
+  tokens: Tokens;
+}
+
+/** The `/api/tokens` routes: parse, call the domain, respond. */
+export function tokensRoutes({ auth, tokens }: RouteDeps): Router {
   const router = Router();
+  const signedIn = requireToken(auth);
 
   router.post('/', async (req, res) => {
     const credentials = basicCredentials(req);
@@ -20,13 +27,13 @@ export function tokensRouter(issuer: TokenIssuer, auth: TokenAuth): Router {
         'credentials_required',
       );
     }
-    const { token, expires_at } = await issuer.issue(credentials);
+    const { token, expires_at } = await tokens.issue(credentials);
     // A bearer token must not linger in any cache between the client and us.
     res.set('Cache-Control', 'no-store').json({ token, expires_at });
   });
 
-  router.delete('/', requireToken(auth), async (req, res) => {
-    await issuer.revoke(tokenOf(req));
+  router.delete('/', signedIn, async (req, res) => {
+    await tokens.revoke(tokenOf(req));
     res.status(204).end();
   });
 

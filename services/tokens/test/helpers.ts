@@ -1,8 +1,8 @@
 import { TokenKeys, type RunningService } from '@microflack/common';
 import { TestPlatform } from '@microflack/common/testing';
-import { usersEnv, usersService } from '@microflack/users';
+import { usersDefinition, usersEnv } from '@microflack/users';
 import { z } from 'zod';
-import { tokensEnv, tokensService, type TokensConfig } from '../src/service.js';
+import { tokensDefinition, tokensEnv, type TokensConfig } from '../src/definition.js';
 
 /** Exactly the answer to `POST /api/tokens` (docs/api.md). */
 export const issuedShape = z.strictObject({
@@ -32,7 +32,7 @@ export class TokensWorld {
       BCRYPT_COST: '4',
       MF_DRAIN_TIMEOUT: '2',
     });
-    const users = await platform.start(usersService(usersConfig));
+    const users = await platform.start(usersDefinition(usersConfig));
     const config = platform.configFor(tokensEnv, {
       MF_BALANCER_URL: users.url,
       MF_DRAIN_TIMEOUT: '2',
@@ -42,7 +42,7 @@ export class TokensWorld {
 
   /** Starts a tokens instance; by default its service client goes straight to users. */
   start(overrides: Partial<TokensConfig> = {}): Promise<RunningService> {
-    return this.platform.start(tokensService({ ...this.config, ...overrides }));
+    return this.platform.start(tokensDefinition({ ...this.config, ...overrides }));
   }
 
   /** Stops every instance and removes every trace. */

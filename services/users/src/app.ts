@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { createServiceApp, type Logger, type TokenAuth } from '@microflack/common';
-import { usersRouter } from './routes.js';
+import { usersRoutes } from './routes.js';
 import type { Users } from './users.js';
 
 /** What the users app is built from. */
@@ -12,5 +12,5 @@ export interface AppDeps {
 
 /** The users HTTP app (no listening here: common's `startService` does that). */
 export function createApp({ logger, auth, users }: AppDeps): Express {
-  return createServiceApp(logger, (app) => app.use('/api/users', usersRouter(users, auth)));
+  return createServiceApp(logger, (app) => app.use('/api/users', usersRoutes({ auth, users })));
 }

@@ -1,5 +1,5 @@
-import { baseEnv, databaseEnv } from '@microflack/common';
 import { z } from 'zod';
+import { baseEnv, databaseEnv } from '@microflack/common';
 
 /** The environment of the users service: the common variables plus its database and tuning. */
 export const usersEnv = {

@@ -1,5 +1,5 @@
 import { configOrExit, runService } from '@microflack/common';
 import { usersEnv } from './config.js';
-import { usersService } from './service.js';
+import { usersDefinition } from './definition.js';
 
-await runService(usersService(configOrExit(usersEnv)));
+await runService(usersDefinition(configOrExit(usersEnv)));

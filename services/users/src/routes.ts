@@ -10,11 +10,17 @@ import {
 import { listQuery, profileChange, registration, userIdParams } from './schemas.js';
 import type { Users } from './users.js';
 
+/** What the routes need. */
+export interface RouteDeps {
+  auth: TokenAuth;
+  users: Users;
+}
+
 /** The `/api/users` routes: parse, call the domain, respond. */
-export function usersRouter(users: Users, auth: TokenAuth): Router {
+export function usersRoutes({ auth, users }: RouteDeps): Router {
   const router = Router();
-  const bearer = requireToken(auth);
-  const maybeBearer = optionalToken(auth);
+  const signedIn = requireToken(auth);
+  const maybeSignedIn = optionalToken(auth);
 
   // Basic credentials are only ever taken here; without them the route wants a Bearer token.
   const basicSignIn: RequestHandler = async (req, res, next) => {
@@ -32,32 +38,32 @@ export function usersRouter(users: Users, auth: TokenAuth): Router {
     res.status(201).location(user._links.self).json(user);
   });
 
-  router.get('/', maybeBearer, async (req, res) => {
+  router.get('/', maybeSignedIn, async (req, res) => {
     const query = parseInput(listQuery, req.query);
     const filter = { online: query.online, updatedSince: query.updated_since };
     res.json({ users: await users.list(filter) });
   });
 
-  router.get('/me', basicSignIn, bearer, async (req, res) => {
+  router.get('/me', basicSignIn, signedIn, async (req, res) => {
     res.json(await users.me(tokenOf(req).user_id));
   });
 
-  router.put('/me', bearer, async (req, res) => {
+  router.put('/me', signedIn, async (req, res) => {
     await users.ping(tokenOf(req).user_id);
     res.status(204).end();
   });
 
-  router.delete('/me', bearer, async (req, res) => {
+  router.delete('/me', signedIn, async (req, res) => {
     await users.leave(tokenOf(req).user_id);
     res.status(204).end();
   });
 
-  router.get('/:id', maybeBearer, async (req, res) => {
+  router.get('/:id', maybeSignedIn, async (req, res) => {
     const { id } = parseInput(userIdParams, req.params);
     res.json(await users.get(id));
   });
 
-  router.put('/:id', bearer, async (req, res) => {
+  router.put('/:id', signedIn, async (req, res) => {
     const { id } = parseInput(userIdParams, req.params);
     const change = parseInput(profileChange, req.body);
     res.json(await users.update(tokenOf(req).user_id, id, change));

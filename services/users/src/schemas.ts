@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import { NICKNAME } from './users.js';
 
-/**
- * 1–32 ASCII letters, digits, `_`, `-`, `.`. ASCII only: lookalike letters from other scripts
- * would let one user pass for another, and lower-casing stays the same in every locale.
- */
-export const nickname = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1–32 letters, digits, "_", "-" or "."');
+/** A nickname (see {@link NICKNAME}). */
+export const nickname = z.string().regex(NICKNAME, 'must be 1–32 letters, digits, "_", "-" or "."');
 
 const utf8Bytes = (value: string) => Buffer.byteLength(value, 'utf8');
 

@@ -1,15 +1,21 @@
+import { z } from 'zod';
 import type { Pool } from '@microflack/common';
 
-/** A user row as the service sees it (timestamps in Unix milliseconds). */
-export interface UserRow {
-  id: number;
-  nickname: string;
-  password_hash: string;
-  online: boolean;
-  created_at: number;
-  updated_at: number;
-  last_seen_at: number;
-}
+const rowSchema = z.object({
+  id: z.number().int(),
+  nickname: z.string(),
+  password_hash: z.string(),
+  online: z.boolean(),
+  created_at: z.number(),
+  updated_at: z.number(),
+  last_seen_at: z.number(),
+});
+
+/** A stored user; timestamps in Unix milliseconds. */
+export type UserRow = z.infer<typeof rowSchema>;
+
+// A row of `markOnline`: the user, and whether they were online before.
+const presenceRowSchema = rowSchema.extend({ was_online: z.boolean() });
 
 /** A row after a presence change, with whether the visible `online` flag flipped. */
 export interface PresenceChange {
@@ -62,53 +68,55 @@ async function guardNickname<T>(work: Promise<T>): Promise<T> {
 export class UsersRepo {
   constructor(private readonly pool: Pool) {}
 
+  private async rows(sql: string, values: unknown[]): Promise<UserRow[]> {
+    const result = await this.pool.query(sql, values);
+    return z.array(rowSchema).parse(result.rows);
+  }
+
+  private async one(sql: string, values: unknown[]): Promise<UserRow | undefined> {
+    return (await this.rows(sql, values))[0];
+  }
+
   /** Inserts a user. @throws NicknameTakenError */
   async create(nickname: string, passwordHash: string): Promise<UserRow> {
-    const result = await guardNickname(
-      this.pool.query<UserRow>(
+    const row = await guardNickname(
+      this.one(
         `INSERT INTO users (nickname, password_hash) VALUES ($1, $2) RETURNING ${columns()}`,
         [nickname, passwordHash],
       ),
     );
-    return first(result.rows);
+    if (!row) throw new Error('INSERT returned no row');
+    return row;
   }
 
   /** The user with this id, if any. */
-  async byId(id: number): Promise<UserRow | undefined> {
-    const result = await this.pool.query<UserRow>(`SELECT ${columns()} FROM users WHERE id = $1`, [
-      id,
-    ]);
-    return result.rows[0];
+  byId(id: number): Promise<UserRow | undefined> {
+    return this.one(`SELECT ${columns()} FROM users WHERE id = $1`, [id]);
   }
 
   /** The user with this nickname, compared case-insensitively. */
-  async byNickname(nickname: string): Promise<UserRow | undefined> {
-    const result = await this.pool.query<UserRow>(
-      `SELECT ${columns()} FROM users WHERE lower(nickname) = lower($1)`,
-      [nickname],
-    );
-    return result.rows[0];
+  byNickname(nickname: string): Promise<UserRow | undefined> {
+    return this.one(`SELECT ${columns()} FROM users WHERE lower(nickname) = lower($1)`, [nickname]);
   }
 
   /**
    * Users matching `filter`, ordered by `updated_at`, then nickname — as clients see them: whole
    * milliseconds (two rows of one millisecond are a tie), nicknames by code point in any locale.
    */
-  async list(filter: ListFilter): Promise<UserRow[]> {
-    const result = await this.pool.query<UserRow>(
+  list(filter: ListFilter): Promise<UserRow[]> {
+    return this.rows(
       `SELECT ${columns()} FROM users
         WHERE ($1::boolean IS NULL OR online = $1)
           AND ($2::float8 IS NULL OR unix_ms(updated_at) >= $2)
         ORDER BY unix_ms(updated_at), nickname COLLATE "C"`,
       [filter.online ?? null, filter.updatedSince ?? null],
     );
-    return result.rows;
   }
 
   /** Changes nickname and/or password hash. @throws NicknameTakenError */
-  async update(id: number, change: ProfileChange): Promise<UserRow | undefined> {
-    const result = await guardNickname(
-      this.pool.query<UserRow>(
+  update(id: number, change: ProfileChange): Promise<UserRow | undefined> {
+    return guardNickname(
+      this.one(
         `UPDATE users SET nickname = coalesce($2, nickname),
                           password_hash = coalesce($3, password_hash),
                           updated_at = now()
@@ -116,7 +124,6 @@ export class UsersRepo {
         [id, change.nickname ?? null, change.passwordHash ?? null],
       ),
     );
-    return result.rows[0];
   }
 
   /**
@@ -124,7 +131,7 @@ export class UsersRepo {
    * pings do not reshuffle the listing or flood clients with broadcasts.
    */
   async markOnline(id: number): Promise<PresenceChange | undefined> {
-    const result = await this.pool.query<UserRow & { was_online: boolean }>(
+    const result = await this.pool.query(
       `WITH old AS (SELECT id, online FROM users WHERE id = $1 FOR UPDATE)
        UPDATE users u SET online = true, last_seen_at = now(),
                           updated_at = CASE WHEN old.online THEN u.updated_at ELSE now() END
@@ -132,7 +139,7 @@ export class UsersRepo {
        RETURNING ${columns('u')}, old.online AS was_online`,
       [id],
     );
-    const row = result.rows[0];
+    const row = z.array(presenceRowSchema).parse(result.rows)[0];
     if (!row) return undefined;
     const { was_online: wasOnline, ...user } = row;
     return { user, changed: !wasOnline };
@@ -140,12 +147,11 @@ export class UsersRepo {
 
   /** Marks a user offline; undefined when there is no such user. */
   async markOffline(id: number): Promise<PresenceChange | undefined> {
-    const result = await this.pool.query<UserRow>(
+    const changed = await this.one(
       `UPDATE users SET online = false, updated_at = now()
         WHERE id = $1 AND online RETURNING ${columns()}`,
       [id],
     );
-    const changed = result.rows[0];
     if (changed) return { user: changed, changed: true };
     const user = await this.byId(id);
     return user && { user, changed: false };
@@ -155,19 +161,12 @@ export class UsersRepo {
    * Marks offline every online user not seen for `afterSeconds`, in one statement: when several
    * sweepers race, row locks make each row change (and come back) in exactly one of them.
    */
-  async sweep(afterSeconds: number): Promise<UserRow[]> {
-    const result = await this.pool.query<UserRow>(
+  sweep(afterSeconds: number): Promise<UserRow[]> {
+    return this.rows(
       `UPDATE users SET online = false, updated_at = now()
         WHERE online AND last_seen_at < now() - make_interval(secs => $1)
        RETURNING ${columns()}`,
       [afterSeconds],
     );
-    return result.rows;
   }
-}
-
-function first<T>(rows: T[]): T {
-  const row = rows[0];
-  if (row === undefined) throw new Error('the statement returned no row');
-  return row;
 }

@@ -6,11 +6,17 @@ import {
   type Broadcaster,
 } from '@microflack/common';
 import type { LoginLimiter } from './login-limiter.js';
-import { nickname as nicknameSchema } from './schemas.js';
 import { NicknameTakenError, type ListFilter, type UserRow, type UsersRepo } from './users-repo.js';
 
+/**
+ * What a nickname is: 1–32 ASCII letters, digits, `_`, `-`, `.`. ASCII only: lookalike letters
+ * from other scripts would let one user pass for another, and lower-casing stays the same in
+ * every locale.
+ */
+export const NICKNAME = /^[A-Za-z0-9_.-]{1,32}$/;
+
 /** A user as clients see it: never the password hash. */
-export interface UserJson {
+export interface User {
   id: number;
   nickname: string;
   online: boolean;
@@ -20,8 +26,8 @@ export interface UserJson {
   _links: { self: string; messages: string };
 }
 
-/** The public shape of a user row. */
-export function userJson(row: UserRow): UserJson {
+/** The API view of a stored row. */
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     nickname: row.nickname,
@@ -54,10 +60,10 @@ export class Users {
 
   constructor(private readonly deps: UsersDeps) {}
 
-  private publish(row: UserRow): UserJson {
-    const json = userJson(row);
-    this.deps.broadcaster.updated('User', json);
-    return json;
+  private publish(row: UserRow): User {
+    const user = toUser(row);
+    this.deps.broadcaster.updated('User', user);
+    return user;
   }
 
   private async hash(password: string): Promise<string> {
@@ -65,22 +71,22 @@ export class Users {
   }
 
   /** Creates an account. @throws 409 when the nickname is taken in any case. */
-  async register(nickname: string, password: string): Promise<UserJson> {
+  async register(nickname: string, password: string): Promise<User> {
     const passwordHash = await this.hash(password);
     const row = await this.deps.repo.create(nickname, passwordHash).catch(translateTaken);
     return this.publish(row);
   }
 
   /** Users matching `filter`, by `updated_at` then nickname. */
-  async list(filter: ListFilter): Promise<UserJson[]> {
-    return (await this.deps.repo.list(filter)).map(userJson);
+  async list(filter: ListFilter): Promise<User[]> {
+    return (await this.deps.repo.list(filter)).map(toUser);
   }
 
   /** One user. @throws 404 */
-  async get(id: number): Promise<UserJson> {
+  async get(id: number): Promise<User> {
     const row = await this.deps.repo.byId(id);
     if (!row) throw new HttpError(404, 'not_found', `There is no user ${id}.`);
-    return userJson(row);
+    return toUser(row);
   }
 
   /** Edits one's own profile. @throws 403 for someone else's, 409 for a taken nickname. */
@@ -88,7 +94,7 @@ export class Users {
     requesterId: number,
     id: number,
     change: { nickname?: string | undefined; password?: string | undefined },
-  ): Promise<UserJson> {
+  ): Promise<User> {
     if (requesterId !== id) {
       throw new HttpError(403, 'forbidden', 'You can only change your own profile.');
     }
@@ -106,9 +112,9 @@ export class Users {
    * across instances; a nickname that does not exist costs the same bcrypt time as one that does.
    * @throws 401 wrong credentials, 429 with `Retry-After` when over the limit.
    */
-  async signIn({ nickname, password }: BasicCredentials): Promise<UserJson> {
+  async signIn({ nickname, password }: BasicCredentials): Promise<User> {
     // No account can have such a nickname: refuse it without spending a Redis key on it.
-    if (!nicknameSchema.safeParse(nickname).success) throw wrongCredentials();
+    if (!NICKNAME.test(nickname)) throw wrongCredentials();
     const attempt = await this.deps.limiter.begin(nickname);
     if (!attempt.allowed) {
       throw new HttpError(
@@ -129,10 +135,10 @@ export class Users {
   }
 
   /** The user a valid token belongs to. @throws 401 when the account no longer exists */
-  async me(id: number): Promise<UserJson> {
+  async me(id: number): Promise<User> {
     const row = await this.deps.repo.byId(id);
     if (!row) throw gone();
-    return userJson(row);
+    return toUser(row);
   }
 
   /** A presence ping: online, seen now. */
@@ -152,9 +158,9 @@ export class Users {
     return rows.length;
   }
 
-  private presence(change: { user: UserRow; changed: boolean } | undefined): UserJson {
+  private presence(change: { user: UserRow; changed: boolean } | undefined): User {
     if (!change) throw gone();
-    return change.changed ? this.publish(change.user) : userJson(change.user);
+    return change.changed ? this.publish(change.user) : toUser(change.user);
   }
 
   private decoyHash(): Promise<string> {

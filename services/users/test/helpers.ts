@@ -25,7 +25,7 @@ import {
   uniqueNickname,
   waitFor,
 } from '@microflack/common/testing';
-import { usersEnv, usersService, type UserJson, type UsersConfig } from '../src/service.js';
+import { usersEnv, usersDefinition, type User, type UsersConfig } from '../src/definition.js';
 import { LoginLimiter } from '../src/login-limiter.js';
 import { Users } from '../src/users.js';
 import { UsersRepo } from '../src/users-repo.js';
@@ -57,7 +57,7 @@ export class UsersWorld {
 
   /** Starts one more users instance on this world's database, etcd prefix and Redis. */
   start(overrides: Partial<UsersConfig> = {}): Promise<RunningService> {
-    return this.platform.start(usersService({ ...this.config, ...overrides }));
+    return this.platform.start(usersDefinition({ ...this.config, ...overrides }));
   }
 
   /** Registers a user through `url` and gives it back with its password and a fresh token. */
@@ -139,7 +139,7 @@ export const userList = z.strictObject({ users: userShape.array() });
 export async function listenToBroadcasts(world: UsersWorld): Promise<{
   updates: Broadcast[];
   /** The `User` models received for `id`. */
-  userUpdates(id: number): UserJson[];
+  userUpdates(id: number): User[];
   /** Resolves once everything `broadcaster` published before this call has been received. */
   flushed(broadcaster: Broadcaster): Promise<void>;
 }> {

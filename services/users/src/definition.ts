@@ -13,7 +13,7 @@ import { Users } from './users.js';
 import { UsersRepo } from './users-repo.js';
 
 export { usersEnv, type UsersConfig } from './config.js';
-export { userJson, type UserJson } from './users.js';
+export type { User } from './users.js';
 
 const migrations = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -25,7 +25,7 @@ export const usersRoute: ServiceConfigRecord = {
 };
 
 /** The users service: its database, Redis, the sweeper, and the app. */
-export function usersService(config: UsersConfig): ServiceDefinition<UsersConfig> {
+export function usersDefinition(config: UsersConfig): ServiceDefinition<UsersConfig> {
   return {
     name: 'users',
     version: readPackageVersion(new URL('../package.json', import.meta.url)),

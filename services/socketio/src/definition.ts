@@ -9,6 +9,8 @@ import {
 import { createApp } from './app.js';
 import { ChatApi } from './chat-api.js';
 import type { SocketioConfig } from './config.js';
+import { countConnections } from './metrics.js';
+import { typingThrottle } from './typing-throttle.js';
 
 export { socketioEnv, type SocketioConfig } from './config.js';
 export type * from './events.js';
@@ -21,7 +23,7 @@ export const socketioRoute: ServiceConfigRecord = {
 };
 
 /** The socketio service: Socket.IO on the Redis adapter, calling users and messages. */
-export function socketioService(config: SocketioConfig): ServiceDefinition<SocketioConfig> {
+export function socketioDefinition(config: SocketioConfig): ServiceDefinition<SocketioConfig> {
   return {
     name: 'socketio',
     version: readPackageVersion(new URL('../package.json', import.meta.url)),
@@ -42,11 +44,10 @@ export function socketioService(config: SocketioConfig): ServiceDefinition<Socke
         auth,
         api: new ChatApi(context.client, logger),
         adapter,
-        redis: publisher,
-        prefix: config.MF_ETCD_PREFIX,
-        registry: context.metrics.registry,
+        mayType: typingThrottle(publisher, config.MF_ETCD_PREFIX, logger),
         sessionPrefix: sessionPrefix(context.instanceId),
       });
+      countConnections(parts.io, context.metrics.registry);
       // Runs before the Redis connections close (closers run last-registered first).
       context.onClose(() => parts.io.close());
       return parts;

@@ -5,7 +5,8 @@ import {
 } from '@microflack/common';
 import { createApp } from './app.js';
 import type { TokensConfig } from './config.js';
-import { TokenIssuer } from './issuer.js';
+import { Tokens } from './tokens.js';
+import { UsersClient } from './users-client.js';
 
 export { tokensEnv, type TokensConfig } from './config.js';
 
@@ -17,15 +18,16 @@ export const tokensRoute: ServiceConfigRecord = {
 };
 
 /** The tokens service: no database; users vouches for credentials, etcd keeps revocations. */
-export function tokensService(config: TokensConfig): ServiceDefinition<TokensConfig> {
+export function tokensDefinition(config: TokensConfig): ServiceDefinition<TokensConfig> {
   return {
     name: 'tokens',
     version: readPackageVersion(new URL('../package.json', import.meta.url)),
     route: tokensRoute,
     config,
     build({ auth, client, logger }) {
-      const issuer = new TokenIssuer({ keys: auth.keys, revoked: auth.revoked, client, logger });
-      return { app: createApp({ logger, auth, issuer }) };
+      const users = new UsersClient(client, logger);
+      const tokens = new Tokens({ keys: auth.keys, revoked: auth.revoked, users, logger });
+      return { app: createApp({ logger, auth, tokens }) };
     },
   };
 }

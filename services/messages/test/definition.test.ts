@@ -16,7 +16,7 @@ import {
   testConfig,
   type TestDatabase,
 } from '@microflack/common/testing';
-import { messagesEnv, messagesService, type MessagesConfig } from '../src/service.js';
+import { messagesDefinition, messagesEnv, type MessagesConfig } from '../src/definition.js';
 
 let database: TestDatabase;
 let config: MessagesConfig;
@@ -26,7 +26,7 @@ let subscriber: Redis;
 beforeAll(async () => {
   database = await freshDatabase();
   config = testConfig(messagesEnv, { DATABASE_URL: database.url });
-  service = await startService({ ...messagesService(config), logger: silentLogger() });
+  service = await startService({ ...messagesDefinition(config), logger: silentLogger() });
   subscriber = await connectRedis(config.REDIS_URL, silentLogger());
 });
 afterAll(async () => {

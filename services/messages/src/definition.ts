@@ -11,7 +11,7 @@ import {
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createApp } from './app.js';
 import type { MessagesConfig } from './config.js';
-import { MessageService, toMessage, type MessageEvents } from './messages.js';
+import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
 import { fetchPage } from './page-fetch.js';
 import { LinkPreviews } from './previews.js';
@@ -42,7 +42,7 @@ export interface WiringDeps {
 
 /** Wires the domain: repository, shared rate limiter, link previews that save and re-announce. */
 export function wireMessages(deps: WiringDeps): {
-  messages: MessageService;
+  messages: Messages;
   previews: LinkPreviews;
 } {
   const { pool, redis, prefix, policy, events, logger } = deps;
@@ -54,11 +54,11 @@ export function wireMessages(deps: WiringDeps): {
     logger,
   });
   const limiter = new RateLimiter(redis, prefix, MESSAGE_RATE, logger);
-  return { messages: new MessageService({ repo, limiter, events, previews, logger }), previews };
+  return { messages: new Messages({ repo, limiter, events, previews, logger }), previews };
 }
 
 /** The messages service: its database, Redis (rate limits, broadcasts), previews and the app. */
-export function messagesService(config: MessagesConfig): ServiceDefinition<MessagesConfig> {
+export function messagesDefinition(config: MessagesConfig): ServiceDefinition<MessagesConfig> {
   return {
     name: 'messages',
     version: readPackageVersion(new URL('../package.json', import.meta.url)),
