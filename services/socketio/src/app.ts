@@ -34,6 +34,8 @@ export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
     serveClient: false,
     // A chat event is small; this bounds what one client can make the server buffer.
     maxHttpBufferSize: 64 * 1024,
+    // Socket.IO 2 clients (the 2017 browser app among them) speak Engine.IO v3.
+    allowEIO3: true,
     adapter,
   });
   const nicknames = new NicknameCache((userId) => api.nickname(userId));

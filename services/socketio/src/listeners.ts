@@ -26,7 +26,7 @@ function handlerOn(socket: ChatSocket, logger: Logger) {
  */
 export function listen(io: ChatServer, chat: Chat, logger: Logger): void {
   io.on('connection', (socket) => {
-    const { token } = handshakeAuth.parse(socket.handshake.auth);
+    const token = handshakeAuth.parse(socket.handshake);
     if (!chat.connected(socket, token)) return;
     const on = handlerOn(socket, logger);
     on('ping_user', async (params, ack) => {

@@ -5,8 +5,17 @@ const token = z.string().min(1).max(4096);
 // Socket.IO sends an `undefined` argument as null: both mean "use the handshake token".
 const optionalToken = token.nullish().transform((value) => value ?? undefined);
 
-/** The handshake `auth`: `{token?}`, anything else counts as anonymous. */
-export const handshakeAuth = z.object({ token: token.optional() }).catch({ token: undefined });
+const handshakeToken = z.object({ token: token.optional() }).catch({ token: undefined });
+
+/**
+ * The handshake's token: `auth.token`, or `query.token` for Socket.IO 2 clients (Engine.IO v3),
+ * which have no `auth`; anything else counts as anonymous.
+ */
+export const handshakeAuth = z
+  .object({ auth: z.unknown(), query: z.unknown() })
+  .transform(
+    ({ auth, query }) => handshakeToken.parse(auth).token ?? handshakeToken.parse(query).token,
+  );
 
 /** `ping_user (token?)`. */
 export const pingArgs = z.union([z.tuple([]), z.tuple([optionalToken])]);

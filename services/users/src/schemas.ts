@@ -12,12 +12,15 @@ export const password = z
   .refine((value) => utf8Bytes(value) >= 8 && utf8Bytes(value) <= 72, 'must be 8–72 bytes')
   .refine((value) => !value.includes('\0'), 'must not contain NUL characters');
 
+// Bodies ignore fields they do not use: a Backbone-style client posts its whole model (`id: null`,
+// `online: false`, …). The fields a route uses are validated strictly.
+
 /** `POST /api/users`. */
-export const registration = z.strictObject({ nickname, password });
+export const registration = z.object({ nickname, password });
 
 /** `PUT /api/users/:id`: at least one of the two. */
 export const profileChange = z
-  .strictObject({ nickname: nickname.optional(), password: password.optional() })
+  .object({ nickname: nickname.optional(), password: password.optional() })
   .refine((change) => change.nickname !== undefined || change.password !== undefined, {
     error: 'give a nickname or a password to change',
   });
