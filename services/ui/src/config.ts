@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { baseEnv, type BaseConfig } from '@microflack/common';
+import { baseEnv } from '@microflack/common';
 
 /** Where `pnpm build` writes the browser app: `dist/public` of this package. */
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../dist/public', import.meta.url));
@@ -12,4 +12,4 @@ export const uiEnv = {
 };
 
 /** The parsed configuration of the ui service. */
-export type UiConfig = BaseConfig & { UI_PUBLIC_DIR: string };
+export type UiConfig = z.infer<z.ZodObject<typeof uiEnv>>;

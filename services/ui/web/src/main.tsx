@@ -1,2 +1,7 @@
 import { render } from 'preact';
-render(<p>hello</p>, document.getElementById('app') ?? document.body);
+import { resume } from './app-state.js';
+import { App } from './view/app.js';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);
+void resume();

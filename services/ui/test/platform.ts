@@ -1,0 +1,202 @@
+import {
+  connectEtcd,
+  connectRedis,
+  startService,
+  TokenKeys,
+  type RunningService,
+} from '@microflack/common';
+import {
+  freshDatabase,
+  silentLogger,
+  testConfig,
+  uniquePrefix,
+  waitFor,
+  type TestDatabase,
+} from '@microflack/common/testing';
+import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { messagesEnv, messagesService } from '@microflack/messages';
+import { socketioEnv, socketioService } from '@microflack/socketio';
+import { tokensEnv, tokensService } from '@microflack/tokens';
+import { usersEnv, usersService } from '@microflack/users';
+import { z } from 'zod';
+import { PUBLIC_DIR } from '../src/build/client.js';
+import { uiDefinition, uiEnv } from '../src/definition.js';
+
+const issued = z.object({ token: z.string(), expires_at: z.number() });
+const created = z.object({ id: z.number() });
+
+/** A person with an account, as the tests create them through the API. */
+export interface Account {
+  id: number;
+  nickname: string;
+  password: string;
+}
+
+type Definition = Parameters<typeof startService>[0];
+
+/**
+ * A whole MicroFlack for one test file, on its own etcd prefix, databases and private HAProxy:
+ * users, tokens, messages, socketio and ui instances started in-process, reached through the
+ * balancer as a browser reaches them.
+ */
+export class Platform {
+  readonly socketio: RunningService[] = [];
+  readonly started: RunningService[] = [];
+  private readonly shared: Record<string, string>;
+
+  private constructor(
+    readonly prefix: string,
+    readonly balancer: TestBalancer,
+    private readonly databases: TestDatabase[],
+  ) {
+    this.shared = { MF_ETCD_PREFIX: prefix, MF_LB_URL: balancer.url, MF_DRAIN_TIMEOUT: '5' };
+  }
+
+  /** The chat's address, as a person types it. */
+  get url(): string {
+    return this.balancer.url;
+  }
+
+  /** Starts everything (two socketio instances unless told otherwise) and waits until routed. */
+  static async start(socketioInstances = 2): Promise<Platform> {
+    const prefix = uniquePrefix();
+    const { MF_ETCD_URL } = testConfig(uiEnv);
+    const balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });
+    const databases = [await freshDatabase(), await freshDatabase()];
+    const platform = new Platform(prefix, balancer, databases);
+    const [usersDb, messagesDb] = databases.map((database) => database.url);
+    await platform.start(
+      usersService(
+        testConfig(usersEnv, { ...platform.shared, DATABASE_URL: usersDb ?? '', BCRYPT_COST: '4' }),
+      ),
+    );
+    await platform.start(tokensService(testConfig(tokensEnv, platform.shared)));
+    await platform.start(
+      messagesService(
+        testConfig(messagesEnv, { ...platform.shared, DATABASE_URL: messagesDb ?? '' }),
+      ),
+    );
+    for (let i = 0; i < socketioInstances; i++) await platform.startSocketio();
+    await platform.start(
+      uiDefinition(testConfig(uiEnv, { ...platform.shared, UI_PUBLIC_DIR: PUBLIC_DIR })),
+    );
+    await platform.routed();
+    return platform;
+  }
+
+  private async start(definition: Definition): Promise<RunningService> {
+    const service = await startService({ ...definition, logger: silentLogger() });
+    this.started.push(service);
+    return service;
+  }
+
+  /** One more socketio instance. */
+  async startSocketio(): Promise<RunningService> {
+    const service = await this.start(socketioService(testConfig(socketioEnv, this.shared)));
+    this.socketio.push(service);
+    return service;
+  }
+
+  /** Resolves once the balancer routes every service (each answers as it should). */
+  private async routed(): Promise<void> {
+    const checks: [string, string, number][] = [
+      ['GET', '/api/users', 200],
+      ['POST', '/api/tokens', 401],
+      ['GET', '/api/messages', 200],
+      ['GET', '/socket.io/?EIO=4&transport=polling', 200],
+      ['GET', '/', 200],
+    ];
+    for (const [method, path, status] of checks) {
+      await waitFor(async () => (await fetch(`${this.url}${path}`, { method })).status === status, {
+        timeoutMs: 15_000,
+        what: `${method} ${path} to answer ${status} through the balancer`,
+      });
+    }
+  }
+
+  /** Registers a new account through the API. */
+  async account(stem: string): Promise<Account> {
+    const nickname = `${stem}_${Math.random().toString(36).slice(2, 7)}`;
+    const password = 'correct horse';
+    const response = await this.api('POST', '/api/users', { body: { nickname, password } });
+    return { id: created.parse(response).id, nickname, password };
+  }
+
+  /** A token for `account`, from tokens as a browser gets it. */
+  async token(account: Account): Promise<string> {
+    const basic = Buffer.from(`${account.nickname}:${account.password}`).toString('base64');
+    const response = await this.api('POST', '/api/tokens', { authorization: `Basic ${basic}` });
+    return issued.parse(response).token;
+  }
+
+  /** A token for `account` that expired a minute ago, signed with the platform's key. */
+  expiredToken(account: Account): string {
+    const { JWT_SECRET_KEY } = testConfig(uiEnv);
+    return new TokenKeys(JWT_SECRET_KEY, -60).sign(account.id).token;
+  }
+
+  /** Posts a message through the API (not through a browser). */
+  async post(token: string, source: string): Promise<number> {
+    const response = await this.api('POST', '/api/messages', {
+      authorization: `Bearer ${token}`,
+      body: { source },
+    });
+    return created.parse(response).id;
+  }
+
+  /** Whether users says the account is online. */
+  async online(account: Account): Promise<boolean> {
+    const user = z
+      .object({ online: z.boolean() })
+      .parse(await this.api('GET', `/api/users/${account.id}`));
+    return user.online;
+  }
+
+  /** The status of an authenticated `GET /api/users/me`. */
+  async tokenStatus(token: string): Promise<number> {
+    const response = await fetch(`${this.url}/api/users/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return response.status;
+  }
+
+  private async api(
+    method: string,
+    path: string,
+    { authorization, body }: { authorization?: string; body?: unknown } = {},
+  ): Promise<unknown> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (authorization) headers['authorization'] = authorization;
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  /** Stops one instance gracefully (as `mfkill` does). */
+  async stop(service: RunningService): Promise<void> {
+    await service.stop();
+    this.started.splice(this.started.indexOf(service), 1);
+    const index = this.socketio.indexOf(service);
+    if (index >= 0) this.socketio.splice(index, 1);
+  }
+
+  /** Stops everything and removes every trace: registry, Redis keys, databases. */
+  async close(): Promise<void> {
+    await Promise.all(this.started.splice(0).map((service) => service.stop()));
+    await this.balancer.stop();
+    const { MF_ETCD_URL, REDIS_URL } = testConfig(uiEnv);
+    const etcd = connectEtcd(MF_ETCD_URL);
+    await etcd.delete().prefix(this.prefix);
+    etcd.close();
+    const redis = await connectRedis(REDIS_URL, silentLogger());
+    const leftovers = await redis.keys(`${this.prefix}*`);
+    if (leftovers.length > 0) await redis.del(...leftovers);
+    await redis.quit();
+    await Promise.all(this.databases.map((database) => database.drop()));
+  }
+}
