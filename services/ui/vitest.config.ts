@@ -9,5 +9,7 @@ export default defineConfig({
     // Each browser test file starts a whole platform and a Chromium: one at a time is plenty
     // for a two-core machine.
     fileParallelism: false,
+    // What a browser shows follows the network: give each poll a few seconds, not one.
+    expect: { poll: { timeout: 5000 } },
   },
 });

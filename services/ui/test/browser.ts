@@ -47,6 +47,8 @@ export async function openPerson(
     viewport: options.viewport ?? DESKTOP,
     colorScheme: options.colorScheme ?? 'light',
   });
+  // A missing element fails a test within seconds rather than at the test's own timeout.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const seen: Misbehaviour = { dialogs: [], errors: [], webSockets: [] };
   page.on('dialog', (dialog) => {
@@ -81,8 +83,8 @@ export async function enter(
 ) {
   await page.goto(url);
   await submitForm(page, account, button);
-  await expect.poll(() => page.getByRole('log', { name: 'Messages' }).isVisible()).toBe(true);
-  await expect.poll(() => connection(page)).toBe('Connected');
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+  await page.locator('.connection.connected').waitFor();
 }
 
 /** What the connection indicator says. */

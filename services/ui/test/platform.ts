@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import {
   connectEtcd,
   connectRedis,
@@ -42,6 +44,7 @@ type Definition = Parameters<typeof startService>[0];
 export class Platform {
   readonly socketio: RunningService[] = [];
   readonly started: RunningService[] = [];
+  private readonly closers: (() => Promise<unknown>)[] = [];
   private readonly shared: Record<string, string>;
 
   private constructor(
@@ -73,7 +76,12 @@ export class Platform {
     await platform.start(tokensService(testConfig(tokensEnv, platform.shared)));
     await platform.start(
       messagesService(
-        testConfig(messagesEnv, { ...platform.shared, DATABASE_URL: messagesDb ?? '' }),
+        testConfig(messagesEnv, {
+          ...platform.shared,
+          DATABASE_URL: messagesDb ?? '',
+          // Link previews of pages the test serves on 127.0.0.1.
+          PREVIEW_ALLOW_PRIVATE: '1',
+        }),
       ),
     );
     for (let i = 0; i < socketioInstances; i++) await platform.startSocketio();
@@ -144,6 +152,17 @@ export class Platform {
     return created.parse(response).id;
   }
 
+  /** Posts a message through the API and returns the status, whatever it is. */
+  async tryPost(token: string, source: string): Promise<number> {
+    const response = await fetch(`${this.url}/api/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ source }),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
   /** Whether users says the account is online. */
   async online(account: Account): Promise<boolean> {
     const user = z
@@ -177,6 +196,25 @@ export class Platform {
     return response.json();
   }
 
+  /** Serves `html` on 127.0.0.1 until the platform closes; returns its URL. */
+  async servePage(html: string): Promise<string> {
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    this.closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+    return `http://127.0.0.1:${address.port}/page`;
+  }
+
+  /** How many Socket.IO connections an instance holds (its metrics say). */
+  async connections(instance: RunningService): Promise<number> {
+    const text = await (await fetch(`${instance.url}/metrics`)).text();
+    return Number(/^socketio_connections\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+  }
+
   /** Stops one instance gracefully (as `mfkill` does). */
   async stop(service: RunningService): Promise<void> {
     await service.stop();
@@ -189,6 +227,7 @@ export class Platform {
   async close(): Promise<void> {
     await Promise.all(this.started.splice(0).map((service) => service.stop()));
     await this.balancer.stop();
+    for (const close of this.closers) await close();
     const { MF_ETCD_URL, REDIS_URL } = testConfig(uiEnv);
     const etcd = connectEtcd(MF_ETCD_URL);
     await etcd.delete().prefix(this.prefix);

@@ -60,6 +60,7 @@ export class ChatSession {
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private readonly fetchingUsers = new Set<number>();
   private lastTyping = 0;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private postCount = 0;
   private stopped = false;
 
@@ -92,7 +93,7 @@ export class ChatSession {
   stop(): void {
     this.stopped = true;
     this.socket.disconnect();
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of [...this.timers, this.typingTimer]) clearTimeout(timer);
     removeEventListener('online', this.wentOnline);
     removeEventListener('offline', this.wentOffline);
   }
@@ -276,6 +277,9 @@ export class ChatSession {
 
   /** Posts a message: pending at once, sent when connected, settled by its ack. */
   post(source: string): void {
+    // Posted: a typing notice still due would announce typing that is over.
+    clearTimeout(this.typingTimer);
+    this.typingTimer = undefined;
     this.pending.value = enqueue(this.pending.value, `post-${++this.postCount}`, source);
     this.flush();
   }
@@ -340,11 +344,24 @@ export class ChatSession {
     }
   }
 
-  /** Tells the others I am typing (throttled: the server passes one notice a second). */
+  /**
+   * Tells the others I am typing, at most once per {@link TYPING_EVERY_MS}: a keystroke inside
+   * the window is announced at its end, so the last one is never lost.
+   */
   typing(): void {
-    const now = Date.now();
-    if (now - this.lastTyping < TYPING_EVERY_MS || !this.socket.connected) return;
-    this.lastTyping = now;
+    const wait = this.lastTyping + TYPING_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      this.sendTyping();
+    } else if (this.typingTimer === undefined) {
+      this.typingTimer = setTimeout(() => this.sendTyping(), wait);
+    }
+  }
+
+  private sendTyping(): void {
+    clearTimeout(this.typingTimer);
+    this.typingTimer = undefined;
+    if (!this.socket.connected || this.stopped) return;
+    this.lastTyping = Date.now();
     this.socket.emit('typing');
   }
 }

@@ -84,6 +84,8 @@ export interface MessageItemProps {
   message: Message;
   nickname: string;
   editing: boolean;
+  /** Whether it closely follows a message of the same author: the author line is not shown. */
+  continued: boolean;
   onEdit: (id: number | undefined) => void;
   onEditDone: () => void;
 }
@@ -97,6 +99,7 @@ export function MessageItem({
   message,
   nickname,
   editing,
+  continued,
   onEdit,
   onEditDone,
 }: MessageItemProps) {
@@ -118,16 +121,17 @@ export function MessageItem({
     void chat.edit(message.id, source).then((saved) => saved && onEditDone());
   };
   return (
-    <article class={`message${mine ? ' mine' : ''}`}>
-      <p class="meta">
+    <article class={`message${mine ? ' mine' : ''}${continued ? ' continued' : ''}`}>
+      <p class={continued ? 'visually-hidden' : 'meta'}>
         <Author nickname={nickname} mine={mine} /> <Time time={message.created_at} />
-        {isEdited(message) && <span class="edited"> (edited)</span>}
+        {isEdited(message) && !continued && <span class="edited"> (edited)</span>}
       </p>
       {editing ? (
         <Editor source={message.source} onSave={save} onCancel={onEditDone} />
       ) : (
         <div class="content" dangerouslySetInnerHTML={{ __html: html }} />
       )}
+      {isEdited(message) && continued && !editing && <p class="edited">(edited)</p>}
       {mine && !editing && !confirming.value && (
         <div class="tools">
           <button

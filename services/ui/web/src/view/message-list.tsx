@@ -19,16 +19,30 @@ interface ListProps {
   onEditDone: () => void;
 }
 
+// Messages of one author closer than this in time read as one block.
+const GROUP_MS = 5 * 60_000;
+
+function continues(previous: Message | undefined, message: Message): boolean {
+  return (
+    previous !== undefined &&
+    !previous.deleted &&
+    !message.deleted &&
+    previous.user_id === message.user_id &&
+    message.created_at - previous.created_at < GROUP_MS
+  );
+}
+
 /** The messages with a separator heading each day. */
 function Days({ chat, messages, ...props }: ListProps & { messages: Message[] }) {
   const users = chat.users.value;
   let day: string | undefined;
   return (
     <>
-      {messages.map((message) => {
+      {messages.map((message, index) => {
         const key = dayKey(message.created_at);
         const separator = key !== day;
         day = key;
+        const continued = !separator && continues(messages[index - 1], message);
         return [
           separator && (
             <h2 class="day" key={`day-${key}`}>
@@ -41,6 +55,7 @@ function Days({ chat, messages, ...props }: ListProps & { messages: Message[] })
             message={message}
             nickname={users.get(message.user_id)?.nickname ?? `user ${message.user_id}`}
             editing={props.editing === message.id}
+            continued={continued}
             onEdit={props.onEdit}
             onEditDone={props.onEditDone}
           />,
@@ -91,6 +106,17 @@ export function MessageList(props: ListProps) {
     atBottom.current = true;
     unseen.value = 0;
   };
+
+  // A resize (a phone's keyboard, a rotation) keeps the reader at the bottom if they were.
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element) return undefined;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
 
   useLayoutEffect(() => {
     const element = ref.current;

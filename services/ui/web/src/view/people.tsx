@@ -6,7 +6,8 @@ import { onlineUsers } from '../state/users.js';
 export function People({ chat }: { chat: ChatSession }) {
   const people = onlineUsers(chat.users.value, chat.session.userId);
   return (
-    <aside class="people" aria-labelledby="people-title">
+    // Focusable: on a phone it is a strip that scrolls sideways, and the keyboard must reach it.
+    <aside class="people" aria-labelledby="people-title" tabIndex={0}>
       <h2 id="people-title">
         Online <span class="count">{people.length}</span>
       </h2>
