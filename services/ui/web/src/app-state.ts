@@ -1,15 +1,12 @@
 import { signal } from '@preact/signals';
-import { ApiError } from './api/http.js';
-import { signOut, whoAmI } from './api/auth.js';
-import { ChatSession } from './chat.js';
+import { signOut } from './api/auth.js';
+import { ChatSession, ENDED } from './chat.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
 
 /** The chat of the signed-in person; undefined shows the sign-in form. */
 export const chat = signal<ChatSession | undefined>(undefined);
 /** A notice for the sign-in form (why you are back there). */
 export const notice = signal<string | undefined>(undefined);
-/** Whether a stored session is being checked (on a reload). */
-export const resuming = signal(false);
 
 function endSession(text: string): void {
   chat.value?.stop();
@@ -35,23 +32,13 @@ export async function signOutNow(): Promise<void> {
 }
 
 /**
- * On load: the session of this tab, if any, is checked with the platform first. A refused
- * token is back to the form with a notice; no answer at all keeps the session (the socket will
- * reconnect when the platform is back).
+ * On load: the session of this tab, if any, goes on at once, without a round trip to check it
+ * first: the chat's first calls carry the token, and a refused one (401) ends the session with
+ * a notice.
  */
-export async function resume(): Promise<void> {
+export function resume(): void {
   const stored = loadSession();
   if (!stored) return;
-  resuming.value = true;
-  try {
-    beginSession(await whoAmI(stored.token, stored.expiresAt));
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      endSession('Your session has ended (it expired or was signed out). Sign in again.');
-    } else {
-      beginSession(stored);
-    }
-  } finally {
-    resuming.value = false;
-  }
+  if (stored.expiresAt <= Date.now()) endSession(ENDED);
+  else beginSession(stored);
 }

@@ -38,7 +38,8 @@ const PING_EVERY_MS = 25_000;
 const TYPING_EVERY_MS = 1500;
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
-const ENDED = 'Your session has ended (it expired or was signed out). Sign in again.';
+/** The notice of a session that ended without the person signing out. */
+export const ENDED = 'Your session has ended (it expired or was signed out). Sign in again.';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

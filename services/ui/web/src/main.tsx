@@ -4,4 +4,4 @@ import { App } from './view/app.js';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);
-void resume();
+resume();

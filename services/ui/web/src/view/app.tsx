@@ -1,16 +1,9 @@
-import { chat, resuming } from '../app-state.js';
+import { chat } from '../app-state.js';
 import { ChatView } from './chat-view.js';
 import { SignIn } from './sign-in.js';
 
 /** The sign-in form, or the chat once someone is signed in. */
 export function App() {
-  if (resuming.value) {
-    return (
-      <p class="loading" role="status">
-        Loading…
-      </p>
-    );
-  }
   const current = chat.value;
   return current ? <ChatView chat={current} /> : <SignIn />;
 }
