@@ -41,6 +41,12 @@ describe('the sign-in form', () => {
     expect(await seriousViolations(phone.page)).toEqual([]);
     expect(await scrollsSideways(phone.page)).toBe(false);
     expect([...seen.errors, ...phone.seen.errors]).toEqual([]);
+    // Trusted Types are enforced: a plain string cannot become HTML, even for a script of the page.
+    const sink = `(() => {
+      try { document.createElement('div').innerHTML = '<b>x</b>'; return 'allowed'; }
+      catch (error) { return error.name; }
+    })()`;
+    expect(await page.evaluate(sink)).toBe('TypeError');
     await context.close();
     await phone.context.close();
   });

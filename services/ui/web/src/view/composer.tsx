@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { useSignal } from '@preact/signals';
 import type { ChatSession } from '../chat.js';
 import { lastEditable } from '../state/messages.js';
@@ -16,6 +17,8 @@ export function Composer(props: {
 }) {
   const { chat } = props;
   const draft = useSignal('');
+  // Signed in: the next thing one does is write.
+  useEffect(() => props.inputRef.current?.focus(), [props.inputRef]);
   const send = () => {
     if (draft.value.trim() === '') return;
     chat.post(draft.value);

@@ -1,9 +1,9 @@
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useSignal } from '@preact/signals';
 import type { ChatSession } from '../chat.js';
 import { nickColour } from '../format/colour.js';
 import { fullTime, relativeTime } from '../format/time.js';
-import { safeHtml } from '../sanitize.js';
+import { safeFragment } from '../sanitize.js';
 import { isEdited } from '../state/messages.js';
 import type { Message } from '../state/models.js';
 import type { PendingPost } from '../state/pending.js';
@@ -29,7 +29,8 @@ function Time({ time }: { time: number }) {
 /** The text area of an edit in place: Enter saves, Shift+Enter is a new line, Escape cancels. */
 function Editor(props: { source: string; onSave: (source: string) => void; onCancel: () => void }) {
   const ref = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
+  // Before the next keystroke: typing right after Up must land in the editor.
+  useLayoutEffect(() => {
     const area = ref.current;
     area?.focus();
     area?.setSelectionRange(area.value.length, area.value.length);
@@ -57,9 +58,16 @@ function Editor(props: { source: string; onSave: (source: string) => void; onCan
   );
 }
 
+/** The rendered Markdown of a message, sanitised into nodes (never through `innerHTML`). */
+function Content({ html }: { html: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => ref.current?.replaceChildren(safeFragment(html)), [html]);
+  return <div class="content" ref={ref} />;
+}
+
 function ConfirmDelete(props: { onDelete: () => void; onCancel: () => void }) {
   const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
+  useLayoutEffect(() => cancel.current?.focus(), []);
   return (
     <div class="confirm" role="group" aria-label="Delete this message?">
       <span>Delete this message?</span>
@@ -104,7 +112,6 @@ export function MessageItem({
   onEditDone,
 }: MessageItemProps) {
   const confirming = useSignal(false);
-  const html = useMemo(() => safeHtml(message.html), [message.html]);
   const mine = message.user_id === chat.session.userId;
   if (message.deleted) {
     return (
@@ -129,7 +136,7 @@ export function MessageItem({
       {editing ? (
         <Editor source={message.source} onSave={save} onCancel={onEditDone} />
       ) : (
-        <div class="content" dangerouslySetInnerHTML={{ __html: html }} />
+        <Content html={message.html} />
       )}
       {isEdited(message) && continued && !editing && <p class="edited">(edited)</p>}
       {mine && !editing && !confirming.value && (
