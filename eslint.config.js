@@ -11,7 +11,13 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.test.json', './*/tsconfig.json', './services/*/tsconfig.json'],
+        project: [
+          './tsconfig.test.json',
+          './*/tsconfig.json',
+          './services/*/tsconfig.json',
+          // The ui's browser app has its own settings (DOM, JSX).
+          './services/ui/web/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../web/src/state/models.js';
+import {
+  enqueue,
+  markFailed,
+  markSending,
+  queued,
+  retry,
+  settle,
+  settleArrived,
+} from '../../web/src/state/pending.js';
+
+const mine = (id: number, source: string): Message => ({
+  id,
+  user_id: 7,
+  source,
+  html: '',
+  created_at: 0,
+  updated_at: 0,
+  deleted: false,
+});
+
+describe('pending posts', () => {
+  it('when a post is written, then it waits in the queue, is sent, and its ack settles it', () => {
+    let pending = enqueue([], 'a', 'hello');
+    expect(queued(pending).map((post) => post.key)).toEqual(['a']);
+
+    pending = markSending(pending, 'a');
+    expect(queued(pending)).toEqual([]);
+
+    expect(settle(pending, 'a')).toEqual([]);
+  });
+
+  it('when a post fails, then it keeps its reason until a retry queues it again', () => {
+    let pending = markFailed(markSending(enqueue([], 'a', 'hello'), 'a'), 'a', 'Too many messages');
+    expect(pending).toEqual([
+      { key: 'a', source: 'hello', state: 'failed', error: 'Too many messages' },
+    ]);
+
+    pending = retry(pending, 'a');
+
+    expect(pending).toEqual([{ key: 'a', source: 'hello', state: 'queued' }]);
+  });
+
+  it('when my message arrives though its ack was lost, then the post it stands for is settled, once', () => {
+    let pending = enqueue(enqueue([], 'a', 'same'), 'b', 'same');
+    pending = markFailed(markSending(markSending(pending, 'a'), 'b'), 'a', 'Not confirmed.');
+
+    pending = settleArrived(pending, [mine(1, 'same')], 7);
+
+    expect(pending.map((post) => post.key)).toEqual(['b']);
+  });
+
+  it('when someone else posts the same text, or my post is still queued, then nothing is settled', () => {
+    const pending = enqueue(markSending(enqueue([], 'a', 'hi'), 'a'), 'b', 'queued one');
+
+    expect(settleArrived(pending, [{ ...mine(1, 'hi'), user_id: 8 }], 7)).toEqual(pending);
+    expect(settleArrived(pending, [mine(2, 'queued one')], 7)).toEqual(pending);
+  });
+});

@@ -1,0 +1,74 @@
+import { useEffect } from 'preact/hooks';
+import { useSignal } from '@preact/signals';
+import type { ChatSession } from '../chat.js';
+import { lastEditable } from '../state/messages.js';
+
+/** The largest message the platform takes. */
+const MAX_SOURCE = 4000;
+
+/**
+ * Where messages are written: Enter sends, Shift+Enter starts a new line, Up (in an empty
+ * composer) edits my last message, Escape clears the draft.
+ */
+export function Composer(props: {
+  chat: ChatSession;
+  inputRef: { current: HTMLTextAreaElement | null };
+  onEditLast: (id: number) => void;
+}) {
+  const { chat } = props;
+  const draft = useSignal('');
+  // Signed in: the next thing one does is write.
+  useEffect(() => props.inputRef.current?.focus(), [props.inputRef]);
+  const send = () => {
+    if (draft.value.trim() === '') return;
+    chat.post(draft.value);
+    draft.value = '';
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    } else if (event.key === 'ArrowUp' && draft.value === '') {
+      const last = lastEditable(chat.messages.value, chat.session.userId);
+      if (last) {
+        event.preventDefault();
+        props.onEditLast(last.id);
+      }
+    } else if (event.key === 'Escape') {
+      draft.value = '';
+    }
+  };
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        send();
+      }}
+    >
+      <label class="visually-hidden" for="composer-input">
+        Message
+      </label>
+      <textarea
+        id="composer-input"
+        ref={props.inputRef}
+        rows={1}
+        maxLength={MAX_SOURCE}
+        placeholder="Message #general"
+        aria-describedby="composer-help"
+        value={draft.value}
+        onInput={(event) => {
+          draft.value = event.currentTarget.value;
+          chat.typing();
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <p id="composer-help" class="visually-hidden">
+        Enter sends, Shift+Enter starts a new line, Up edits your last message, Escape clears.
+      </p>
+      <button type="submit" class="primary" disabled={draft.value.trim() === ''}>
+        Send
+      </button>
+    </form>
+  );
+}
