@@ -23,7 +23,7 @@ export default tseslint.config(
   {
     // Production code reads the environment once, through a schema, in the config modules only.
     files: ['*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['common/src/config.ts', 'admin/src/settings.ts'],
+    ignores: ['common/src/config.ts'],
     rules: {
       'no-restricted-properties': [
         'error',

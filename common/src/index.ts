@@ -22,6 +22,7 @@ export {
   baseEnv,
   ConfigError,
   configOrExit,
+  currentEnv,
   databaseEnv,
   loadConfig,
   renamed,

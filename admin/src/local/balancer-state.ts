@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { registryKeys, type Etcd3 } from '@microflack/common';
+import { registryKeys, waitUntil, type Etcd3 } from '@microflack/common';
 import { haproxyPaths, MasterSocket, publishedBalancerState } from '@microflack/haproxy';
 import type { LocalSettings } from '../settings.js';
-import { waitUntil } from '../wait.js';
 
 /** How the load balancer sees an instance (`mfps`, docs/operations.md); ABSENT: not in its configuration. */
 export type BalancerStatus = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'ABSENT';
@@ -60,9 +59,8 @@ export async function waitUntilServing(
   const key = registryKeys(settings.MF_ETCD_PREFIX).balancer;
   const watched = (await publishedBalancerState(etcd, key)) !== undefined;
   if (!watched || !existsSync(masterSocket(settings).path)) return;
-  await waitUntil(
-    `${id} to be UP in the load balancer`,
-    async () => balancerStatus((await serverStatuses(settings)).get(id)) === 'UP',
+  await waitUntil(async () => balancerStatus((await serverStatuses(settings)).get(id)) === 'UP', {
+    what: `${id} to be UP in the load balancer`,
     timeoutMs,
-  );
+  });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   connectEtcd,
+  currentEnv,
   newInstanceId,
   readPackageVersion,
   registryKeys,
@@ -14,14 +15,7 @@ import {
 import { describeProblems, instanceRecord, parseJsonValue } from '@microflack/haproxy';
 import { serviceEntry } from '../catalog.js';
 import { livePid, spawnDetached, stopPidFile } from '../infra/processes.js';
-import {
-  currentEnv,
-  dotenv,
-  localUrls,
-  ROOT,
-  statePaths,
-  type LocalSettings,
-} from '../settings.js';
+import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
 
 /** Where an instance's pid and log live. */
 function instanceFiles(settings: LocalSettings, id: string) {
