@@ -5,6 +5,9 @@ import { pathToFileURL } from 'node:url';
 import {
   connectEtcd,
   currentEnv,
+  describeProblems,
+  instanceRecord,
+  parseJsonValue,
   newInstanceId,
   readPackageVersion,
   registryKeys,
@@ -12,7 +15,6 @@ import {
   type Etcd3,
   type InstanceRecord,
 } from '@microflack/common';
-import { describeProblems, instanceRecord, parseJsonValue } from '@microflack/haproxy';
 import { serviceEntry } from '../catalog.js';
 import { livePid, spawnDetached, stopPidFile } from '../infra/processes.js';
 import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
