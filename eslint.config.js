@@ -11,7 +11,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.test.json', './*/tsconfig.json', './services/*/tsconfig.json'],
+        project: [
+          './tsconfig.test.json',
+          './*/tsconfig.json',
+          './services/*/tsconfig.json',
+          './services/*/tsconfig.test.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -59,13 +59,11 @@ describe('users and tokens through the load balancer', () => {
     const { token } = issuedShape.parse(issued.body);
 
     const revoked = await lb.delete('/api/tokens').set('authorization', `Bearer ${token}`);
-    const at = Date.now();
     const status = async () =>
       (await lb.get('/api/users/me').set('authorization', `Bearer ${token}`)).status;
     await expect.poll(status, { timeout: 1000, interval: 20 }).toBe(401);
 
     expect(revoked.status).toBe(204);
-    expect(Date.now() - at).toBeLessThan(1000);
   });
 
   it('when Basic credentials grow up to the balancer header limit, then tokens never answers 5xx', async () => {

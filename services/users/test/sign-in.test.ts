@@ -193,13 +193,10 @@ describe('GET /api/users/me with a Bearer token', () => {
     const tokens = await RevocationSet.start(etcd, world.config.MF_ETCD_PREFIX, silentLogger());
 
     await tokens.revoke(issued.jti, issued.expires_at);
-    const revokedAt = Date.now();
     await expect
       .poll(async () => (await me(bearer(issued.token))).status, { timeout: 1000, interval: 20 })
       .toBe(401);
-    const refusedAfter = Date.now() - revokedAt;
 
-    expect(refusedAfter).toBeLessThan(1000);
     expect((await me(bearer(issued.token))).body).toMatchObject({ code: 'revoked_token' });
     await tokens.close();
     etcd.close();
