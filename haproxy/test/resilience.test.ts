@@ -38,9 +38,9 @@ async function startBalancer(
 }
 
 async function standIn(config: BaseConfig, name: string): Promise<RunningService> {
-  const service = await startStandIn(config, name);
-  cleanups.push(() => service.stop());
-  return service;
+  const instance = await startStandIn(config, name);
+  cleanups.push(() => instance.stop());
+  return instance;
 }
 
 async function routedTo(balancer: TestBalancer, path: string, port: number): Promise<void> {

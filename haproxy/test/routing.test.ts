@@ -22,16 +22,16 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all(running.map((service) => service.stop()));
+  await Promise.all(running.map((instance) => instance.stop()));
   await balancer.stop();
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
 });
 
 async function standIn(name: string, location?: string): Promise<RunningService> {
-  const service = await startStandIn(config, name, location ? { location } : {});
-  running.push(service);
-  return service;
+  const instance = await startStandIn(config, name, location ? { location } : {});
+  running.push(instance);
+  return instance;
 }
 
 function get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
