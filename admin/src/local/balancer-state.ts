@@ -39,8 +39,11 @@ function masterSocket(settings: LocalSettings): MasterSocket {
 
 /** The local HAProxy's view of every server, by instance id; empty when HAProxy is not running. */
 export async function serverStatuses(settings: LocalSettings): Promise<Map<string, string>> {
+  const socket = masterSocket(settings);
+  // No socket, no HAProxy: answer at once rather than retry a connection that cannot succeed.
+  if (!existsSync(socket.path)) return new Map();
   try {
-    return parseServerStatuses(await masterSocket(settings).worker('show stat'));
+    return parseServerStatuses(await socket.worker('show stat'));
   } catch {
     return new Map();
   }
