@@ -15,6 +15,7 @@ export default tseslint.config(
           './tsconfig.test.json',
           './*/tsconfig.json',
           './services/*/tsconfig.json',
+          './services/*/tsconfig.test.json',
           // The ui's browser app has its own settings (DOM, JSX).
           './services/ui/web/tsconfig.json',
         ],
@@ -29,7 +30,7 @@ export default tseslint.config(
   {
     // Production code reads the environment once, through a schema, in the config modules only.
     files: ['*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['common/src/config.ts', 'admin/src/settings.ts'],
+    ignores: ['common/src/config.ts'],
     rules: {
       'no-restricted-properties': [
         'error',

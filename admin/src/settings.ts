@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { baseEnv, loadConfig, renamed } from '@microflack/common';
+import { baseEnv, currentEnv, loadConfig, renamed } from '@microflack/common';
 import { z } from 'zod';
 
 /** The repository root (admin/dist/ is two levels below it). */
@@ -76,9 +76,4 @@ export function statePaths(settings: LocalSettings) {
     redis: join(state, 'redis'),
     pg: join(state, 'pg'),
   };
-}
-
-/** The process environment (read here, once, for the admin tools). */
-export function currentEnv(): Record<string, string | undefined> {
-  return { ...process.env };
 }

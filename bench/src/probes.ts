@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import type { Etcd3, InstanceRecord } from '@microflack/common';
-import { baseEnv, loadConfig, registryKeys } from '@microflack/common';
-import { instanceRecord, parseJsonValue, parseServerStates } from '@microflack/haproxy';
+import {
+  baseEnv,
+  instanceRecord,
+  loadConfig,
+  parseJsonValue,
+  registryKeys,
+  type Etcd3,
+  type InstanceRecord,
+} from '@microflack/common';
+import { parseServerStates } from '@microflack/haproxy';
 import type { TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
 

@@ -1,19 +1,11 @@
 import type { Etcd3 } from 'etcd3';
-
-/** What the load balancer watcher publishes after each successful reload. */
-export interface BalancerState {
-  /** The registry revision the running HAProxy configuration reflects. */
-  revision: string;
-}
+import { parseJsonValue } from './input.js';
+import { balancerState } from './registry-records.js';
 
 function reflects(value: string | null, revision: string): boolean {
   if (value === null) return true; // no balancer is watching: nobody to wait for
-  try {
-    const state = JSON.parse(value) as Partial<BalancerState>;
-    return BigInt(state.revision ?? '0') >= BigInt(revision);
-  } catch {
-    return false;
-  }
+  const state = parseJsonValue(balancerState, value);
+  return state.success && BigInt(state.data.revision) >= BigInt(revision);
 }
 
 /**

@@ -150,7 +150,10 @@ export function configOrExit<Shape extends z.ZodRawShape>(
   }
 }
 
-/** A copy of the process environment, for handing on to a child process with additions. */
+/**
+ * A copy of the process environment, for handing on to a child process with additions or for
+ * reading it under another schema (the admin tools' `.env` layering).
+ */
 export function currentEnv(): Env {
   return { ...process.env };
 }

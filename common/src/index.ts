@@ -11,7 +11,7 @@ export {
   type TokenAuth,
 } from './auth.js';
 export { backOff } from './backoff.js';
-export { balancerCaughtUp, type BalancerState } from './balancer.js';
+export { balancerCaughtUp } from './balancer.js';
 export {
   broadcastKey,
   Broadcaster,
@@ -22,6 +22,7 @@ export {
   baseEnv,
   ConfigError,
   configOrExit,
+  currentEnv,
   databaseEnv,
   loadConfig,
   renamed,
@@ -31,17 +32,21 @@ export { openDatabase, type Pool } from './db.js';
 export { errorBody, HttpError, unauthorized, type ErrorBody } from './errors.js';
 export { connectEtcd, type Etcd3 } from './etcd.js';
 export { createServiceApp } from './http-app.js';
-export { parseInput } from './input.js';
+export { describeProblems, parseInput, parseJsonValue } from './input.js';
 export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
 export { readPackageVersion } from './package-version.js';
 export { connectRedis, type Redis } from './redis.js';
 export { Registration, newInstanceId } from './registry.js';
+export { registryKeys, sessionPrefix } from './registry-keys.js';
 export {
-  registryKeys,
-  sessionPrefix,
+  balancerState,
+  instanceRecord,
+  serviceConfigRecord,
+  serviceName,
+  type BalancerState,
   type InstanceRecord,
   type ServiceConfigRecord,
-} from './registry-keys.js';
+} from './registry-records.js';
 export { RevocationSet } from './revocations.js';
 export {
   resolveVersion,

@@ -1,19 +1,3 @@
-/** How HAProxy should route to a service: written once per start under `…/config`. */
-export interface ServiceConfigRecord {
-  location: string;
-  balance: 'roundrobin' | 'leastconn' | 'source';
-  sticky: boolean;
-}
-
-/** One live instance, on the instance's lease under `…/instances/<id>`. */
-export interface InstanceRecord {
-  id: string;
-  service: string;
-  version: string;
-  address: string;
-  started_at: number;
-}
-
 /**
  * The part of an instance id (its 8 random hex digits) that starts the Engine.IO session ids the
  * instance hands out: the balancer routes a poll carrying `sid=<prefix>-…` to that instance even

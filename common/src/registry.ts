@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { Etcd3, Lease } from 'etcd3';
 import type { Logger } from 'pino';
 import { backOff } from './backoff.js';
-import { registryKeys, type InstanceRecord, type ServiceConfigRecord } from './registry-keys.js';
+import { registryKeys } from './registry-keys.js';
+import type { InstanceRecord, ServiceConfigRecord } from './registry-records.js';
 
 /** `<service>-<version>-<8 random hex>` (docs/architecture.md, registry); the version is reduced to HAProxy-safe characters. */
 export function newInstanceId(service: string, version: string): string {

@@ -19,7 +19,7 @@ const etcd = connectEtcd(config.MF_ETCD_URL);
 const started: RunningService[] = [];
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((service) => service.stop()));
+  await Promise.all(started.splice(0).map((instance) => instance.stop()));
 });
 afterAll(async () => {
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
@@ -31,7 +31,7 @@ async function start(
   mount: ServiceDefinition<BaseConfig>['build'],
   overrides: Partial<BaseConfig> = {},
 ) {
-  const service = await startService({
+  const instance = await startService({
     name: 'probe',
     version: '1.2.3',
     route: { location: '/api/probe', balance: 'roundrobin', sticky: false },
@@ -39,28 +39,28 @@ async function start(
     logger: silentLogger(),
     build: mount,
   });
-  started.push(service);
-  return service;
+  started.push(instance);
+  return instance;
 }
 
 describe('startService', () => {
   it('when started, then /healthz is 200 and /metrics counts requests by route', async () => {
-    const service = await start(({ logger }) => ({
+    const instance = await start(({ logger }) => ({
       app: createServiceApp(logger, (app) =>
         app.get('/api/probe/:id', (_req, res) => res.json({})),
       ),
     }));
 
-    await fetch(`${service.url}/api/probe/1`);
-    const health = await fetch(`${service.url}/healthz`);
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    await fetch(`${instance.url}/api/probe/1`);
+    const health = await fetch(`${instance.url}/healthz`);
+    const metrics = await (await fetch(`${instance.url}/metrics`)).text();
 
     expect(health.status).toBe(200);
     expect(metrics).toMatch(
       /http_requests_total\{[^}]*route="\/api\/probe\/:id"[^}]*status="200"[^}]*\} 1/,
     );
     expect(metrics).toContain('nodejs_eventloop_lag_seconds');
-    expect(service.instance.version).toMatch(/^1\.2\.3(-[0-9a-f]+)?$/);
+    expect(instance.instance.version).toMatch(/^1\.2\.3(-[0-9a-f]+)?$/);
   });
 
   it('when stopped, then it deregisters first, drains in-flight requests, and /healthz says 503 meanwhile', async () => {
@@ -68,7 +68,7 @@ describe('startService', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let arrived!: () => void;
     const inFlight = new Promise<void>((resolve) => (arrived = resolve));
-    const service = await start(({ logger }) => ({
+    const instance = await start(({ logger }) => ({
       app: createServiceApp(logger, (app) =>
         app.get('/api/probe/slow', async (_req, res) => {
           arrived();
@@ -79,12 +79,12 @@ describe('startService', () => {
     }));
     // A balancer that has not yet applied the deregistration keeps the instance serving.
     await etcd.put(keys.balancer).value(JSON.stringify({ revision: '1' }));
-    const slow = fetch(`${service.url}/api/probe/slow`);
+    const slow = fetch(`${instance.url}/api/probe/slow`);
     await inFlight;
 
-    const stopped = service.stop();
-    await waitFor(async () => (await etcd.get(service.registration.key).string()) === null);
-    const health = await fetch(`${service.url}/healthz`);
+    const stopped = instance.stop();
+    await waitFor(async () => (await etcd.get(instance.registration.key).string()) === null);
+    const health = await fetch(`${instance.url}/healthz`);
     const current = await etcd.get(keys.balancer).exec();
     await etcd.put(keys.balancer).value(JSON.stringify({ revision: current.header.revision }));
     release();
@@ -92,7 +92,7 @@ describe('startService', () => {
     expect(health.status).toBe(503);
     expect(await (await slow).json()).toEqual({ finished: true });
     await stopped;
-    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${instance.url}/healthz`)).rejects.toThrow();
     await etcd.delete().key(keys.balancer);
   });
 
@@ -101,7 +101,7 @@ describe('startService', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let arrived!: () => void;
     const inFlight = new Promise<void>((resolve) => (arrived = resolve));
-    const service = await start(
+    const instance = await start(
       ({ logger }) => ({
         app: createServiceApp(logger, (app) =>
           app.get('/api/probe/stuck', async (_req, res) => {
@@ -115,10 +115,10 @@ describe('startService', () => {
     );
     // A balancer that never applies the deregistration: the deadline passes while stop awaits it.
     await etcd.put(keys.balancer).value(JSON.stringify({ revision: '1' }));
-    const stuck = fetch(`${service.url}/api/probe/stuck`).catch((error: unknown) => error);
+    const stuck = fetch(`${instance.url}/api/probe/stuck`).catch((error: unknown) => error);
     await inFlight;
 
-    await service.stop();
+    await instance.stop();
 
     expect(await stuck).toBeInstanceOf(Error);
     release();
@@ -133,7 +133,7 @@ describe('startService', () => {
     });
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
-    const service = await start(
+    const instance = await start(
       ({ logger, client }) => ({
         app: createServiceApp(logger, (app) =>
           app.get('/api/probe/call', async (_req, res) => {
@@ -144,7 +144,7 @@ describe('startService', () => {
       { MF_BALANCER_URL: `http://127.0.0.1:${portOf(upstream)}` },
     );
 
-    await fetch(`${service.url}/api/probe/call`, { headers: { 'x-request-id': 'trace-me-42' } });
+    await fetch(`${instance.url}/api/probe/call`, { headers: { 'x-request-id': 'trace-me-42' } });
 
     expect(seen[0]?.headers['x-request-id']).toBe('trace-me-42');
     upstream.close();

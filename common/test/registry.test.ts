@@ -90,8 +90,8 @@ describe('registration', () => {
 });
 
 describe('registration across an etcd restart', () => {
-  let service: RunningService | undefined;
-  afterEach(async () => service?.stop());
+  let instance: RunningService | undefined;
+  afterEach(async () => instance?.stop());
 
   it('when etcd restarts with its data lost, then the instance registers again and keeps serving', async () => {
     const privateEtcd = await startPrivateEtcd();
@@ -102,7 +102,7 @@ describe('registration across an etcd restart', () => {
     });
     const probe = connectEtcd([privateEtcd.url]);
     try {
-      service = await startService({
+      instance = await startService({
         name: 'fixture',
         version: '0.0.0',
         route: { location: '/api/fixture', balance: 'roundrobin', sticky: false },
@@ -110,7 +110,7 @@ describe('registration across an etcd restart', () => {
         logger: silentLogger(),
         build: ({ logger }) => ({ app: createServiceApp(logger, () => undefined) }),
       });
-      const { registration, url } = service;
+      const { registration, url } = instance;
       const reRegistered = once(registration, 'registered');
 
       await privateEtcd.kill();
@@ -123,8 +123,8 @@ describe('registration across an etcd restart', () => {
       });
     } finally {
       probe.close();
-      await service?.stop();
-      service = undefined;
+      await instance?.stop();
+      instance = undefined;
       await privateEtcd.dispose();
     }
   });

@@ -11,13 +11,6 @@ export {
 export { validateConfig, type Validation } from './config-file.js';
 export { haproxyArgs, prepareConfig } from './haproxy-process.js';
 export { MasterSocket, parseProcessTable, type ProcessTable } from './master-socket.js';
-export {
-  balancerState,
-  describeProblems,
-  instanceRecord,
-  parseJsonValue,
-  serviceConfigRecord,
-} from './registry-records.js';
 export { publishedBalancerState } from './revision-publisher.js';
 export { renderConfig, STICKY_COOKIE, type RenderSettings } from './render.js';
 export { nextServerStates, parseServerStates, type ServerState } from './server-state.js';

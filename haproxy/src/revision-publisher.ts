@@ -1,6 +1,5 @@
 import type { Etcd3, Lease } from 'etcd3';
-import type { BalancerState, Logger } from '@microflack/common';
-import { balancerState, parseJsonValue } from './registry-records.js';
+import { balancerState, parseJsonValue, type BalancerState, type Logger } from '@microflack/common';
 
 /**
  * Publishes the registry revision HAProxy runs at `<prefix>/balancer`, on the watcher's own lease:

@@ -1,11 +1,12 @@
-import type { InstanceRecord, ServiceConfigRecord } from '@microflack/common';
 import {
   describeProblems,
   instanceRecord,
   parseJsonValue,
   serviceConfigRecord,
   serviceName,
-} from './registry-records.js';
+  type InstanceRecord,
+  type ServiceConfigRecord,
+} from '@microflack/common';
 
 /** A service as the balancer routes it: its config and its live instances (sorted by id). */
 export interface ServiceRoute {

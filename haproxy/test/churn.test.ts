@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, connectEtcd, type RunningService } from '@microflack/common';
-import {
-  churnRegistrations,
-  portOf,
-  startStandIn,
-  testConfig,
-  waitFor,
-  type StandInAnswer,
-} from '@microflack/common/testing';
+import { churnRegistrations, portOf, startStandIn, testConfig } from '@microflack/common/testing';
 import {
   startRequestLoop,
   startTestBalancer,
   type TestBalancer,
 } from '@microflack/haproxy/testing';
-import { request } from './http.js';
+import { routedTo } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });
 const etcd = connectEtcd(config.MF_ETCD_URL);
@@ -26,14 +19,7 @@ beforeAll(async () => {
     prefix: config.MF_ETCD_PREFIX,
   });
   stable.push(await startStandIn(config, 'burst'), await startStandIn(config, 'burst'));
-  for (const instance of stable) {
-    await waitFor(
-      async () =>
-        ((await request(`${balancer.url}/api/burst`)).body as StandInAnswer).port ===
-        portOf(instance),
-      { what: 'the stable instances to take traffic' },
-    );
-  }
+  for (const instance of stable) await routedTo(`${balancer.url}/api/burst`, portOf(instance));
 });
 afterAll(async () => {
   await Promise.all(stable.map((instance) => instance.stop()));

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { waitFor, type StandInAnswer } from '@microflack/common/testing';
 
 /** An answer read whole. */
 export interface Answer {
@@ -38,5 +39,16 @@ export function request(
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/**
+ * Resolves once a request to `url` (on a new connection) is answered by the stand-in listening
+ * on `port`; a bounded wait, 5 s unless `timeoutMs` says otherwise.
+ */
+export async function routedTo(url: string, port: number, timeoutMs?: number): Promise<void> {
+  await waitFor(async () => ((await request(url)).body as StandInAnswer).port === port, {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    what: `${url} to reach port ${port}`,
   });
 }

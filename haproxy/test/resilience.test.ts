@@ -7,17 +7,10 @@ import {
   type BaseConfig,
   type RunningService,
 } from '@microflack/common';
-import {
-  portOf,
-  startPrivateEtcd,
-  startStandIn,
-  testConfig,
-  waitFor,
-  type StandInAnswer,
-} from '@microflack/common/testing';
+import { portOf, startPrivateEtcd, startStandIn, testConfig } from '@microflack/common/testing';
 import { renderConfig } from '@microflack/haproxy';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
-import { request } from './http.js';
+import { request, routedTo } from './http.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -38,19 +31,13 @@ async function startBalancer(
 }
 
 async function standIn(config: BaseConfig, name: string): Promise<RunningService> {
-  const service = await startStandIn(config, name);
-  cleanups.push(() => service.stop());
-  return service;
+  const instance = await startStandIn(config, name);
+  cleanups.push(() => instance.stop());
+  return instance;
 }
 
-async function routedTo(balancer: TestBalancer, path: string, port: number): Promise<void> {
-  await waitFor(
-    async () => ((await request(`${balancer.url}${path}`)).body as StandInAnswer).port === port,
-    {
-      timeoutMs: 10_000,
-      what: `${path} to reach port ${port}`,
-    },
-  );
+function routedToSteady(balancer: TestBalancer, port: number): Promise<void> {
+  return routedTo(`${balancer.url}/api/steady`, port, 10_000);
 }
 
 /** `count` requests one after another; the statuses seen. */
@@ -75,7 +62,7 @@ describe('a configuration HAProxy refuses', () => {
       return broken ? `${text}\nbackend broken\n    no-such-keyword\n` : text;
     });
     const first = await standIn(config, 'steady');
-    await routedTo(balancer, '/api/steady', portOf(first));
+    await routedToSteady(balancer, portOf(first));
     await balancer.watcher.settled();
     const reloads = balancer.watcher.reloads;
 
@@ -91,7 +78,7 @@ describe('a configuration HAProxy refuses', () => {
 
     await etcd.delete().key(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('broken'));
     const second = await standIn(config, 'steady');
-    await routedTo(balancer, '/api/steady', portOf(second));
+    await routedToSteady(balancer, portOf(second));
   });
 });
 
@@ -106,7 +93,7 @@ describe('etcd away', () => {
     });
     const balancer = await startBalancer(config);
     const first = await standIn(config, 'steady');
-    await routedTo(balancer, '/api/steady', portOf(first));
+    await routedToSteady(balancer, portOf(first));
 
     await privateEtcd.kill();
     const whileAway = await statuses(`${balancer.url}/api/steady`, 50);
@@ -116,7 +103,7 @@ describe('etcd away', () => {
     const second = await standIn(config, 'steady');
 
     expect(whileAway).toEqual(Array(50).fill(200));
-    await routedTo(balancer, '/api/steady', portOf(second));
-    await routedTo(balancer, '/api/steady', portOf(first));
+    await routedToSteady(balancer, portOf(second));
+    await routedToSteady(balancer, portOf(first));
   });
 });

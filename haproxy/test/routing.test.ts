@@ -8,7 +8,7 @@ import {
   type StandInAnswer,
 } from '@microflack/common/testing';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
-import { request, type Answer } from './http.js';
+import { request, routedTo as routedToUrl, type Answer } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const etcd = connectEtcd(config.MF_ETCD_URL);
@@ -22,16 +22,16 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all(running.map((service) => service.stop()));
+  await Promise.all(running.map((instance) => instance.stop()));
   await balancer.stop();
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
 });
 
 async function standIn(name: string, location?: string): Promise<RunningService> {
-  const service = await startStandIn(config, name, location ? { location } : {});
-  running.push(service);
-  return service;
+  const instance = await startStandIn(config, name, location ? { location } : {});
+  running.push(instance);
+  return instance;
 }
 
 function get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
@@ -39,10 +39,8 @@ function get(path: string, headers: Record<string, string> = {}): Promise<Answer
 }
 
 /** Resolves once a request for `path` reaches the instance on `port`. */
-async function routedTo(path: string, port: number): Promise<void> {
-  await waitFor(async () => ((await get(path)).body as StandInAnswer).port === port, {
-    what: `${path} to reach port ${port}`,
-  });
+function routedTo(path: string, port: number): Promise<void> {
+  return routedToUrl(`${balancer.url}${path}`, port);
 }
 
 describe('routing', () => {

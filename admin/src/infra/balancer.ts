@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { connectEtcd, loadConfig, registryKeys } from '@microflack/common';
+import { connectEtcd, currentEnv, loadConfig, registryKeys, waitUntil } from '@microflack/common';
 import {
   balancerEnv,
   balancerEnvironment,
@@ -10,8 +10,7 @@ import {
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { currentEnv, dotenv, ROOT, statePaths, type LocalSettings } from '../settings.js';
-import { waitUntil } from '../wait.js';
+import { dotenv, ROOT, statePaths, type LocalSettings } from '../settings.js';
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
@@ -45,7 +44,7 @@ async function startAndWait(
   answers: () => Promise<boolean>,
 ): Promise<void> {
   const pid = livePid(pidFile) ?? spawn().pid ?? 0;
-  await waitUntil(`${name} answering`, async () => !alive(pid) || (await answers()));
+  await waitUntil(async () => !alive(pid) || (await answers()), { what: `${name} answering` });
   if (!alive(pid)) throw new Error(`${name} exited at start; see ${logFile}`);
 }
 

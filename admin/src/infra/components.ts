@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { waitUntil } from '@microflack/common';
 import { statePaths, type LocalSettings } from '../settings.js';
-import { waitUntil } from '../wait.js';
 import { balancer } from './balancer.js';
 import type { Component } from './component.js';
 import { postgresBinDir } from './packages.js';
@@ -67,7 +67,7 @@ function etcd(settings: LocalSettings): Component {
         logFile: join(paths.logs, 'etcd.log'),
         pidFile,
       });
-      await waitUntil('etcd answering', answers);
+      await waitUntil(answers, { what: 'etcd answering' });
     },
     async stop() {
       await stopPidFile(pidFile);
@@ -113,7 +113,7 @@ function redis(settings: LocalSettings): Component {
         'redis-server',
         redisArgs(paths.redis, settings.MF_REDIS_PORT, pidFile, join(paths.logs, 'redis.log')),
       );
-      await waitUntil('redis answering', answers);
+      await waitUntil(answers, { what: 'redis answering' });
     },
     async stop() {
       await stopPidFile(pidFile);
@@ -203,7 +203,7 @@ function postgres(settings: LocalSettings): Component {
         options,
         'start',
       ]);
-      await waitUntil('postgresql answering', answers);
+      await waitUntil(answers, { what: 'postgresql answering' });
     },
     stop() {
       if (!existsSync(paths.pg)) return;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { currentEnv } from '../settings.js';
+import { currentEnv } from '@microflack/common';
 
 /** A Debian package the local platform needs, and the file that shows it is installed. */
 export interface Requirement {

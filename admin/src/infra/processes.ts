@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { waitUntil } from '../wait.js';
-import { currentEnv } from '../settings.js';
+import { currentEnv, waitUntil } from '@microflack/common';
 
 /** Whether a process with this pid exists. */
 export function alive(pid: number): boolean {
@@ -68,7 +67,7 @@ export async function stopPidFile(
   const pid = livePid(pidFile);
   if (pid !== undefined) {
     process.kill(pid, signal);
-    await waitUntil(`exit of pid ${pid}`, () => !alive(pid), timeoutMs);
+    await waitUntil(() => !alive(pid), { what: `exit of pid ${pid}`, timeoutMs });
   }
   rmSync(pidFile, { force: true });
   return pid !== undefined;

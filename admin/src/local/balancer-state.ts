@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { registryKeys, type Etcd3 } from '@microflack/common';
+import { registryKeys, waitUntil, type Etcd3 } from '@microflack/common';
 import { haproxyPaths, MasterSocket, publishedBalancerState } from '@microflack/haproxy';
 import type { LocalSettings } from '../settings.js';
-import { waitUntil } from '../wait.js';
 
 /** How the load balancer sees an instance (`mfps`, docs/operations.md); ABSENT: not in its configuration. */
 export type BalancerStatus = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'ABSENT';
@@ -40,8 +39,11 @@ function masterSocket(settings: LocalSettings): MasterSocket {
 
 /** The local HAProxy's view of every server, by instance id; empty when HAProxy is not running. */
 export async function serverStatuses(settings: LocalSettings): Promise<Map<string, string>> {
+  const socket = masterSocket(settings);
+  // No socket, no HAProxy: answer at once rather than retry a connection that cannot succeed.
+  if (!existsSync(socket.path)) return new Map();
   try {
-    return parseServerStatuses(await masterSocket(settings).worker('show stat'));
+    return parseServerStatuses(await socket.worker('show stat'));
   } catch {
     return new Map();
   }
@@ -60,9 +62,8 @@ export async function waitUntilServing(
   const key = registryKeys(settings.MF_ETCD_PREFIX).balancer;
   const watched = (await publishedBalancerState(etcd, key)) !== undefined;
   if (!watched || !existsSync(masterSocket(settings).path)) return;
-  await waitUntil(
-    `${id} to be UP in the load balancer`,
-    async () => balancerStatus((await serverStatuses(settings)).get(id)) === 'UP',
+  await waitUntil(async () => balancerStatus((await serverStatuses(settings)).get(id)) === 'UP', {
+    what: `${id} to be UP in the load balancer`,
     timeoutMs,
-  );
+  });
 }

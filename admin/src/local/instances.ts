@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   connectEtcd,
+  currentEnv,
+  describeProblems,
+  instanceRecord,
+  parseJsonValue,
   newInstanceId,
   readPackageVersion,
   registryKeys,
@@ -11,17 +15,9 @@ import {
   type Etcd3,
   type InstanceRecord,
 } from '@microflack/common';
-import { describeProblems, instanceRecord, parseJsonValue } from '@microflack/haproxy';
 import { serviceEntry } from '../catalog.js';
 import { livePid, spawnDetached, stopPidFile } from '../infra/processes.js';
-import {
-  currentEnv,
-  dotenv,
-  localUrls,
-  ROOT,
-  statePaths,
-  type LocalSettings,
-} from '../settings.js';
+import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
 
 /** Where an instance's pid and log live. */
 function instanceFiles(settings: LocalSettings, id: string) {

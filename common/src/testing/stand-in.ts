@@ -1,7 +1,7 @@
 import type { BaseConfig } from '../config.js';
 import { createServiceApp } from '../http-app.js';
 import { startService, type RunningService } from '../lifecycle.js';
-import type { ServiceConfigRecord } from '../registry-keys.js';
+import type { ServiceConfigRecord } from '../registry-records.js';
 import { silentLogger } from './config.js';
 
 /** What a stand-in answers on every path under its location. */

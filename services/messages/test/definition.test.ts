@@ -20,17 +20,17 @@ import { messagesDefinition, messagesEnv, type MessagesConfig } from '../src/def
 
 let database: TestDatabase;
 let config: MessagesConfig;
-let service: RunningService;
+let instance: RunningService;
 let subscriber: Redis;
 
 beforeAll(async () => {
   database = await freshDatabase();
   config = testConfig(messagesEnv, { DATABASE_URL: database.url });
-  service = await startService({ ...messagesDefinition(config), logger: silentLogger() });
+  instance = await startService({ ...messagesDefinition(config), logger: silentLogger() });
   subscriber = await connectRedis(config.REDIS_URL, silentLogger());
 });
 afterAll(async () => {
-  await service.stop();
+  await instance.stop();
   await subscriber.quit();
   const etcd = connectEtcd(config.MF_ETCD_URL);
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
@@ -44,12 +44,12 @@ describe('the messages service', () => {
     const keys = registryKeys(config.MF_ETCD_PREFIX);
 
     const route = await etcd.get(keys.serviceConfig('messages')).json();
-    const instance = await etcd.get(service.registration.key).json();
+    const record = await etcd.get(instance.registration.key).json();
     etcd.close();
 
     expect(route).toEqual({ location: '/api/messages', balance: 'roundrobin', sticky: false });
-    expect(instance).toMatchObject({ service: 'messages', id: service.instance.id });
-    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    expect(record).toMatchObject({ service: 'messages', id: instance.instance.id });
+    expect((await fetch(`${instance.url}/healthz`)).status).toBe(200);
   });
 
   it("when a message is posted, then it is published on this platform's own Socket.IO channel", async () => {
@@ -57,7 +57,7 @@ describe('the messages service', () => {
     const published = nextEvent<[Buffer, Buffer, Buffer]>(subscriber, 'pmessageBuffer');
     const token = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL).sign(7).token;
 
-    const response = await fetch(`${service.url}/api/messages`, {
+    const response = await fetch(`${instance.url}/api/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ source: 'over the wire' }),

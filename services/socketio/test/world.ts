@@ -86,9 +86,9 @@ export class ChatWorld {
 
   /** Starts one more socketio instance (logging to `logger` when given). */
   async startSocketio(logger: Logger = silentLogger()): Promise<RunningService> {
-    const service = await this.platform.start(socketioDefinition(this.config), logger);
-    this.socketio.push(service);
-    return service;
+    const instance = await this.platform.start(socketioDefinition(this.config), logger);
+    this.socketio.push(instance);
+    return instance;
   }
 
   /** Registers a user through the API and signs a token for them with the shared key. */
@@ -174,7 +174,7 @@ export class ChatWorld {
   async close(): Promise<void> {
     for (const client of this.clients) client.close();
     // socketio first: its drain still calls users.
-    await Promise.all(this.socketio.map((service) => service.stop()));
+    await Promise.all(this.socketio.map((instance) => instance.stop()));
     await this.platform.close();
   }
 }

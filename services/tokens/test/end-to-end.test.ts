@@ -28,12 +28,16 @@ afterAll(async () => world.close()); // the balancer stops with the platform
 describe('users and tokens through the load balancer', () => {
   it('when one registers, gets a token and asks who one is, then every step works end to end', async () => {
     const nickname = uniqueNickname('e2e');
-    const lb = request(balancer.url);
+    const viaBalancer = request(balancer.url);
 
-    const registered = await lb.post('/api/users').send({ nickname, password: 'password1' });
-    const issued = await lb.post('/api/tokens').set('authorization', basic(nickname, 'password1'));
+    const registered = await viaBalancer
+      .post('/api/users')
+      .send({ nickname, password: 'password1' });
+    const issued = await viaBalancer
+      .post('/api/tokens')
+      .set('authorization', basic(nickname, 'password1'));
     const { token } = issuedShape.parse(issued.body);
-    const me = await lb.get('/api/users/me').set('authorization', `Bearer ${token}`);
+    const me = await viaBalancer.get('/api/users/me').set('authorization', `Bearer ${token}`);
 
     expect(registered.status).toBe(201);
     expect(registered.headers['location']).toMatch(/^\/api\/users\/\d+$/);
@@ -53,30 +57,30 @@ describe('users and tokens through the load balancer', () => {
 
   it('when a token is revoked through the balancer, then users refuses it within 1 s', async () => {
     const nickname = uniqueNickname('e2e');
-    const lb = request(balancer.url);
-    await lb.post('/api/users').send({ nickname, password: 'password1' });
-    const issued = await lb.post('/api/tokens').set('authorization', basic(nickname, 'password1'));
+    const viaBalancer = request(balancer.url);
+    await viaBalancer.post('/api/users').send({ nickname, password: 'password1' });
+    const issued = await viaBalancer
+      .post('/api/tokens')
+      .set('authorization', basic(nickname, 'password1'));
     const { token } = issuedShape.parse(issued.body);
 
-    const revoked = await lb.delete('/api/tokens').set('authorization', `Bearer ${token}`);
-    const at = Date.now();
+    const revoked = await viaBalancer.delete('/api/tokens').set('authorization', `Bearer ${token}`);
     const status = async () =>
-      (await lb.get('/api/users/me').set('authorization', `Bearer ${token}`)).status;
+      (await viaBalancer.get('/api/users/me').set('authorization', `Bearer ${token}`)).status;
     await expect.poll(status, { timeout: 1000, interval: 20 }).toBe(401);
 
     expect(revoked.status).toBe(204);
-    expect(Date.now() - at).toBeLessThan(1000);
   });
 
   it('when Basic credentials grow up to the balancer header limit, then tokens never answers 5xx', async () => {
-    const lb = request(balancer.url);
+    const viaBalancer = request(balancer.url);
     const statuses: number[] = [];
 
     // Around 15 KB the client's header still fits HAProxy's buffer but a copy passed on to users
     // with the headers added on the way would not.
     for (let size = 14_000; size <= 15_600; size += 100) {
       const header = basic(uniqueNickname('big'), 'p'.repeat(Math.floor((size * 3) / 4)));
-      statuses.push((await lb.post('/api/tokens').set('authorization', header)).status);
+      statuses.push((await viaBalancer.post('/api/tokens').set('authorization', header)).status);
     }
 
     expect(statuses.filter((status) => status >= 500)).toEqual([]);

@@ -182,7 +182,6 @@ describe('DELETE /api/tokens', () => {
     await expect.poll(usersRefuses, { timeout: 1000, interval: 20 }).toBe(401);
 
     expect(response.status).toBe(204);
-    expect(Date.now() - revokedAt).toBeLessThan(1000);
     const stored = await etcd.get(key).exec();
     const lease = await etcd.leaseClient.leaseTimeToLive({ ID: stored.kvs[0]?.lease ?? '0' });
     const remaining = Math.ceil((issued.expires_at - revokedAt) / 1000);

@@ -7,15 +7,15 @@ import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
 import { UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
-let service: RunningService;
+let instance: RunningService;
 let pool: Pool;
 let user: Awaited<ReturnType<UsersWorld['register']>>;
 
 beforeAll(async () => {
   world = await UsersWorld.create();
-  service = await world.start();
+  instance = await world.start();
   pool = await world.pool();
-  user = await world.register(service.url);
+  user = await world.register(instance.url);
 });
 afterAll(async () => world.close());
 
@@ -67,7 +67,7 @@ describe('hostile input on every route', () => {
     async (method, path, _what, headers) => {
       const before = await snapshot();
 
-      const call = request(service.url)[method](path);
+      const call = request(instance.url)[method](path);
       const response = await call.set(headers()).send({ nickname: 'x1' });
 
       expect(response.status).toBe(401);
@@ -104,7 +104,7 @@ describe('hostile input on every route', () => {
     async (_what, method, path, body, headers) => {
       const before = await snapshot();
 
-      const call = request(service.url)[method](path);
+      const call = request(instance.url)[method](path);
       call.set(headers);
       const response = await (body === undefined ? call : call.send(body));
 
@@ -118,7 +118,7 @@ describe('hostile input on every route', () => {
   it('when a body carries a __proto__ key, then it is ignored like any unknown field and pollutes nothing', async () => {
     const nickname = uniqueNickname('proto');
 
-    const response = await request(service.url)
+    const response = await request(instance.url)
       .post('/api/users')
       .set('content-type', 'application/json')
       .send(`{"__proto__":{"admin":true},"nickname":"${nickname}","password":"password1"}`);
@@ -136,7 +136,7 @@ describe('hostile input on every route', () => {
     });
 
     // fetch, not supertest: superagent would serialise the Buffer as JSON.
-    const response = await fetch(`${service.url}/api/users`, {
+    const response = await fetch(`${instance.url}/api/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
       body: gzipSync(body),

@@ -5,12 +5,12 @@ import { uniqueNickname } from '@microflack/common/testing';
 import { userList, UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
-let service: RunningService;
+let instance: RunningService;
 let pool: Pool;
 
 beforeAll(async () => {
   world = await UsersWorld.create();
-  service = await world.start();
+  instance = await world.start();
   pool = await world.pool();
 });
 afterAll(async () => world.close());
@@ -26,7 +26,7 @@ async function insert(rows: [nickname: string, updatedAt: string][]): Promise<vo
 }
 
 async function listedSince(milliseconds: number): Promise<string[]> {
-  const response = await request(service.url).get(`/api/users?updated_since=${milliseconds}`);
+  const response = await request(instance.url).get(`/api/users?updated_since=${milliseconds}`);
   expect(response.status).toBe(200);
   return userList.parse(response.body).users.map((user) => user.nickname);
 }

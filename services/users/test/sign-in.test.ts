@@ -8,20 +8,20 @@ import { listenToBroadcasts, userShape, UsersWorld } from './helpers.js';
 
 const errorCode = z.object({ code: z.string() });
 let world: UsersWorld;
-let service: RunningService;
+let instance: RunningService;
 
 beforeAll(async () => {
   world = await UsersWorld.create();
-  service = await world.start();
+  instance = await world.start();
 });
 afterAll(async () => world.close());
 
 /** Registers a user through the first instance; it comes back with its password and a token. */
 function register(nickname?: string, password?: string) {
-  return world.register(service.url, nickname, password);
+  return world.register(instance.url, nickname, password);
 }
 
-function me(authorization?: string, url = service.url) {
+function me(authorization?: string, url = instance.url) {
   const call = request(url).get('/api/users/me');
   return authorization === undefined ? call : call.set('authorization', authorization);
 }
@@ -96,7 +96,7 @@ describe('GET /api/users/me with Basic credentials', () => {
     const other = await world.start();
     const user = await register();
 
-    for (const url of [service.url, other.url, service.url, other.url, service.url]) {
+    for (const url of [instance.url, other.url, instance.url, other.url, instance.url]) {
       expect((await me(basic(user.nickname, 'wrong password'), url)).status).toBe(401);
     }
     const limited = await me(basic(user.nickname, user.password), other.url);
@@ -193,13 +193,10 @@ describe('GET /api/users/me with a Bearer token', () => {
     const tokens = await RevocationSet.start(etcd, world.config.MF_ETCD_PREFIX, silentLogger());
 
     await tokens.revoke(issued.jti, issued.expires_at);
-    const revokedAt = Date.now();
     await expect
       .poll(async () => (await me(bearer(issued.token))).status, { timeout: 1000, interval: 20 })
       .toBe(401);
-    const refusedAfter = Date.now() - revokedAt;
 
-    expect(refusedAfter).toBeLessThan(1000);
     expect((await me(bearer(issued.token))).body).toMatchObject({ code: 'revoked_token' });
     await tokens.close();
     etcd.close();
@@ -211,10 +208,10 @@ describe('PUT and DELETE /api/users/me', () => {
     const broadcasts = await listenToBroadcasts(world);
     const user = await register();
 
-    const first = await request(service.url)
+    const first = await request(instance.url)
       .put('/api/users/me')
       .set('authorization', bearer(user.token));
-    const second = await request(service.url)
+    const second = await request(instance.url)
       .put('/api/users/me')
       .set('authorization', bearer(user.token));
     const after = userShape.parse((await me(bearer(user.token))).body);
@@ -234,7 +231,7 @@ describe('PUT and DELETE /api/users/me', () => {
     const user = await register();
     await me(basic(user.nickname, user.password));
 
-    const response = await request(service.url)
+    const response = await request(instance.url)
       .delete('/api/users/me')
       .set('authorization', bearer(user.token));
     const after = userShape.parse((await me(bearer(user.token))).body);
@@ -258,7 +255,7 @@ describe('PUT and DELETE /api/users/me', () => {
           bearer('x.y.z'),
           `Token ${user.token}`,
         ].map((header) => {
-          const call = request(service.url)[method]('/api/users/me');
+          const call = request(instance.url)[method]('/api/users/me');
           return header === undefined ? call : call.set('authorization', header);
         }),
       );
@@ -272,8 +269,10 @@ describe('PUT and DELETE /api/users/me', () => {
   it('when the token belongs to no user, then 401 unknown_user', async () => {
     const token = world.keys.sign(2_000_000_001).token;
 
-    const put = await request(service.url).put('/api/users/me').set('authorization', bearer(token));
-    const del = await request(service.url)
+    const put = await request(instance.url)
+      .put('/api/users/me')
+      .set('authorization', bearer(token));
+    const del = await request(instance.url)
       .delete('/api/users/me')
       .set('authorization', bearer(token));
 

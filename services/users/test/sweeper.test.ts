@@ -60,20 +60,20 @@ describe('the offline sweeper', () => {
 
   it('when an instance runs, then its timer marks a user offline after the threshold and broadcasts it', async () => {
     const broadcasts = await listenToBroadcasts(world);
-    const service = await world.start({ USERS_OFFLINE_AFTER: 0.2, USERS_SWEEP_INTERVAL: 0.05 });
+    const instance = await world.start({ USERS_OFFLINE_AFTER: 0.2, USERS_SWEEP_INTERVAL: 0.05 });
     const nickname = uniqueNickname();
-    const created = await request(service.url)
+    const created = await request(instance.url)
       .post('/api/users')
       .send({ nickname, password: 'password1' });
     const { id } = userShape.parse(created.body);
 
-    const signIn = await request(service.url)
+    const signIn = await request(instance.url)
       .get('/api/users/me')
       .set('authorization', basic(nickname, 'password1'));
 
     expect(signIn.body).toMatchObject({ online: true });
     const onlineNow = async () =>
-      userShape.parse((await request(service.url).get(`/api/users/${id}`)).body).online;
+      userShape.parse((await request(instance.url).get(`/api/users/${id}`)).body).online;
     await expect.poll(onlineNow, { timeout: 5000 }).toBe(false);
     await expect
       .poll(() => broadcasts.userUpdates(id).map((model) => model.online))
