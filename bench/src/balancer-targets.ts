@@ -2,8 +2,8 @@
 // watcher and etcd prefix.
 import { once } from 'node:events';
 import { balancerCaughtUp, registryKeys, type Etcd3 } from '@microflack/common';
-import { waitFor } from '@microflack/common/testing';
-import { startRequestLoop, type TestBalancer } from '@microflack/haproxy/testing';
+import { startRequestLoop, waitFor } from '@microflack/common/testing';
+import type { TestBalancer } from '@microflack/haproxy/testing';
 import { churnUnderLoad } from './churn.js';
 import { answeringPort, percentile, spawnInstance, takesTraffic } from './probes.js';
 

@@ -1,11 +1,13 @@
 import { baseEnv, type Etcd3 } from '@microflack/common';
-import { churnRegistrations, testConfig, waitFor } from '@microflack/common/testing';
 import {
+  churnRegistrations,
   startRequestLoop,
+  testConfig,
+  waitFor,
   type RequestLoopOptions,
   type RequestLoopResult,
-  type TestBalancer,
-} from '@microflack/haproxy/testing';
+} from '@microflack/common/testing';
+import type { TestBalancer } from '@microflack/haproxy/testing';
 import { answeringPort, spawnInstance } from './probes.js';
 
 /** What {@link churnUnderLoad} saw. */

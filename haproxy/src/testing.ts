@@ -46,13 +46,6 @@ export interface TestBalancer {
   stop(): Promise<void>;
 }
 
-export {
-  startRequestLoop,
-  type RequestLoop,
-  type RequestLoopOptions,
-  type RequestLoopResult,
-} from './request-loop.js';
-
 const STATS_AUTH = 'admin:test-stats-password';
 
 async function stopProcess(child: ChildProcess): Promise<void> {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, connectEtcd, type RunningService } from '@microflack/common';
-import { churnRegistrations, portOf, startStandIn, testConfig } from '@microflack/common/testing';
 import {
+  churnRegistrations,
+  portOf,
   startRequestLoop,
-  startTestBalancer,
-  type TestBalancer,
-} from '@microflack/haproxy/testing';
+  startStandIn,
+  testConfig,
+} from '@microflack/common/testing';
+import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { routedTo } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });

@@ -8,6 +8,12 @@ export { startPrivateEtcd } from './etcd-server.js';
 export { ensureInfrastructure } from './infrastructure.js';
 export { TestPlatform } from './platform.js';
 export { freePort, portOf } from './ports.js';
+export {
+  startRequestLoop,
+  type RequestLoop,
+  type RequestLoopOptions,
+  type RequestLoopResult,
+} from './request-loop.js';
 export { spawnInstance, type SpawnedInstance } from './service-process.js';
 export { churnRegistrations, startStandIn, type StandInAnswer } from './stand-in.js';
 export { nextEvent, waitFor } from './wait.js';
