@@ -322,6 +322,15 @@ describe('posting', () => {
 });
 
 describe('losing a socketio instance', () => {
+  it('when the browser goes offline, then the chat says so, and says connected when the network is back', async () => {
+    await ann.context.setOffline(true);
+    await expect.poll(() => connection(ann.page)).toBe('Offline');
+
+    await ann.context.setOffline(false);
+
+    await ann.page.locator('.connection.connected').waitFor({ timeout: 15_000 });
+  });
+
   it('when the socketio instances a browser uses stop, then it reconnects and catches up: nothing lost, nothing twice', async () => {
     const writer = await platform.token(await platform.account('writer'));
     const [first, second] = platform.socketio;

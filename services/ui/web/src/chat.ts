@@ -64,6 +64,9 @@ export class ChatSession {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private postCount = 0;
   private stopped = false;
+  // "Offline" only once the browser said so with an `offline` event: `navigator.onLine` alone is
+  // false on machines without a default route even though the platform answers (loopback).
+  private browserOffline = false;
 
   /** @param ended called once when the session is over (token refused or expired). */
   constructor(
@@ -106,24 +109,33 @@ export class ChatSession {
   }
 
   private readonly wentOnline = () => {
-    if (!this.socket.connected) this.socket.connect();
+    this.browserOffline = false;
+    if (this.socket.connected) {
+      this.connection.value = 'connected';
+    } else {
+      this.connection.value = 'reconnecting';
+      this.socket.connect();
+    }
   };
 
   private readonly wentOffline = () => {
+    this.browserOffline = true;
     this.connection.value = 'offline';
   };
+
+  private lostConnection(): void {
+    this.connection.value = this.browserOffline ? 'offline' : 'reconnecting';
+  }
 
   private listen(): void {
     const { socket } = this;
     socket.on('connect', () => this.connected());
     socket.on('disconnect', (reason) => {
-      this.connection.value = navigator.onLine ? 'reconnecting' : 'offline';
+      this.lostConnection();
       // After a server-side disconnect Socket.IO does not come back by itself.
       if (reason === 'io server disconnect' && !this.stopped) socket.connect();
     });
-    socket.on('connect_error', () => {
-      this.connection.value = navigator.onLine ? 'reconnecting' : 'offline';
-    });
+    socket.on('connect_error', () => this.lostConnection());
     socket.on('expired_token', () => this.end());
     socket.on('updated_model', ({ class: kind, model }) => {
       if (kind === 'Message') this.arrived(listOf([model], asMessage));
