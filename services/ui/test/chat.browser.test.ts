@@ -326,7 +326,7 @@ describe('losing a socketio instance', () => {
     // The browser's own events, dispatched: Playwright's network emulation fires nothing where
     // Chromium already believes it is offline (a machine without a default route).
     const browserSays = (event: 'offline' | 'online') =>
-      ann.page.evaluate((name) => window.dispatchEvent(new Event(name)), event);
+      ann.page.evaluate(`dispatchEvent(new Event('${event}'))`);
 
     await browserSays('offline');
     await expect.poll(() => connection(ann.page)).toBe('Offline');
