@@ -7,18 +7,11 @@ import { lastEditable } from '../state/messages.js';
 const MAX_SOURCE = 4000;
 
 /**
- * Where messages are written: Enter sends, Shift+Enter starts a new line, Up (in an empty
- * composer) edits my last message, Escape clears the draft.
+ * The draft and what the keys do to it: Enter sends, Shift+Enter starts a new line, Up (in an
+ * empty composer) edits my last message, Escape clears the draft.
  */
-export function Composer(props: {
-  chat: ChatSession;
-  inputRef: { current: HTMLTextAreaElement | null };
-  onEditLast: (id: number) => void;
-}) {
-  const { chat } = props;
+function useDraft(chat: ChatSession, onEditLast: (id: number) => void) {
   const draft = useSignal('');
-  // Signed in: the next thing one does is write.
-  useEffect(() => props.inputRef.current?.focus(), [props.inputRef]);
   const send = () => {
     if (draft.value.trim() === '') return;
     chat.post(draft.value);
@@ -32,12 +25,25 @@ export function Composer(props: {
       const last = lastEditable(chat.messages.value, chat.session.userId);
       if (last) {
         event.preventDefault();
-        props.onEditLast(last.id);
+        onEditLast(last.id);
       }
     } else if (event.key === 'Escape') {
       draft.value = '';
     }
   };
+  return { draft, send, onKeyDown };
+}
+
+/** Where messages are written (the keys are those of `useDraft`). */
+export function Composer(props: {
+  chat: ChatSession;
+  inputRef: { current: HTMLTextAreaElement | null };
+  onEditLast: (id: number) => void;
+}) {
+  const { chat } = props;
+  const { draft, send, onKeyDown } = useDraft(chat, props.onEditLast);
+  // Signed in: the next thing one does is write.
+  useEffect(() => props.inputRef.current?.focus(), [props.inputRef]);
   return (
     <form
       class="composer"

@@ -98,54 +98,44 @@ export interface MessageItemProps {
   onEditDone: () => void;
 }
 
-/**
- * One message: author in their colour, time, content (sanitised again here), "edited"; mine
- * can be edited and deleted in place. A deleted message is a tombstone line.
- */
-export function MessageItem({
-  chat,
-  message,
-  nickname,
-  editing,
-  continued,
-  onEdit,
-  onEditDone,
-}: MessageItemProps) {
-  const confirming = useSignal(false);
-  const mine = message.user_id === chat.session.userId;
-  if (message.deleted) {
-    return (
-      <article class="message tombstone">
-        <p class="meta">
-          <Author nickname={nickname} mine={mine} /> <Time time={message.created_at} />
-        </p>
-        <p class="content">This message was deleted.</p>
-      </article>
-    );
-  }
-  const save = (source: string) => {
-    if (source.trim() === '' || source === message.source) return onEditDone();
-    void chat.edit(message.id, source).then((saved) => saved && onEditDone());
-  };
+/** Who wrote a message and when. */
+function Byline({ nickname, mine, time }: { nickname: string; mine: boolean; time: number }) {
   return (
-    <article class={`message${mine ? ' mine' : ''}${continued ? ' continued' : ''}`}>
-      <p class={continued ? 'visually-hidden' : 'meta'}>
-        <Author nickname={nickname} mine={mine} /> <Time time={message.created_at} />
-        {isEdited(message) && !continued && <span class="edited"> (edited)</span>}
+    <>
+      <Author nickname={nickname} mine={mine} /> <Time time={time} />
+    </>
+  );
+}
+
+/** What is left of a deleted message: who wrote it and when. */
+function Tombstone(props: { nickname: string; mine: boolean; time: number }) {
+  return (
+    <article class="message tombstone">
+      <p class="meta">
+        <Byline {...props} />
       </p>
-      {editing ? (
-        <Editor source={message.source} onSave={save} onCancel={onEditDone} />
-      ) : (
-        <Content html={message.html} />
-      )}
-      {isEdited(message) && continued && !editing && <p class="edited">(edited)</p>}
-      {mine && !editing && !confirming.value && (
+      <p class="content">This message was deleted.</p>
+    </article>
+  );
+}
+
+/** Edit and Delete on my message (not while it is edited); Delete asks first. */
+function MessageTools(props: {
+  chat: ChatSession;
+  id: number;
+  editing: boolean;
+  onEdit: (id: number | undefined) => void;
+}) {
+  const confirming = useSignal(false);
+  return (
+    <>
+      {!props.editing && !confirming.value && (
         <div class="tools">
           <button
             type="button"
             class="quiet"
             aria-label="Edit message"
-            onClick={() => onEdit(message.id)}
+            onClick={() => props.onEdit(props.id)}
           >
             Edit
           </button>
@@ -163,11 +153,49 @@ export function MessageItem({
         <ConfirmDelete
           onDelete={() => {
             confirming.value = false;
-            void chat.remove(message.id);
+            void props.chat.remove(props.id);
           }}
           onCancel={() => (confirming.value = false)}
         />
       )}
+    </>
+  );
+}
+
+/**
+ * One message: author in their colour, time, content (sanitised again here), "edited"; mine
+ * can be edited and deleted in place. A deleted message is a tombstone line.
+ */
+export function MessageItem({
+  chat,
+  message,
+  nickname,
+  editing,
+  continued,
+  onEdit,
+  onEditDone,
+}: MessageItemProps) {
+  const mine = message.user_id === chat.session.userId;
+  if (message.deleted) {
+    return <Tombstone nickname={nickname} mine={mine} time={message.created_at} />;
+  }
+  const save = (source: string) => {
+    if (source.trim() === '' || source === message.source) return onEditDone();
+    void chat.edit(message.id, source).then((saved) => saved && onEditDone());
+  };
+  return (
+    <article class={`message${mine ? ' mine' : ''}${continued ? ' continued' : ''}`}>
+      <p class={continued ? 'visually-hidden' : 'meta'}>
+        <Byline nickname={nickname} mine={mine} time={message.created_at} />
+        {isEdited(message) && !continued && <span class="edited"> (edited)</span>}
+      </p>
+      {editing ? (
+        <Editor source={message.source} onSave={save} onCancel={onEditDone} />
+      ) : (
+        <Content html={message.html} />
+      )}
+      {isEdited(message) && continued && !editing && <p class="edited">(edited)</p>}
+      {mine && <MessageTools chat={chat} id={message.id} editing={editing} onEdit={onEdit} />}
     </article>
   );
 }

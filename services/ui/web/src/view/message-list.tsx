@@ -1,5 +1,6 @@
+import type { RefObject } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import { useSignal } from '@preact/signals';
+import { type Signal, useSignal } from '@preact/signals';
 import type { ChatSession } from '../chat.js';
 import { dayKey, dayLabel } from '../format/time.js';
 import { inOrder } from '../state/messages.js';
@@ -81,33 +82,18 @@ function historyEdge(chat: ChatSession, empty: boolean): string {
   return empty ? 'No messages yet. Say hello!' : 'This is the beginning of the conversation.';
 }
 
-/**
- * The conversation. New messages scroll into view only when the reader is at the bottom (or
- * posted them); otherwise a button counts them. Scrolling up loads older pages, keeping the
- * reader's place.
- */
-export function MessageList(props: ListProps) {
-  const { chat } = props;
-  const ref = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const shown = useRef<Shown>({
-    firstId: undefined,
-    lastId: undefined,
-    pending: 0,
-    scrollHeight: 0,
-  });
-  const unseen = useSignal(0);
-  const messages = inOrder(chat.messages.value);
-  const pending = chat.pending.value;
+/** Where the reader of the log is: at the bottom or not, and how many arrivals they have not seen. */
+interface ReaderPlace {
+  ref: RefObject<HTMLDivElement | null>;
+  atBottom: RefObject<boolean>;
+  unseen: Signal<number>;
+  /** Scrolls to the newest message: nothing is unseen any more. */
+  toBottom: () => void;
+  onScroll: () => void;
+}
 
-  const toBottom = () => {
-    const element = ref.current;
-    if (element) element.scrollTop = element.scrollHeight;
-    atBottom.current = true;
-    unseen.value = 0;
-  };
-
-  // A resize (a phone's keyboard, a rotation) keeps the reader at the bottom if they were.
+/** A resize (a phone's keyboard, a rotation) keeps the reader at the bottom if they were. */
+function useBottomThroughResizes({ ref, atBottom }: Pick<ReaderPlace, 'ref' | 'atBottom'>) {
   useLayoutEffect(() => {
     const element = ref.current;
     if (!element) return undefined;
@@ -117,9 +103,50 @@ export function MessageList(props: ListProps) {
     observer.observe(element);
     return () => observer.disconnect();
   }, []);
+}
 
-  useLayoutEffect(() => {
+/** Tracks the reader's place as they scroll; near the top, the previous page of history loads. */
+function useReaderPlace(chat: ChatSession): ReaderPlace {
+  const ref = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const unseen = useSignal(0);
+  useBottomThroughResizes({ ref, atBottom });
+  const toBottom = () => {
     const element = ref.current;
+    if (element) element.scrollTop = element.scrollHeight;
+    atBottom.current = true;
+    unseen.value = 0;
+  };
+  const onScroll = () => {
+    const element = ref.current;
+    if (!element) return;
+    atBottom.current =
+      element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
+    if (atBottom.current) unseen.value = 0;
+    if (element.scrollTop < TOP_SLACK_PX) void chat.loadOlder();
+  };
+  return { ref, atBottom, unseen, toBottom, onScroll };
+}
+
+/**
+ * After each render, compared with the last: history that went in above keeps the reader's
+ * place; arrivals scroll into view when the reader is at the bottom (or posted them), else they
+ * are counted as unseen.
+ */
+function useFollowArrivals(
+  chat: ChatSession,
+  messages: Message[],
+  pending: number,
+  place: ReaderPlace,
+) {
+  const shown = useRef<Shown>({
+    firstId: undefined,
+    lastId: undefined,
+    pending: 0,
+    scrollHeight: 0,
+  });
+  useLayoutEffect(() => {
+    const element = place.ref.current;
     if (!element) return;
     const before = shown.current;
     const firstId = messages[0]?.id;
@@ -130,38 +157,36 @@ export function MessageList(props: ListProps) {
     }
     const added =
       before.lastId === undefined ? [] : messages.filter((m) => m.id > (before.lastId ?? 0));
-    const mine =
-      pending.length > before.pending || added.some((m) => m.user_id === chat.session.userId);
-    if (atBottom.current || mine || before.lastId === undefined) toBottom();
-    else unseen.value += added.length;
-    shown.current = {
-      firstId,
-      lastId,
-      pending: pending.length,
-      scrollHeight: element.scrollHeight,
-    };
+    const mine = pending > before.pending || added.some((m) => m.user_id === chat.session.userId);
+    if (place.atBottom.current || mine || before.lastId === undefined) place.toBottom();
+    else place.unseen.value += added.length;
+    shown.current = { firstId, lastId, pending, scrollHeight: element.scrollHeight };
     // A first page shorter than the screen cannot be scrolled up: load more until it fills.
     if (element.scrollHeight <= element.clientHeight + TOP_SLACK_PX) void chat.loadOlder();
   });
+}
 
-  const onScroll = () => {
-    const element = ref.current;
-    if (!element) return;
-    atBottom.current =
-      element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
-    if (atBottom.current) unseen.value = 0;
-    if (element.scrollTop < TOP_SLACK_PX) void chat.loadOlder();
-  };
-
+/**
+ * The conversation. New messages scroll into view only when the reader is at the bottom (or
+ * posted them); otherwise a button counts them. Scrolling up loads older pages, keeping the
+ * reader's place.
+ */
+export function MessageList(props: ListProps) {
+  const { chat } = props;
+  const messages = inOrder(chat.messages.value);
+  const pending = chat.pending.value;
+  const place = useReaderPlace(chat);
+  useFollowArrivals(chat, messages, pending.length, place);
+  const unseen = place.unseen.value;
   return (
     <div class="messages-frame">
       <div
         class="messages"
-        ref={ref}
+        ref={place.ref}
         role="log"
         aria-label="Messages"
         tabIndex={0}
-        onScroll={onScroll}
+        onScroll={place.onScroll}
       >
         <p class="history-edge">{historyEdge(chat, messages.length === 0)}</p>
         <Days {...props} messages={messages} />
@@ -169,9 +194,9 @@ export function MessageList(props: ListProps) {
           <PendingItem key={post.key} chat={chat} post={post} />
         ))}
       </div>
-      {unseen.value > 0 && (
-        <button type="button" class="new-messages" onClick={toBottom}>
-          {unseen.value} new message{unseen.value === 1 ? '' : 's'} ↓
+      {unseen > 0 && (
+        <button type="button" class="new-messages" onClick={place.toBottom}>
+          {unseen} new message{unseen === 1 ? '' : 's'} ↓
         </button>
       )}
     </div>

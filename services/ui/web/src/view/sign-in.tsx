@@ -1,6 +1,6 @@
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, RefObject } from 'preact';
 import { useRef } from 'preact/hooks';
-import { useSignal } from '@preact/signals';
+import { type Signal, useSignal } from '@preact/signals';
 import { register, signIn } from '../api/auth.js';
 import { ApiError } from '../api/http.js';
 import { beginSession, notice } from '../app-state.js';
@@ -45,11 +45,48 @@ function missing(nickname: string, password: string): FormErrors | undefined {
   return Object.keys(fields).length > 0 ? { fields } : undefined;
 }
 
+/** A text input of the form under its label, with its error below it. */
+function TextField(props: {
+  id: AuthField;
+  label: string;
+  /** What the input holds, for the browser's keyboard and password manager. */
+  input: { type: 'text'; autocomplete: string } | { type: 'password'; autocomplete: string };
+  error: string | undefined;
+  text: Signal<string>;
+  inputRef: RefObject<HTMLInputElement | null>;
+}) {
+  return (
+    <Field id={props.id} label={props.label} error={props.error}>
+      <input
+        {...described(props.id, props.error)}
+        {...props.input}
+        ref={props.inputRef}
+        value={props.text.value}
+        onInput={(event) => (props.text.value = event.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
+/** "Sign in" (the form's Enter) and "Register"; while either is under way, both wait. */
+function Actions({ busy, onRegister }: { busy: Action | undefined; onRegister: () => void }) {
+  return (
+    <div class="actions">
+      <button type="submit" class="primary" disabled={busy !== undefined}>
+        {busy === 'sign-in' ? 'Signing in…' : 'Sign in'}
+      </button>
+      <button type="button" disabled={busy !== undefined} onClick={onRegister}>
+        {busy === 'register' ? 'Registering…' : 'Register'}
+      </button>
+    </div>
+  );
+}
+
 /**
- * One form for both ways in: "Sign in" (Enter) for an existing nickname, "Register" for a new
- * one. Each failure shows where it belongs: next to its field, or above the buttons.
+ * The form's state and its submission: missing fields are caught here, the rest by the server;
+ * either way the first field in error takes the focus.
  */
-export function SignIn() {
+function useSignInForm() {
   const nickname = useSignal('');
   const password = useSignal('');
   const errors = useSignal<FormErrors>({ fields: {} });
@@ -57,7 +94,8 @@ export function SignIn() {
   const nicknameRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
-  const focusFirstError = (found: FormErrors) => {
+  const showErrors = (found: FormErrors) => {
+    errors.value = found;
     if (found.fields.nickname) nicknameRef.current?.focus();
     else if (found.fields.password) passwordRef.current?.focus();
   };
@@ -66,8 +104,7 @@ export function SignIn() {
     if (busy.value) return;
     const found = missing(nickname.value, password.value);
     if (found) {
-      errors.value = found;
-      focusFirstError(found);
+      showErrors(found);
       return;
     }
     busy.value = action;
@@ -78,14 +115,22 @@ export function SignIn() {
     } catch (error) {
       const failure =
         error instanceof ApiError ? error : new ApiError(0, 'network_error', String(error));
-      errors.value = authErrors(failure);
-      focusFirstError(errors.value);
+      showErrors(authErrors(failure));
     } finally {
       busy.value = undefined;
     }
   };
 
-  const { fields, form } = errors.value;
+  return { nickname, password, errors, busy, nicknameRef, passwordRef, submit };
+}
+
+/**
+ * One form for both ways in: "Sign in" (Enter) for an existing nickname, "Register" for a new
+ * one. Each failure shows where it belongs: next to its field, or above the buttons.
+ */
+export function SignIn() {
+  const form = useSignInForm();
+  const errors = form.errors.value;
   return (
     <main class="sign-in">
       <form
@@ -94,7 +139,7 @@ export function SignIn() {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          void submit('sign-in');
+          void form.submit('sign-in');
         }}
       >
         <h1 id="sign-in-title">MicroFlack</h1>
@@ -104,41 +149,26 @@ export function SignIn() {
             {notice.value}
           </p>
         )}
-        <Field id="nickname" label="Nickname" error={fields.nickname}>
-          <input
-            {...described('nickname', fields.nickname)}
-            ref={nicknameRef}
-            type="text"
-            autocomplete="username"
-            value={nickname.value}
-            onInput={(event) => (nickname.value = event.currentTarget.value)}
-          />
-        </Field>
-        <Field id="password" label="Password" error={fields.password}>
-          <input
-            {...described('password', fields.password)}
-            ref={passwordRef}
-            type="password"
-            autocomplete="current-password"
-            value={password.value}
-            onInput={(event) => (password.value = event.currentTarget.value)}
-          />
-        </Field>
+        <TextField
+          id="nickname"
+          label="Nickname"
+          input={{ type: 'text', autocomplete: 'username' }}
+          error={errors.fields.nickname}
+          text={form.nickname}
+          inputRef={form.nicknameRef}
+        />
+        <TextField
+          id="password"
+          label="Password"
+          input={{ type: 'password', autocomplete: 'current-password' }}
+          error={errors.fields.password}
+          text={form.password}
+          inputRef={form.passwordRef}
+        />
         <p class="form-error" role="alert">
-          {form}
+          {errors.form}
         </p>
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy.value !== undefined}>
-            {busy.value === 'sign-in' ? 'Signing in…' : 'Sign in'}
-          </button>
-          <button
-            type="button"
-            disabled={busy.value !== undefined}
-            onClick={() => void submit('register')}
-          >
-            {busy.value === 'register' ? 'Registering…' : 'Register'}
-          </button>
-        </div>
+        <Actions busy={form.busy.value} onRegister={() => void form.submit('register')} />
       </form>
     </main>
   );
