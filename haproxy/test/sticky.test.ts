@@ -2,16 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { randomUUID } from 'node:crypto';
-import {
-  baseEnv,
-  createServiceApp,
-  sessionPrefix,
-  startService,
-  type RunningService,
-} from '@microflack/common';
+import { baseEnv, createServiceApp, startService, type RunningService } from '@microflack/common';
 import { portOf, silentLogger, testConfig, waitFor } from '@microflack/common/testing';
-import { STICKY_COOKIE } from '@microflack/haproxy';
+import { SESSION_COOKIE } from '@microflack/haproxy';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { request } from './http.js';
 
@@ -33,12 +26,14 @@ function startSocketInstance(): Promise<RunningService> {
     route: { location: '/socket.io', balance: 'roundrobin', sticky: true },
     config,
     logger: silentLogger(),
-    build: ({ logger, instanceId }) => ({
+    build: ({ logger }) => ({
       app: createServiceApp(logger, () => undefined),
       attach(server) {
-        const sockets = new Server<ClientEvents>(server, { path: '/socket.io' });
-        // As the socketio service does: session ids name the instance that holds them.
-        sockets.engine.generateId = () => `${sessionPrefix(instanceId)}-${randomUUID()}`;
+        // As the socketio service does: the handshake sets a cookie holding the session id.
+        const sockets = new Server<ClientEvents>(server, {
+          path: '/socket.io',
+          cookie: { name: SESSION_COOKIE, path: '/', httpOnly: true, sameSite: 'lax' },
+        });
         sockets.on('connection', (socket) => {
           socket.on('whoami', (ack) => ack((server.address() as AddressInfo).port));
         });
@@ -63,15 +58,24 @@ beforeAll(async () => {
     prefix: config.MF_ETCD_PREFIX,
   });
   instances.push(await startSocketInstance(), await startSocketInstance());
-  const ids = new Set(instances.map((instance) => instance.instance.id));
-  const seen = new Set<string>();
+  const ports = new Set(instances.map(portOf));
+  const seen = new Set<number>();
   await waitFor(
     async () => {
-      const cookie = String((await handshake()).headers['set-cookie'] ?? '');
-      seen.add(/MFINSTANCE=([^;]+)/.exec(cookie)?.[1] ?? '');
-      return [...ids].every((id) => seen.has(id));
+      const client: Socket<Record<string, never>, ClientEvents> = connectClient(balancer.url, {
+        transports: ['polling'],
+        reconnection: false,
+      });
+      clients.push(client);
+      await new Promise((resolve, reject) => {
+        client.once('connect', () => resolve(undefined));
+        client.once('connect_error', reject);
+      });
+      seen.add(await client.emitWithAck('whoami'));
+      client.disconnect();
+      return [...ports].every((port) => seen.has(port));
     },
-    { what: 'both Socket.IO instances to take handshakes' },
+    { what: 'both Socket.IO instances to take sessions' },
   );
 });
 afterAll(async () => {
@@ -81,11 +85,12 @@ afterAll(async () => {
 });
 
 describe('Socket.IO stickiness', () => {
-  it('when a handshake goes through the balancer, then it sets a cookie naming the instance', async () => {
+  it("when a handshake goes through the balancer, then Socket.IO's session cookie comes back", async () => {
     const answer = await handshake();
+    const sid = /"sid":"([^"]+)"/.exec(String(answer.body))?.[1] ?? '';
 
     expect(answer.headers['set-cookie']?.[0]).toMatch(
-      new RegExp(`^${STICKY_COOKIE}=socketio-[\\w.-]+; path=/; HttpOnly; SameSite=Lax$`),
+      new RegExp(`^${SESSION_COOKIE}=${sid}; Path=/; HttpOnly; SameSite=Lax$`),
     );
   });
 
@@ -136,11 +141,10 @@ describe('Socket.IO stickiness', () => {
     expect(new Set(ports)).toEqual(new Set(instances.map(portOf)));
   });
 
-  it('when clients connect with polling then upgrade, then each stays on one instance and both are used', async () => {
+  it('when clients that keep no cookie connect with polling then upgrade, then each stays on one instance and both are used', async () => {
     const ports = await Promise.all(
       Array.from({ length: 6 }, async () => {
         const client: Socket<Record<string, never>, ClientEvents> = connectClient(balancer.url, {
-          withCredentials: true, // Node keeps the sticky cookie in a jar only with this
           reconnection: false,
         });
         clients.push(client);
