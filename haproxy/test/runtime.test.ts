@@ -18,6 +18,7 @@ const etcd = connectEtcd(config.MF_ETCD_URL);
 const running: RunningService[] = [];
 let balancer: TestBalancer;
 let client: WhoamiClient;
+let other: RunningService;
 
 /** Reloads the HAProxy master has done (`show proc`), whoever asked for them. */
 async function masterReloads(): Promise<number> {
@@ -29,7 +30,7 @@ beforeAll(async () => {
     etcdUrl: config.MF_ETCD_URL,
     prefix: config.MF_ETCD_PREFIX,
   });
-  const other = await startStandIn(config, 'other');
+  other = await startStandIn(config, 'other');
   const socketio = await startSocketInstance(config);
   running.push(other, socketio);
   await routedTo(`${balancer.url}/api/other`, portOf(other));
@@ -102,6 +103,6 @@ describe('instances change without reloads', () => {
 
     expect(balancer.watcher.fallbacks).toBe(fallbacks + 1);
     expect(balancer.watcher.reloads).toBe(reloads + 1);
-    await routedTo(`${balancer.url}/api/other`, portOf(running[0]!));
+    await routedTo(`${balancer.url}/api/other`, portOf(other));
   });
 });
