@@ -35,7 +35,8 @@ beforeAll(async () => {
   running.push(other, socketio);
   await routedTo(`${balancer.url}/api/other`, portOf(other));
   client = await connectWhenRouted(balancer.url);
-  if (client.io.engine.transport.name !== 'websocket') await once(client.io.engine, 'upgrade');
+  if (client.io.engine.transport.name !== 'websocket')
+    await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
   await balancer.watcher.settled();
 }, 60_000);
 afterAll(async () => {
