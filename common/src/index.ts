@@ -37,7 +37,7 @@ export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
 export { readPackageVersion } from './package-version.js';
 export { connectRedis, type Redis } from './redis.js';
 export { Registration, newInstanceId } from './registry.js';
-export { registryKeys, sessionPrefix } from './registry-keys.js';
+export { registryKeys } from './registry-keys.js';
 export {
   balancerState,
   instanceRecord,

@@ -1,12 +1,3 @@
-/**
- * The part of an instance id (its 8 random hex digits) that starts the Engine.IO session ids the
- * instance hands out: the balancer routes a poll carrying `sid=<prefix>-…` to that instance even
- * when the client keeps no cookie (Node clients without `withCredentials`).
- */
-export function sessionPrefix(instanceId: string): string {
-  return instanceId.slice(instanceId.lastIndexOf('-') + 1);
-}
-
 /** Builds the registry keys under one prefix (docs/architecture.md, registry). */
 export function registryKeys(prefix: string) {
   return {

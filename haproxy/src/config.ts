@@ -51,6 +51,10 @@ export interface HaproxyPaths {
   config: string;
   state: string;
   masterSocket: string;
+  /** The current worker's admin stats socket (the runtime API). */
+  adminSocket: string;
+  /** The local peers socket that hands stick tables over on a reload. */
+  peersSocket: string;
   pid: string;
 }
 
@@ -61,18 +65,23 @@ export function haproxyPaths(dir: string): HaproxyPaths {
     config: join(dir, 'haproxy.cfg'),
     state: join(dir, 'haproxy.state'),
     masterSocket: join(dir, 'master.sock'),
+    adminSocket: join(dir, 'admin.sock'),
+    peersSocket: join(dir, 'peers.sock'),
     pid: join(dir, 'haproxy.pid'),
   };
 }
 
 /** The renderer's settings for a configuration. Pure. */
 export function renderSettings(config: BalancerConfig): RenderSettings {
+  const paths = haproxyPaths(config.HAPROXY_DIR);
   return {
     bindHost: config.MF_BALANCER_BIND,
     balancerPort: config.MF_BALANCER_PORT,
     statsPort: config.MF_STATS_PORT,
     statsAuth: config.HAPROXY_STATS_AUTH,
-    stateFile: haproxyPaths(config.HAPROXY_DIR).state,
+    stateFile: paths.state,
+    adminSocket: paths.adminSocket,
+    peersSocket: paths.peersSocket,
     hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
   };
 }

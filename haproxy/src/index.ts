@@ -12,7 +12,15 @@ export { validateConfig, type Validation } from './config-file.js';
 export { haproxyArgs, prepareConfig } from './haproxy-process.js';
 export { MasterSocket, parseProcessTable, type ProcessTable } from './master-socket.js';
 export { publishedBalancerState } from './revision-publisher.js';
-export { renderConfig, STICKY_COOKIE, type RenderSettings } from './render.js';
+export { configShape, renderConfig, SESSION_COOKIE, type RenderSettings } from './render.js';
+export {
+  leftoverServers,
+  planRuntime,
+  wantedServers,
+  type RuntimePlan,
+  type ServerTarget,
+  type WantedServers,
+} from './runtime-plan.js';
 export { nextServerStates, parseServerStates, type ServerState } from './server-state.js';
 export {
   parseRegistry,

@@ -15,6 +15,7 @@ const watcher = new BalancerWatcher({
   settings: renderSettings(config),
   configFile: paths.config,
   masterSocket: paths.masterSocket,
+  adminSocket: paths.adminSocket,
   haproxy: config.HAPROXY_BIN,
   minReloadIntervalMs: config.MF_RELOAD_INTERVAL_MS,
   logger,

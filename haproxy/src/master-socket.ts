@@ -1,5 +1,5 @@
-import { createConnection } from 'node:net';
 import { backOff } from '@microflack/common';
+import { CliSocket, isRetryable } from './cli-socket.js';
 
 /** The master's view of its processes (`show proc`). */
 export interface ProcessTable {
@@ -44,52 +44,12 @@ export function parseProcessTable(text: string): ProcessTable {
   return table;
 }
 
-const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT']);
-
-function isRetryable(error: unknown): boolean {
-  return RETRYABLE.has((error as NodeJS.ErrnoException).code ?? '');
-}
-
 /**
  * A client of HAProxy's master CLI (`haproxy -W -S <path>`). The master is unreachable for
  * ~150 ms while it re-executes during a reload, and a connection accepted in that window may never
  * be answered, so every command has a deadline and the callers retry.
  */
-export class MasterSocket {
-  constructor(
-    readonly path: string,
-    private readonly timeoutMs = 2000,
-  ) {}
-
-  /** Sends one command line and returns the whole answer. */
-  command(line: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = createConnection(this.path);
-      const chunks: Buffer[] = [];
-      socket.setTimeout(this.timeoutMs, () =>
-        socket.destroy(Object.assign(new Error(`no answer to "${line}"`), { code: 'ETIMEDOUT' })),
-      );
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      socket.on('error', reject);
-      // The master answers once it sees the end of our input (non-interactive mode).
-      socket.end(`${line}\n`);
-    });
-  }
-
-  /** {@link command}, retried while the master is busy re-executing, for up to `timeoutMs`. */
-  async commandWhenUp(line: string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.command(line);
-      } catch (error) {
-        if (!isRetryable(error) || Date.now() > deadline) throw error;
-        await backOff(Math.min(attempt, 3), { baseMs: 10, maxMs: 80 });
-      }
-    }
-  }
-
+export class MasterSocket extends CliSocket {
   /** Sends a command to the current worker (`@1`), e.g. `show servers state`. */
   worker(line: string): Promise<string> {
     return this.commandWhenUp(`@1 ${line}`);
@@ -99,6 +59,14 @@ export class MasterSocket {
   async everyWorker(line: string): Promise<void> {
     const table = await this.processes();
     for (const pid of [...table.workers, ...table.oldWorkers]) {
+      await this.commandWhenUp(`@!${pid} ${line}`).catch(() => undefined); // it may just have left
+    }
+  }
+
+  /** Sends a command to the workers of previous configurations that still finish connections. */
+  async oldWorkers(line: string): Promise<void> {
+    const table = await this.processes();
+    for (const pid of table.oldWorkers) {
       await this.commandWhenUp(`@!${pid} ${line}`).catch(() => undefined); // it may just have left
     }
   }

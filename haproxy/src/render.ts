@@ -1,4 +1,3 @@
-import { sessionPrefix } from '@microflack/common';
 import type { RegistrySnapshot, ServiceRoute } from './snapshot.js';
 
 /** What the rendered configuration needs besides the registry. */
@@ -13,12 +12,30 @@ export interface RenderSettings {
   statsAuth: string;
   /** Where the watcher dumps server states before a reload, and HAProxy loads them from. */
   stateFile: string;
+  /** The worker's admin stats socket: the runtime API the watcher adds and removes servers on. */
+  adminSocket: string;
+  /** The local peers socket through which a reload hands the stick tables to the new worker. */
+  peersSocket: string;
   /** How long an old worker may linger after a reload (its WebSocket tunnels are then cut). */
   hardStopAfterSeconds: number;
 }
 
-/** The cookie that pins a sticky client (Socket.IO) to one instance; its value is the instance id. */
-export const STICKY_COOKIE = 'MFINSTANCE';
+/**
+ * The cookie Socket.IO sets on its handshake (its server option `cookie: {name: 'io'}`), holding
+ * the session id: sticky backends learn each session's instance from it.
+ */
+export const SESSION_COOKIE = 'io';
+
+/** The peers section (and local peer name) that carries stick tables across reloads. */
+const PEERS = 'balancer';
+
+/**
+ * Health checks of every server: `GET /healthz` every second, down after 2 failures (250 ms apart
+ * after the first), up after 1 success, a new server checked at once (100 ms). Written out on each
+ * server added at run time too: dynamic servers do not inherit `default-server`.
+ */
+export const SERVER_CHECKS =
+  'check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down';
 
 /** Backend for paths no service claims when no service owns "/" either. */
 const UNROUTED = '_unrouted';
@@ -55,6 +72,17 @@ function globalSection(settings: RenderSettings): string[] {
     '    log stdout format raw local0 info',
     `    hard-stop-after ${settings.hardStopAfterSeconds}s`,
     `    server-state-file ${quote(settings.stateFile)}`,
+    `    stats socket ${quote(settings.adminSocket)} mode 600 level admin`,
+    `    localpeer ${PEERS}`,
+  ];
+}
+
+/** A local peer only: a reloading HAProxy hands its stick tables to the new worker through it. */
+function peersSection(settings: RenderSettings): string[] {
+  return [
+    `peers ${PEERS}`,
+    `    bind ${quote(`unix@${settings.peersSocket}`)}`,
+    `    server ${PEERS}`,
   ];
 }
 
@@ -80,7 +108,7 @@ function defaultsSection(): string[] {
     '    timeout http-keep-alive 60s',
     '    timeout queue 5s',
     '    load-server-state-from-file global',
-    '    default-server init-addr last,libc,none check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down',
+    `    default-server init-addr last,libc,none ${SERVER_CHECKS}`,
     // Every answer HAProxy makes itself is a JSON error body (docs/api.md), like the services' own.
     `    http-error ${jsonReturn(400, 'The request could not be read.', 'bad_request')}`,
     `    http-error ${jsonReturn(408, 'The request did not arrive in time.', 'request_timeout')}`,
@@ -120,34 +148,43 @@ function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): 
   return lines;
 }
 
+/**
+ * A service's backend. Its text does not depend on how many instances there are except for the
+ * server lines, so instances come and go through the runtime API without a reload; without a
+ * server HAProxy answers the backend's own 503.
+ */
 function serviceBackend(service: ServiceRoute): string[] {
   const { name, config, instances } = service;
-  const lines = [`backend ${name}`];
-  if (instances.length === 0) {
-    const message = `No instance of ${name} is available.`;
-    return [...lines, `    http-request return ${jsonReturn(503, message, 'no_instances')}`];
-  }
-  lines.push(`    balance ${config.balance}`, '    option httpchk GET /healthz');
+  const message = `No instance of ${name} is available.`;
+  const lines = [
+    `backend ${name}`,
+    `    balance ${config.balance}`,
+    '    option httpchk GET /healthz',
+    `    http-error ${jsonReturn(503, message, 'no_instances')}`,
+  ];
   if (config.sticky) {
     lines.push(
-      `    cookie ${STICKY_COOKIE} insert indirect nocache httponly attr SameSite=Lax`,
+      // A session stays on the instance that answered its handshake: the table learns the session
+      // id from Socket.IO's cookie and matches it on the `sid` of every later request (clients
+      // that keep no cookie send it too) or on the cookie (browsers).
+      `    stick-table type string len 64 size 100k expire 2h peers ${PEERS}`,
+      `    stick store-response res.cook(${SESSION_COOKIE})`,
+      '    stick match url_param(sid)',
+      `    stick match req.cook(${SESSION_COOKIE})`,
       // WebSockets live as long as the chat tab; idle ones are kept alive by Socket.IO pings.
       '    timeout tunnel 1h',
     );
   }
-  if (config.sticky) {
-    // Clients that keep no cookie still carry the session id, which names its instance.
-    for (const instance of instances) {
-      lines.push(
-        `    use-server ${instance.id} if { url_param(sid) -m beg ${sessionPrefix(instance.id)}- }`,
-      );
-    }
-  }
-  for (const instance of instances) {
-    const cookie = config.sticky ? ` cookie ${instance.id}` : '';
-    lines.push(`    server ${instance.id} ${instance.address}${cookie}`);
-  }
+  for (const instance of instances) lines.push(`    server ${instance.id} ${instance.address}`);
   return lines;
+}
+
+/** A configuration without its server lines: two texts with the same shape differ only in servers. */
+export function configShape(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !/^ {4}server \S+ \S/.test(line))
+    .join('\n');
 }
 
 function unroutedBackend(): string[] {
@@ -179,6 +216,7 @@ export function renderConfig(snapshot: RegistrySnapshot, settings: RenderSetting
   const sections = [
     ['# Generated by the MicroFlack balancer watcher from the registry: do not edit.'],
     globalSection(settings),
+    peersSection(settings),
     defaultsSection(),
     frontendSection(snapshot, settings),
     ...snapshot.services.map(serviceBackend),

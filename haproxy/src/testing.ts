@@ -67,6 +67,8 @@ async function startHaproxy(paths: HaproxyPaths): Promise<[ChildProcess, RenderS
       statsPort,
       statsAuth: STATS_AUTH,
       stateFile: paths.state,
+      adminSocket: paths.adminSocket,
+      peersSocket: paths.peersSocket,
       hardStopAfterSeconds: 30,
     };
     rmSync(paths.config, { force: true });
@@ -100,6 +102,7 @@ export async function startTestBalancer(options: TestBalancerOptions): Promise<T
     settings,
     configFile: paths.config,
     masterSocket: paths.masterSocket,
+    adminSocket: paths.adminSocket,
     haproxy: 'haproxy',
     minReloadIntervalMs: 500,
     logger: options.logger ?? silentLogger(),

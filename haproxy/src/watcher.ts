@@ -5,10 +5,15 @@ import type { Etcd3, Watcher } from 'etcd3';
 import { backOff, registryKeys, type Logger } from '@microflack/common';
 import { validateConfig, writeAtomically } from './config-file.js';
 import { MasterSocket } from './master-socket.js';
-import { renderConfig, type RenderSettings } from './render.js';
+import { configShape, renderConfig, type RenderSettings } from './render.js';
 import { RevisionPublisher } from './revision-publisher.js';
+import { leftoverServers, planRuntime, wantedServers } from './runtime-plan.js';
+import { resolveAddress, ServerRuntime } from './server-runtime.js';
 import { nextServerStates, parseServerStates } from './server-state.js';
 import { parseRegistry, type RegistrySnapshot } from './snapshot.js';
+
+/** How often servers left in maintenance with connections attached are tried again. */
+const RETIRE_RETRY_MS = 1000;
 
 /** Everything the watcher needs; HAProxy itself runs separately (see README). */
 export interface WatcherOptions {
@@ -21,12 +26,14 @@ export interface WatcherOptions {
   configFile: string;
   /** The master CLI socket (`haproxy -W -S <path>`). */
   masterSocket: string;
+  /** The current worker's admin stats socket (the runtime API; `settings.adminSocket`). */
+  adminSocket: string;
   /** The haproxy binary used for `haproxy -c`. */
   haproxy: string;
   /** At most one reload per this many milliseconds (500 by default). */
   minReloadIntervalMs: number;
   logger: Logger;
-  /** How long a first change waits for related ones before the registry is read (default 50). */
+  /** How long a reload after a quiet period waits for related changes (default 50). */
   settleMs?: number;
   /** The renderer; tests substitute one to produce configurations HAProxy refuses. */
   render?: typeof renderConfig;
@@ -35,6 +42,8 @@ export interface WatcherOptions {
 interface WatcherEvents {
   /** HAProxy runs a configuration that reflects `revision`; `reloaded` says whether it changed. */
   synced: [revision: string, reloaded: boolean];
+  /** A runtime change failed; a validated reload applies the registry instead. */
+  fallback: [reason: string];
   /** A rendered configuration failed `haproxy -c`; the previous one keeps serving. */
   rejected: [reason: string];
   /** Nothing to do until the registry changes. */
@@ -42,15 +51,23 @@ interface WatcherEvents {
 }
 
 /**
- * Keeps HAProxy in step with the registry (docs/architecture.md, load balancer): every change under `<prefix>/services/`
- * triggers a sync that reads the whole registry, renders, and — when the text changed — validates,
- * swaps the file in and reloads through the master socket, at most once per
+ * Keeps HAProxy in step with the registry (docs/architecture.md, load balancer): every change
+ * under `<prefix>/services/` triggers a sync that reads the whole registry and renders it. When
+ * only servers changed, they are added, drained and deleted through the runtime API and the file
+ * is rewritten; when services or their routes changed (or a runtime change failed), the text is
+ * validated, swapped in and HAProxy reloaded through the master socket, at most once per
  * `minReloadIntervalMs`. While etcd is away nothing is touched and HAProxy serves on.
  */
 export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   /** Reloads done since start. */
   reloads = 0;
+  /** Syncs applied through the runtime API, without a reload, since start. */
+  runtimeSyncs = 0;
+  /** Runtime changes that failed and were applied by a reload instead. */
+  fallbacks = 0;
   private readonly master: MasterSocket;
+  private readonly runtime: ServerRuntime;
+  private retireTimer: NodeJS.Timeout | undefined;
   private readonly publisher: RevisionPublisher;
   private readonly keys;
   private readonly stopping = new AbortController();
@@ -69,6 +86,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     super();
     this.keys = registryKeys(options.prefix);
     this.master = new MasterSocket(options.masterSocket);
+    this.runtime = new ServerRuntime(options.adminSocket, this.master);
     this.publisher = new RevisionPublisher(
       options.etcd,
       this.keys.balancer,
@@ -89,6 +107,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   /** Stops watching and withdraws `<prefix>/balancer`; HAProxy keeps running its configuration. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    clearTimeout(this.retireTimer);
     this.wake?.();
     await this.loop;
     this.dirty = this.busy = false;
@@ -154,10 +173,6 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
       this.busy = true;
       this.wake = undefined;
       if (this.stopped()) return;
-      if (performance.now() >= this.lastReloadAt + this.options.minReloadIntervalMs) {
-        // Debounce: an instance writes its service config and then its key; one reload for both.
-        await delay(this.options.settleMs ?? 50, undefined, { signal }).catch(() => undefined);
-      }
       this.dirty = false;
       try {
         await this.sync();
@@ -186,26 +201,116 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   }
 
   private async sync(): Promise<void> {
-    const { logger, minReloadIntervalMs } = this.options;
-    const snapshot = await this.readRegistry();
-    this.checkHistory(snapshot.revision);
-    this.logProblems(snapshot.problems);
-    const text = (this.options.render ?? renderConfig)(snapshot, this.options.settings);
+    let snapshot = await this.readRegistry();
+    let text = this.renderChecked(snapshot);
     let reloaded = false;
     if (text !== this.applied) {
       if (text === this.rejected) return; // already refused; wait for the next change
-      const wait = this.lastReloadAt + minReloadIntervalMs - performance.now();
-      if (wait > 0) {
-        // Coalescing, not waiting on a condition: changes arriving meanwhile join this reload.
-        await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        if (this.dirty || this.stopped()) return;
+      const sameShape =
+        this.applied !== undefined && configShape(text) === configShape(this.applied);
+      if (!sameShape || !(await this.applyAtRuntime(text, snapshot))) {
+        if (!(await this.waitForReload())) return;
+        if (this.dirty) {
+          // Changes that arrived meanwhile join this reload.
+          this.dirty = false;
+          snapshot = await this.readRegistry();
+          text = this.renderChecked(snapshot);
+        }
+        if (text !== this.applied && !(await this.apply(text, snapshot))) return;
+        reloaded = true;
       }
-      if (!(await this.apply(text, snapshot))) return;
-      reloaded = true;
     }
     await this.publisher.publish(snapshot.revision);
-    logger.debug({ revision: snapshot.revision, reloaded }, 'synced');
+    await this.retireLeftovers(snapshot);
+    this.options.logger.debug({ revision: snapshot.revision, reloaded }, 'synced');
     this.emit('synced', snapshot.revision, reloaded);
+  }
+
+  /** Renders `snapshot` after checking etcd's history and logging ignored entries. */
+  private renderChecked(snapshot: RegistrySnapshot): string {
+    this.checkHistory(snapshot.revision);
+    this.logProblems(snapshot.problems);
+    return (this.options.render ?? renderConfig)(snapshot, this.options.settings);
+  }
+
+  /**
+   * Coalescing, not waiting on a condition: a reload waits until `minReloadIntervalMs` passed
+   * since the last one began, and at least `settleMs` (a new service writes its config, then its
+   * instance's key: one reload for both). False when the watcher stops meanwhile.
+   */
+  private async waitForReload(): Promise<boolean> {
+    const { minReloadIntervalMs, settleMs = 50 } = this.options;
+    const wait = Math.max(this.lastReloadAt + minReloadIntervalMs - performance.now(), settleMs);
+    await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    return !this.stopped();
+  }
+
+  /**
+   * Applies a change of servers only through the runtime API: new instances added (taking traffic
+   * once their first check passed), deregistered ones drained, then the file rewritten so the next
+   * reload starts with the same servers. False when HAProxy refused a step: the caller reloads.
+   */
+  private async applyAtRuntime(text: string, snapshot: RegistrySnapshot): Promise<boolean> {
+    const { logger, configFile } = this.options;
+    try {
+      const addresses = new Map<string, string>();
+      for (const address of new Set(
+        snapshot.services.flatMap((s) => s.instances.map((i) => i.address)),
+      ))
+        addresses.set(address, await resolveAddress(address));
+      const wanted = wantedServers(snapshot, (address) => addresses.get(address) ?? address);
+      const plan = planRuntime(await this.runtime.servers(), wanted, backendsOf(snapshot));
+      for (const target of plan.add) await this.runtime.add(target);
+      for (const target of plan.readdress) await this.runtime.readdress(target);
+      for (const target of plan.ready) await this.runtime.setState(target, 'ready');
+      for (const target of plan.drain) await this.runtime.setState(target, 'drain');
+      await writeAtomically(configFile, text);
+      this.applied = text;
+      this.runtimeSyncs++;
+      const { add, ready, readdress, drain } = plan;
+      logger.info(
+        {
+          revision: snapshot.revision,
+          added: add.length,
+          ready: ready.length,
+          moved: readdress.length,
+          drained: drain.length,
+        },
+        'servers changed without a reload',
+      );
+      return true;
+    } catch (error) {
+      this.fallbacks++;
+      logger.warn({ err: error, revision: snapshot.revision }, 'runtime change failed; reloading');
+      this.emit('fallback', error instanceof Error ? error.message : String(error));
+      return false;
+    }
+  }
+
+  /**
+   * Puts servers that left the registry into maintenance (after `<prefix>/balancer` was published,
+   * so a draining instance is told only once no new session reaches it) and deletes them; one that
+   * still has connections attached (a WebSocket being closed) is tried again a second later.
+   */
+  private async retireLeftovers(snapshot: RegistrySnapshot): Promise<void> {
+    try {
+      const wanted = wantedServers(snapshot, (address) => address);
+      const running = await this.runtime.servers();
+      let waiting = false;
+      for (const server of leftoverServers(running, wanted, backendsOf(snapshot))) {
+        if (server.admin !== 'MAINT') await this.runtime.setState(server, 'maint');
+        if (!(await this.runtime.remove(server))) waiting = true;
+      }
+      if (waiting && !this.stopped()) {
+        this.retireTimer ??= setTimeout(() => {
+          this.retireTimer = undefined;
+          this.markDirty();
+        }, RETIRE_RETRY_MS);
+      }
+    } catch (error) {
+      // Harmless: a server in maintenance takes no traffic, and the next reload drops it.
+      this.options.logger.warn({ err: error }, 'could not delete a server that left');
+    }
   }
 
   /**
@@ -281,4 +386,9 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
       await this.master.everyWorker(`set server ${name} state maint`);
     }
   }
+}
+
+/** The backends of the snapshot's services. Pure. */
+function backendsOf(snapshot: RegistrySnapshot): Set<string> {
+  return new Set(snapshot.services.map((service) => service.name));
 }

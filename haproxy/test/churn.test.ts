@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('registry churn under load', () => {
-  it('when 100 registrations and deregistrations arrive back to back, then no request fails and reloads are coalesced', async () => {
+  it('when 100 registrations and deregistrations arrive back to back, then no request fails and HAProxy is not reloaded', async () => {
     const loop = startRequestLoop({
       url: `${balancer.url}/api/burst`,
       concurrency: 8,
@@ -41,16 +41,12 @@ describe('registry churn under load', () => {
     });
     await loop.warm;
     const reloadsBefore = balancer.watcher.reloads;
-    const started = performance.now();
 
     await churnRegistrations(config, 'burst', 50);
-    const churnMs = performance.now() - started;
     const result = await loop.stop();
 
     expect(result.failures).toEqual([]);
     expect(result.requests).toBeGreaterThan(200);
-    expect(balancer.watcher.reloads - reloadsBefore).toBeLessThanOrEqual(
-      Math.ceil(churnMs / 500) + 1,
-    );
-  });
+    expect(balancer.watcher.reloads - reloadsBefore).toBe(0);
+  }, 90_000);
 });

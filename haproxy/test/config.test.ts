@@ -14,6 +14,8 @@ describe('balancerEnv', () => {
       statsPort: 8404,
       statsAuth: 'admin:microflack',
       stateFile: '/var/lib/microflack/haproxy/haproxy.state',
+      adminSocket: '/var/lib/microflack/haproxy/admin.sock',
+      peersSocket: '/var/lib/microflack/haproxy/peers.sock',
       hardStopAfterSeconds: 30,
     });
     expect(config.MF_RELOAD_INTERVAL_MS).toBe(500);

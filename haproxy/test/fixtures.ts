@@ -11,6 +11,8 @@ export const SETTINGS: RenderSettings = {
   statsPort: 8404,
   statsAuth: 'admin:s3cret',
   stateFile: '/var/lib/microflack/haproxy/haproxy.state',
+  adminSocket: '/var/lib/microflack/haproxy/admin.sock',
+  peersSocket: '/var/lib/microflack/haproxy/peers.sock',
   hardStopAfterSeconds: 30,
 };
 

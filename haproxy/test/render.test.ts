@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
+import { configShape, parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
 import { configEntry, instanceEntry, PLATFORM, PREFIX, SETTINGS } from './fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mf-render-'));
@@ -57,12 +57,21 @@ describe('renderConfig rules', () => {
     ['"/" goes to ui', 'default_backend ui'],
     ['servers are named after instance ids', 'server users-0.1.0-bbbb0001 127.0.0.1:40011'],
     [
-      'a sticky service pins clients by a cookie naming the instance',
-      'server socketio-0.1.0-dddd0002 socketio-2:8000 cookie socketio-0.1.0-dddd0002',
+      "a sticky service learns each session from Socket.IO's cookie",
+      'stick store-response res.cook(io)',
+    ],
+    ['a sticky service matches the session id of a poll', 'stick match url_param(sid)'],
+    [
+      'the stick table survives reloads through the local peer',
+      'stick-table type string len 64 size 100k expire 2h peers balancer',
     ],
     [
-      'the sticky cookie is inserted',
-      'cookie MFINSTANCE insert indirect nocache httponly attr SameSite=Lax',
+      'servers carry no cookie (dynamic servers cannot)',
+      'server socketio-0.1.0-dddd0002 socketio-2:8000',
+    ],
+    [
+      'the runtime API is on the admin socket',
+      "stats socket '/var/lib/microflack/haproxy/admin.sock' mode 600 level admin",
     ],
     ['health checks hit /healthz', 'option httpchk GET /healthz'],
     [
@@ -71,7 +80,7 @@ describe('renderConfig rules', () => {
     ],
     [
       'a service without instances answers 503 no_instances',
-      `http-request return status 503 content-type application/json string '{"error":"No instance of messages is available.","code":"no_instances"}'`,
+      `http-error status 503 content-type application/json string '{"error":"No instance of messages is available.","code":"no_instances"}'`,
     ],
     ['the stats page is guarded', "stats auth 'admin:s3cret'"],
     [
@@ -105,6 +114,15 @@ describe('renderConfig rules', () => {
     const second = renderConfig(parseRegistry(PREFIX, '99', [...PLATFORM].reverse()), SETTINGS);
 
     expect(second).toBe(first);
+  });
+
+  it('when instances come and go, then only server lines change and the shape stays', () => {
+    const fewer = render(PLATFORM.filter((entry) => !entry.key.includes('/instances/')));
+
+    expect(configShape(fewer)).toBe(configShape(platform));
+    expect(configShape(render([...PLATFORM, configEntry('extra', {})]))).not.toBe(
+      configShape(platform),
+    );
   });
 
   it('when an instance is added, then only its server line is new', () => {

@@ -1,55 +1,15 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Server } from 'socket.io';
-import { io as connectClient, type Socket } from 'socket.io-client';
-import { randomUUID } from 'node:crypto';
-import {
-  baseEnv,
-  createServiceApp,
-  sessionPrefix,
-  startService,
-  type RunningService,
-} from '@microflack/common';
-import { portOf, silentLogger, testConfig, waitFor } from '@microflack/common/testing';
-import { STICKY_COOKIE } from '@microflack/haproxy';
+import { baseEnv, type RunningService } from '@microflack/common';
+import { portOf, testConfig, waitFor } from '@microflack/common/testing';
+import { SESSION_COOKIE } from '@microflack/haproxy';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { request } from './http.js';
-
-interface ClientEvents {
-  whoami(ack: (port: number) => void): void;
-}
+import { connectWhoami, startSocketInstance, type WhoamiClient } from './socket-instance.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const instances: RunningService[] = [];
-const clients: Socket<Record<string, never>, ClientEvents>[] = [];
+const clients: WhoamiClient[] = [];
 let balancer: TestBalancer;
-
-/** A Socket.IO instance registered like the socketio service: sticky, at /socket.io. */
-function startSocketInstance(): Promise<RunningService> {
-  let io: Server<ClientEvents> | undefined;
-  return startService({
-    name: 'socketio',
-    version: '0.0.0',
-    route: { location: '/socket.io', balance: 'roundrobin', sticky: true },
-    config,
-    logger: silentLogger(),
-    build: ({ logger, instanceId }) => ({
-      app: createServiceApp(logger, () => undefined),
-      attach(server) {
-        const sockets = new Server<ClientEvents>(server, { path: '/socket.io' });
-        // As the socketio service does: session ids name the instance that holds them.
-        sockets.engine.generateId = () => `${sessionPrefix(instanceId)}-${randomUUID()}`;
-        sockets.on('connection', (socket) => {
-          socket.on('whoami', (ack) => ack((server.address() as AddressInfo).port));
-        });
-        io = sockets;
-      },
-      async drain() {
-        await io?.close();
-      },
-    }),
-  });
-}
 
 const handshake = (cookie?: string) =>
   request(
@@ -62,16 +22,17 @@ beforeAll(async () => {
     etcdUrl: config.MF_ETCD_URL,
     prefix: config.MF_ETCD_PREFIX,
   });
-  instances.push(await startSocketInstance(), await startSocketInstance());
-  const ids = new Set(instances.map((instance) => instance.instance.id));
-  const seen = new Set<string>();
+  instances.push(await startSocketInstance(config), await startSocketInstance(config));
+  const ports = new Set(instances.map(portOf));
+  const seen = new Set<number>();
   await waitFor(
     async () => {
-      const cookie = String((await handshake()).headers['set-cookie'] ?? '');
-      seen.add(/MFINSTANCE=([^;]+)/.exec(cookie)?.[1] ?? '');
-      return [...ids].every((id) => seen.has(id));
+      const client = await connectWhoami(balancer.url, { transports: ['polling'] });
+      seen.add(await client.emitWithAck('whoami'));
+      client.disconnect();
+      return [...ports].every((port) => seen.has(port));
     },
-    { what: 'both Socket.IO instances to take handshakes' },
+    { what: 'both Socket.IO instances to take sessions' },
   );
 });
 afterAll(async () => {
@@ -81,11 +42,12 @@ afterAll(async () => {
 });
 
 describe('Socket.IO stickiness', () => {
-  it('when a handshake goes through the balancer, then it sets a cookie naming the instance', async () => {
+  it("when a handshake goes through the balancer, then Socket.IO's session cookie comes back", async () => {
     const answer = await handshake();
+    const sid = /"sid":"([^"]+)"/.exec(String(answer.body))?.[1] ?? '';
 
     expect(answer.headers['set-cookie']?.[0]).toMatch(
-      new RegExp(`^${STICKY_COOKIE}=socketio-[\\w.-]+; path=/; HttpOnly; SameSite=Lax$`),
+      new RegExp(`^${SESSION_COOKIE}=${sid}; Path=/; HttpOnly; SameSite=Lax$`),
     );
   });
 
@@ -121,10 +83,7 @@ describe('Socket.IO stickiness', () => {
   it('when clients keep no cookie and only poll, then each still stays on one instance', async () => {
     const ports = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const client: Socket<Record<string, never>, ClientEvents> = connectClient(balancer.url, {
-          transports: ['polling'],
-          reconnection: false,
-        });
+        const client = await connectWhoami(balancer.url, { transports: ['polling'] });
         clients.push(client);
         const answers = [];
         for (let i = 0; i < 4; i++) answers.push(await client.emitWithAck('whoami'));
@@ -136,15 +95,13 @@ describe('Socket.IO stickiness', () => {
     expect(new Set(ports)).toEqual(new Set(instances.map(portOf)));
   });
 
-  it('when clients connect with polling then upgrade, then each stays on one instance and both are used', async () => {
+  it('when clients that keep no cookie connect with polling then upgrade, then each stays on one instance and both are used', async () => {
     const ports = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const client: Socket<Record<string, never>, ClientEvents> = connectClient(balancer.url, {
-          withCredentials: true, // Node keeps the sticky cookie in a jar only with this
-          reconnection: false,
-        });
+        const client = await connectWhoami(balancer.url);
         clients.push(client);
-        await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
+        if (client.io.engine.transport.name !== 'websocket')
+          await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
         const answers = [];
         for (let i = 0; i < 3; i++) answers.push(await client.emitWithAck('whoami'));
         expect(client.io.engine.transport.name).toBe('websocket');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Server, type ServerOptions } from 'socket.io';
 import {
   createServiceApp,
@@ -19,8 +18,6 @@ export interface AppDeps {
   adapter: ServerOptions['adapter'];
   /** Whether `userId` may send a typing notice now. */
   mayType: (userId: number) => Promise<boolean>;
-  /** Starts every Engine.IO session id, so the balancer can route polls without a cookie. */
-  sessionPrefix: string;
 }
 
 /**
@@ -28,7 +25,7 @@ export interface AppDeps {
  * before Express sees it), the chat attached to the server, and the drain that closes sockets.
  */
 export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
-  const { logger, auth, api, adapter, mayType, sessionPrefix } = deps;
+  const { logger, auth, api, adapter, mayType } = deps;
   const io: ChatServer = new Server({
     path: '/socket.io',
     serveClient: false,
@@ -36,6 +33,9 @@ export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
     maxHttpBufferSize: 64 * 1024,
     // Socket.IO 2 clients (the 2017 browser app among them) speak Engine.IO v3.
     allowEIO3: true,
+    // The handshake sets `io=<session id>`: the load balancer's stick table learns the session's
+    // instance from it (docs/architecture.md, stickiness).
+    cookie: { name: 'io', path: '/', httpOnly: true, sameSite: 'lax' },
     adapter,
   });
   const nicknames = new NicknameCache((userId) => api.nickname(userId));
@@ -53,7 +53,6 @@ export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
     app: createServiceApp(logger, () => undefined),
     attach(server) {
       io.attach(server);
-      io.engine.generateId = () => `${sessionPrefix}-${randomBytes(15).toString('base64url')}`;
     },
     drain: () => chat.drain(),
   };

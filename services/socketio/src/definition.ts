@@ -2,7 +2,6 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import {
   broadcastKey,
   readPackageVersion,
-  sessionPrefix,
   type ServiceConfigRecord,
   type ServiceDefinition,
 } from '@microflack/common';
@@ -45,7 +44,6 @@ export function socketioDefinition(config: SocketioConfig): ServiceDefinition<So
         api: new ChatApi(context.client, logger),
         adapter,
         mayType: typingThrottle(publisher, config.MF_ETCD_PREFIX, logger),
-        sessionPrefix: sessionPrefix(context.instanceId),
       });
       countConnections(parts.io, context.metrics.registry);
       // Runs before the Redis connections close (closers run last-registered first).
