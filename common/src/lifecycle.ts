@@ -12,7 +12,7 @@ import type { BaseConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { connectEtcd } from './etcd.js';
 import { createLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, unexpectedErrors, type Metrics } from './metrics.js';
 import { connectRedis, type Redis } from './redis.js';
 import { newInstanceId, Registration } from './registry.js';
 import { registryKeys } from './registry-keys.js';
@@ -276,20 +276,44 @@ export async function startService<C extends BaseConfig>(
 
 /**
  * The whole life of a service process: start, then on SIGTERM or SIGINT stop gracefully and
- * exit 0 (1 if the stop itself failed). A failed start exits 1 with the reason logged.
+ * exit 0 (1 if the stop itself failed). A failed start exits 1 with the reason logged. The
+ * process is guarded ({@link guardProcess}) from the start.
  */
 export async function runService<C extends BaseConfig>(
   definition: ServiceDefinition<C>,
 ): Promise<void> {
   const logger = definition.logger ?? createLogger(definition.name, definition.config.LOG_LEVEL);
-  let running: RunningService;
+  let running: RunningService | undefined;
+  guardProcess(logger, async () => running?.stop());
   try {
     running = await startService({ ...definition, logger });
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     process.exit(1);
   }
-  stopOnSignals(logger, () => running.stop());
+  const started = running;
+  stopOnSignals(logger, () => started.stop());
+}
+
+/**
+ * The process-level handler of what nothing else handled, counted in
+ * `process_unexpected_errors_total{kind}`. An unhandled rejection is logged and the process
+ * goes on: one failed promise is no reason to drop every request in flight. An uncaught
+ * exception is logged, then `stop` runs and the process exits 1: after one, Node's state
+ * cannot be trusted (docs/architecture.md, when a dependency goes away).
+ */
+export function guardProcess(logger: Logger, stop: () => Promise<unknown>): void {
+  process.on('unhandledRejection', (reason) => {
+    unexpectedErrors.inc({ kind: 'unhandled_rejection' });
+    logger.error({ err: reason }, 'unhandled rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    unexpectedErrors.inc({ kind: 'uncaught_exception' });
+    logger.fatal({ err: error }, 'uncaught exception; stopping');
+    stop()
+      .catch((failure: unknown) => logger.error({ err: failure }, 'stop failed'))
+      .finally(() => process.exit(1));
+  });
 }
 
 /**
