@@ -1,5 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { droppingPublisher, type Redis } from './redis.js';
 
 /** The model classes clients are told about. */
 export type ModelClass = 'User' | 'Message';
@@ -23,14 +24,18 @@ export function broadcastKey(prefix: string): string {
 
 /**
  * Broadcasts model changes to every Socket.IO client on every socketio instance, through the
- * Socket.IO Redis emitter (no HTTP hop, no dependency on socketio being up).
+ * Socket.IO Redis emitter (no HTTP hop, no dependency on socketio being up). While Redis is
+ * away a broadcast is dropped with a warning and the change itself still succeeds: clients
+ * catch up on reconnect (docs/architecture.md, when a dependency goes away).
  */
 export class Broadcaster {
   private readonly emitter: Emitter<ServerToClientEvents>;
 
   /** @param prefix the platform's etcd prefix: its {@link broadcastKey} names the channel. */
-  constructor(redis: Redis, prefix: string) {
-    this.emitter = new Emitter<ServerToClientEvents>(redis, { key: broadcastKey(prefix) });
+  constructor(redis: Redis, prefix: string, logger: Logger) {
+    this.emitter = new Emitter<ServerToClientEvents>(droppingPublisher(redis, logger), {
+      key: broadcastKey(prefix),
+    });
   }
 
   /** Tells every client that a model was created or changed. */

@@ -86,7 +86,8 @@ export async function migrate(pool: pg.Pool, dir: string, logger: Logger): Promi
 
 /**
  * Opens a service's database: creates it if needed, applies its migrations, returns the pool.
- * Pool errors on idle clients (PostgreSQL restarted) are logged instead of crashing the process.
+ * Pool errors on idle clients (PostgreSQL restarted) are logged instead of crashing the process;
+ * the pool replaces them with new connections once the server answers again.
  */
 export async function openDatabase(
   url: string,
@@ -94,7 +95,8 @@ export async function openDatabase(
   logger: Logger,
 ): Promise<pg.Pool> {
   await ensureDatabase(url);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A server that does not answer fails a request after 2 s (a 503) instead of holding it.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2000 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database client failed'));
   try {
     await migrate(pool, migrationsDir, logger);

@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { z } from 'zod';
+import { dependencyFailure } from './dependency-errors.js';
 
 /** The one error type routes throw; the error handler turns it into the {@link ErrorBody}. */
 export class HttpError extends Error {
@@ -79,21 +81,28 @@ function fromBodyParser(error: BodyParserError): HttpError {
 }
 
 /**
- * The one error handler: HttpErrors and body-parser failures become their 4xx body; anything
- * else is a bug, logged in full and answered with a 500 that reveals nothing.
+ * The one error handler: HttpErrors and body-parser failures become their 4xx body; a
+ * dependency that is away (Redis, PostgreSQL) a 503 with its code; anything else is a bug,
+ * logged in full and answered with a 500 that reveals nothing.
  */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
   if (res.headersSent) {
     next(error);
     return;
   }
-  let failure: HttpError;
-  if (error instanceof HttpError) failure = error;
-  else if (isBodyParserError(error) && error.status < 500) failure = fromBodyParser(error);
-  else {
-    req.log.error({ err: error }, 'unhandled error');
-    failure = new HttpError(500, 'internal_error', 'Something went wrong on our side.');
-  }
+  const failure = asHttpError(error, req.log);
   const body: ErrorBody = { error: failure.message, code: failure.code };
   res.status(failure.status).set(failure.headers).json(body);
 };
+
+function asHttpError(error: unknown, log: Logger): HttpError {
+  if (error instanceof HttpError) return error;
+  if (isBodyParserError(error) && error.status < 500) return fromBodyParser(error);
+  const unavailable = dependencyFailure(error);
+  if (unavailable) {
+    log.warn({ err: error, code: unavailable.code }, 'dependency unavailable');
+    return unavailable;
+  }
+  log.error({ err: error }, 'unhandled error');
+  return new HttpError(500, 'internal_error', 'Something went wrong on our side.');
+}

@@ -35,7 +35,7 @@ export { createServiceApp } from './http-app.js';
 export { describeProblems, parseInput, parseJsonValue } from './input.js';
 export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
 export { readPackageVersion } from './package-version.js';
-export { connectRedis, type Redis } from './redis.js';
+export { connectRedis, droppingPublisher, type Redis } from './redis.js';
 export { Registration, newInstanceId } from './registry.js';
 export { registryKeys } from './registry-keys.js';
 export {
@@ -49,6 +49,7 @@ export {
 } from './registry-records.js';
 export { RevocationSet } from './revocations.js';
 export {
+  guardProcess,
   resolveVersion,
   runService,
   startService,

@@ -12,7 +12,7 @@ import type { BaseConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { connectEtcd } from './etcd.js';
 import { createLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, unexpectedErrors, type Metrics } from './metrics.js';
 import { connectRedis, type Redis } from './redis.js';
 import { newInstanceId, Registration } from './registry.js';
 import { registryKeys } from './registry-keys.js';
@@ -20,8 +20,12 @@ import type { InstanceRecord, ServiceConfigRecord } from './registry-records.js'
 import { RevocationSet } from './revocations.js';
 import { ServiceClient } from './service-client.js';
 import { TokenKeys } from './tokens.js';
+import { untilAborted } from './wait.js';
 
 type Closer = () => unknown;
+
+/** How long an idle client connection stays open: longer than HAProxy keeps one for reuse. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Everything a service's `build` gets from common: connections are opened and closed here. */
 export interface ServiceContext<C extends BaseConfig> {
@@ -177,18 +181,21 @@ async function listenAndRegister<C extends BaseConfig>(
   return registration;
 }
 
-/** Leaves the registry and waits (until `deadline`) for the balancer to stop sending requests. */
+/**
+ * Leaves the registry and waits (until `deadline`) for the balancer to stop sending requests;
+ * an etcd that does not answer holds neither step past the deadline.
+ */
 async function leaveBalancer(
   registration: Registration,
   context: ServiceContext<BaseConfig>,
   deadline: AbortSignal,
 ): Promise<void> {
-  const revision = await registration.deregister();
+  const revision = await untilAborted(registration.deregister(), deadline);
   if (revision === undefined) return;
   const key = registryKeys(context.config.MF_ETCD_PREFIX).balancer;
-  await balancerCaughtUp(context.etcd, key, revision, deadline).catch((error: unknown) =>
-    context.logger.warn({ err: error }, 'could not confirm the balancer dropped us'),
-  );
+  if (!(await balancerCaughtUp(context.etcd, key, revision, deadline))) {
+    context.logger.warn('could not confirm the balancer dropped us before the drain deadline');
+  }
 }
 
 /**
@@ -240,7 +247,7 @@ async function gracefulStop(
   startDraining();
   context.logger.info('draining');
   await leaveBalancer(registration, context, deadline);
-  await parts.drain?.();
+  if (parts.drain) await untilAborted(parts.drain(), deadline);
   await closeServer(server, deadline);
   await runClosers(closers, context.logger);
   context.logger.info('stopped');
@@ -261,6 +268,11 @@ export async function startService<C extends BaseConfig>(
   const parts = await definition.build(context);
   let draining = false;
   const server = createServer(instanceApp(parts.app, context.metrics, () => draining));
+  // HAProxy reuses an idle connection to an instance for up to its `timeout server` (60 s): the
+  // instance must never be the side that closes it first, or a request sent on it as it closes
+  // fails (a 502 for a POST, which HAProxy may not retry).
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   parts.attach?.(server);
   const registration = await listenAndRegister(server, definition, context, version);
   const startDraining = () => (draining = true);
@@ -276,20 +288,46 @@ export async function startService<C extends BaseConfig>(
 
 /**
  * The whole life of a service process: start, then on SIGTERM or SIGINT stop gracefully and
- * exit 0 (1 if the stop itself failed). A failed start exits 1 with the reason logged.
+ * exit 0 (1 if the stop itself failed). A failed start exits 1 with the reason logged. The
+ * process is guarded ({@link guardProcess}) and listens for signals from the start on.
  */
 export async function runService<C extends BaseConfig>(
   definition: ServiceDefinition<C>,
 ): Promise<void> {
   const logger = definition.logger ?? createLogger(definition.name, definition.config.LOG_LEVEL);
-  let running: RunningService;
+  const starting = startService({ ...definition, logger });
+  // Installed before the start ends: a SIGTERM that arrives while the instance registers stops
+  // it gracefully once it has started, instead of killing it with its key left in etcd.
+  const stop = async () => (await starting).stop();
+  guardProcess(logger, stop);
+  stopOnSignals(logger, stop);
   try {
-    running = await startService({ ...definition, logger });
+    await starting;
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     process.exit(1);
   }
-  stopOnSignals(logger, () => running.stop());
+}
+
+/**
+ * The process-level handler of what nothing else handled, counted in
+ * `process_unexpected_errors_total{kind}`. An unhandled rejection is logged and the process
+ * goes on: one failed promise is no reason to drop every request in flight. An uncaught
+ * exception is logged, then `stop` runs and the process exits 1: after one, Node's state
+ * cannot be trusted (docs/architecture.md, when a dependency goes away).
+ */
+export function guardProcess(logger: Logger, stop: () => Promise<unknown>): void {
+  process.on('unhandledRejection', (reason) => {
+    unexpectedErrors.inc({ kind: 'unhandled_rejection' });
+    logger.error({ err: reason }, 'unhandled rejection');
+  });
+  process.on('uncaughtException', (error) => {
+    unexpectedErrors.inc({ kind: 'uncaught_exception' });
+    logger.fatal({ err: error }, 'uncaught exception; stopping');
+    stop()
+      .catch((failure: unknown) => logger.error({ err: failure }, 'stop failed'))
+      .finally(() => process.exit(1));
+  });
 }
 
 /**

@@ -1,6 +1,17 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+/**
+ * Errors nothing handled (unhandled rejections, uncaught exceptions), counted by the process
+ * guard of `runService`: one counter per process, shown by every registry of the process.
+ */
+export const unexpectedErrors = new Counter({
+  name: 'process_unexpected_errors_total',
+  help: 'Unhandled promise rejections and uncaught exceptions, by kind',
+  labelNames: ['kind'] as const,
+  registers: [],
+});
+
 /** The process's Prometheus registry and the HTTP instruments every service has. */
 export interface Metrics {
   registry: Registry;
@@ -13,6 +24,7 @@ export function createMetrics(service: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  registry.registerMetric(unexpectedErrors);
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'http_requests_total',

@@ -34,12 +34,18 @@ interface RegistrationEvents {
  */
 export class Registration extends EventEmitter<RegistrationEvents> {
   private lease: Lease | undefined;
+  private registering: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly keys;
 
   constructor(private readonly options: RegistrationOptions) {
     super();
     this.keys = registryKeys(options.prefix);
+  }
+
+  /** Whether {@link deregister} was called: no registering any more. */
+  private isStopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   /** The instance this registration holds in the registry. */
@@ -52,24 +58,33 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     return this.keys.instance(this.options.instance.service, this.options.instance.id);
   }
 
-  /** Writes the service config and the instance key; retries until etcd answers or {@link deregister}. */
-  async register(): Promise<void> {
-    const { etcd, config, instance, logger } = this.options;
-    for (let attempt = 0; ; attempt++) {
+  /**
+   * Writes the service config and the instance key; retries until etcd answers or
+   * {@link deregister}. One loop at a time: a call while one runs joins it.
+   */
+  register(): Promise<void> {
+    this.registering ??= this.registerLoop().finally(() => (this.registering = undefined));
+    return this.registering;
+  }
+
+  private async registerLoop(): Promise<void> {
+    for (let attempt = 0; !this.isStopped(); attempt++) {
+      const lease = this.options.etcd.lease(this.options.ttlSeconds);
+      this.lease = lease;
       try {
-        await etcd.put(this.keys.serviceConfig(instance.service)).value(JSON.stringify(config));
-        const lease = etcd.lease(this.options.ttlSeconds);
+        const leaseId = await this.putOn(lease);
+        // Watched only once it holds the key: a loss during the attempt is the attempt's failure.
         lease.on('lost', (error) => this.onLost(lease, error));
-        this.lease = lease;
-        await lease.put(this.key).value(JSON.stringify(instance));
-        const leaseId = await lease.grant();
-        logger.info({ key: this.key, leaseId }, 'registered');
+        this.options.logger.info({ key: this.key, leaseId }, 'registered');
         this.emit('registered', leaseId);
         return;
       } catch (error) {
-        if (this.stopping.signal.aborted) return;
-        this.lease?.release();
-        logger.warn({ err: error, attempt }, 'registration failed, retrying');
+        this.lease = undefined;
+        // A lease granted for a failed attempt must not keep a key alive: revoked when etcd
+        // answers, otherwise it expires with its TTL, never kept alive.
+        await lease.revoke().catch(() => lease.release());
+        if (this.isStopped()) return;
+        this.options.logger.warn({ err: error, attempt }, 'registration failed, retrying');
         try {
           await backOff(attempt, { baseMs: 100, maxMs: 1000 }, this.stopping.signal);
         } catch {
@@ -79,8 +94,17 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     }
   }
 
+  /** Puts the service config, then the instance key on `lease`; returns the lease id. */
+  private async putOn(lease: Lease): Promise<string> {
+    const { etcd, config, instance } = this.options;
+    await etcd.put(this.keys.serviceConfig(instance.service)).value(JSON.stringify(config));
+    await lease.put(this.key).value(JSON.stringify(instance));
+    return lease.grant();
+  }
+
   private onLost(lease: Lease, error: Error): void {
     if (lease !== this.lease || this.stopping.signal.aborted) return;
+    this.lease = undefined;
     this.options.logger.warn({ err: error }, 'lease lost, registering again');
     this.emit('lost', error);
     void this.register();

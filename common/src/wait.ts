@@ -42,3 +42,29 @@ export async function waitUntil<T>(
     await pause(Math.min(maxIntervalMs, intervalMs * 2 ** Math.min(attempt, 16)));
   }
 }
+
+/**
+ * `work`'s value, or undefined as soon as `signal` aborts (at once when it already has): for
+ * waits on a dependency that may never answer. `work` itself goes on; a later rejection of it
+ * is ignored.
+ */
+export async function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+): Promise<T | undefined> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return undefined;
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    work.catch(() => undefined);
+  }
+}

@@ -45,7 +45,7 @@ describe('Broadcaster', () => {
     const updated = nextEvent(client, 'updated_model');
     const deleted = nextEvent(client, 'deleted_model');
 
-    const broadcaster = new Broadcaster(emitterRedis, config.MF_ETCD_PREFIX);
+    const broadcaster = new Broadcaster(emitterRedis, config.MF_ETCD_PREFIX, logger);
     broadcaster.updated('User', { id: 1, nickname: 'ann' });
     broadcaster.deleted(9);
 

@@ -5,6 +5,8 @@ export { silentLogger, testConfig, uniquePrefix } from './config.js';
 export { basic, bearer, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
 export { startPrivateEtcd } from './etcd-server.js';
+export { startPrivateRedis, type PrivateRedis } from './redis-server.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { ensureInfrastructure } from './infrastructure.js';
 export { TestPlatform } from './platform.js';
 export { freePort, portOf } from './ports.js';

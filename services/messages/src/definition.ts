@@ -68,7 +68,7 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
       const { auth, logger } = context;
       const pool = await context.database(config.DATABASE_URL, migrations);
       const redis = await context.redis();
-      const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX);
+      const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX, logger);
       const { messages, previews } = wireMessages({
         pool,
         redis,

@@ -1,6 +1,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import {
   broadcastKey,
+  droppingPublisher,
   readPackageVersion,
   type ServiceConfigRecord,
   type ServiceDefinition,
@@ -34,7 +35,8 @@ export function socketioDefinition(config: SocketioConfig): ServiceDefinition<So
       // holds the typing throttle.
       const publisher = await context.redis();
       const subscriber = await context.redis();
-      const adapter = createAdapter(publisher, subscriber, {
+      // The adapter publishes without handling failures: while Redis is away they are dropped.
+      const adapter = createAdapter(droppingPublisher(publisher, logger), subscriber, {
         key: broadcastKey(config.MF_ETCD_PREFIX),
         requestsTimeout: 2000,
       });

@@ -37,8 +37,8 @@ export function usersDefinition(config: UsersConfig): ServiceDefinition<UsersCon
       const connection = await context.redis();
       const users = new Users({
         repo: new UsersRepo(pool),
-        limiter: new LoginLimiter(connection, config.MF_ETCD_PREFIX),
-        broadcaster: new Broadcaster(connection, config.MF_ETCD_PREFIX),
+        limiter: new LoginLimiter(connection, config.MF_ETCD_PREFIX, logger),
+        broadcaster: new Broadcaster(connection, config.MF_ETCD_PREFIX, logger),
         bcryptCost: config.BCRYPT_COST,
         offlineAfterSeconds: config.USERS_OFFLINE_AFTER,
       });

@@ -1,4 +1,4 @@
-import type { Redis } from '@microflack/common';
+import type { Logger, Redis } from '@microflack/common';
 import { z } from 'zod';
 
 /** The verdict on a sign-in attempt. */
@@ -25,11 +25,14 @@ const counted = z.tuple([z.number(), z.number()]);
  * At most `limit` failed sign-ins per nickname per window, counted in Redis so every instance
  * shares the count. An attempt takes a slot before the password is checked and gives it back
  * when it succeeds: concurrent guesses cannot slip past the limit between check and count.
+ * Without Redis there is no count, so no sign-in: {@link begin} rejects and the request is a 503
+ * `redis_unavailable` (docs/architecture.md, when a dependency goes away).
  */
 export class LoginLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly namespace: string,
+    private readonly logger: Logger,
     private readonly limit = 5,
     private readonly windowMs = 60_000,
   ) {}
@@ -47,8 +50,15 @@ export class LoginLimiter {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
   }
 
-  /** The attempt succeeded: it no longer counts as a failure. */
+  /**
+   * The attempt succeeded: it no longer counts as a failure. Best effort: when Redis cannot
+   * answer, the sign-in still succeeds and the slot stays taken until its window ends.
+   */
   async succeeded(nickname: string): Promise<void> {
-    await this.redis.eval(RELEASE_ATTEMPT, 1, this.key(nickname));
+    try {
+      await this.redis.eval(RELEASE_ATTEMPT, 1, this.key(nickname));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'login limiter unavailable; the attempt stays counted');
+    }
   }
 }

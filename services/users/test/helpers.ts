@@ -84,10 +84,10 @@ export class UsersWorld {
   /** A users domain with its own pool and Redis connection, as another instance would have. */
   async domain(): Promise<{ users: Users; broadcaster: Broadcaster }> {
     const redis = await this.redis();
-    const broadcaster = new Broadcaster(redis, this.config.MF_ETCD_PREFIX);
+    const broadcaster = new Broadcaster(redis, this.config.MF_ETCD_PREFIX, silentLogger());
     const users = new Users({
       repo: new UsersRepo(await this.pool()),
-      limiter: new LoginLimiter(redis, this.config.MF_ETCD_PREFIX),
+      limiter: new LoginLimiter(redis, this.config.MF_ETCD_PREFIX, silentLogger()),
       broadcaster,
       bcryptCost: this.config.BCRYPT_COST,
       offlineAfterSeconds: this.config.USERS_OFFLINE_AFTER,
@@ -168,7 +168,7 @@ export async function listenToBroadcasts(world: UsersWorld): Promise<{
     await waitFor(arrived, { timeoutMs, what: `broadcast ${probe}` });
   };
   // The adapter subscribes in the background: probe until one makes the trip.
-  const prober = new Broadcaster(await world.redis(), world.config.MF_ETCD_PREFIX);
+  const prober = new Broadcaster(await world.redis(), world.config.MF_ETCD_PREFIX, silentLogger());
   await waitFor(() => flushed(prober, 200).then(() => true), {
     timeoutMs: 10_000,
     what: 'the adapter to subscribe',
