@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@microflack/common/testing';
 import { startRequestLoop } from '@microflack/haproxy/testing';
 import { LocalPlatform } from './local-platform.js';
 
@@ -111,6 +112,54 @@ describe('mfupgrade', () => {
       );
       expect(during.map((row) => row.version).sort()).toEqual(['v1', 'v2', 'v2']);
       expect(after.map((row) => row.version)).toEqual(['v2', 'v2']);
+    },
+  );
+
+  it('when a release exists, then it is reused, not rebuilt, and shares no file with the working tree', async () => {
+    const again = await platform.run('mfrun', ['messages', '--tag', 'v2']);
+    const id = /registered (\S+)/.exec(again.stdout)?.[1] ?? '';
+    await platform.run('mfkill', [id]);
+    const copies = join(platform.state, 'releases', 'messages', 'v2', 'node_modules', '.pnpm');
+    const copy = readdirSync(copies).find((name) => name.startsWith('@microflack+common')) ?? '';
+    const dist = join(copies, copy, 'node_modules', '@microflack', 'common', 'dist');
+    const files = readdirSync(dist, { recursive: true, encoding: 'utf8' });
+
+    expect(again.stdout).not.toMatch(/built release/);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const stat = lstatSync(join(dist, file));
+      if (stat.isFile()) expect(stat.nlink).toBe(1);
+    }
+  });
+
+  it(
+    'when an instance is killed with --force under load, then its supervisor brings it back',
+    { timeout: 120_000 },
+    async () => {
+      const loop = startRequestLoop({
+        url: `${platform.balancer.url}/api/messages`,
+        concurrency: 16,
+        maxRequests: 1_000_000,
+        maxMs: 100_000,
+      });
+      await loop.warm;
+      const [victim] = await platform.ps('messages');
+
+      const killed = await platform.run('mfkill', [victim?.instance ?? '', '--force']);
+      const back = await waitFor(
+        async () =>
+          (await platform.ps('messages')).find(
+            (row) =>
+              row.instance === victim?.instance && row.restarts === 1 && row.balancer === 'UP',
+          ),
+        { what: 'the killed instance UP again', timeoutMs: 60_000 },
+      );
+      const result = await loop.stop();
+
+      expect(killed.stdout).toMatch(/its supervisor restarts it/);
+      expect(back.lastExit).toBe('SIGKILL');
+      // What a crash costs is measured, not asserted: requests in flight on the killed instance.
+      console.info(`--force under load: ${result.failures.length} failed of ${result.requests}`);
     },
   );
 

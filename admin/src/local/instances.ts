@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +111,9 @@ export async function startInstance(
     const supervisor = spawnDetached({
       command: process.execPath,
       args: [SUPERVISOR, files.specFile, files.pidFile],
-      env: instanceEnv(settings, service, id, version),
+      // One port for every run of the instance: restarted by its supervisor, it comes back at the
+      // address the load balancer has, UP again at its next health check, with no reload.
+      env: { ...instanceEnv(settings, service, id, version), PORT: String(await freePort()) },
       cwd: release.dir,
       logFile: files.logFile,
       pidFile: files.pidFile,
@@ -140,6 +144,18 @@ export async function startInstance(
 }
 
 const EXITED = Symbol('exited');
+
+/** A port free on 127.0.0.1 now (the kernel's choice), for an instance to listen on. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string')
+    throw new Error('could not find a free port');
+  return address.port;
+}
 const SUPERVISOR = fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
 
 /** {@link EXITED} once the instance has exited (or its supervisor is gone), else undefined. */

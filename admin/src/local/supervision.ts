@@ -1,55 +1,23 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJsonValue } from '@microflack/common';
-import { z } from 'zod';
 import { alive, livePid } from '../infra/processes.js';
 import { statePaths, type LocalSettings } from '../settings.js';
+import {
+  instanceSpec,
+  readJsonFile,
+  supervisorState,
+  type InstanceSpec,
+  type SupervisorState,
+} from '../supervisor/records.js';
 
-/** When the supervisor restarts a crashed instance, and when it gives up. */
-export const restartPolicy = z.object({
-  /** The delay before the first restart, doubling with each crash in the window… */
-  baseMs: z.number().int().min(0).default(500),
-  /** …up to this. */
-  maxMs: z.number().int().min(0).default(15_000),
-  /** This many crashes within `windowMs` is a crash loop: the supervisor gives up. */
-  limit: z.number().int().min(1).default(5),
-  windowMs: z.number().int().min(1).default(60_000),
-  /** A graceful stop that takes longer than this ends with SIGKILL. */
-  stopTimeoutMs: z.number().int().min(1).default(45_000),
-});
-
-export type RestartPolicy = z.infer<typeof restartPolicy>;
-
-/** What the supervisor of one instance runs: recorded at `mfrun`, so `mfup` can bring it back. */
-export const instanceSpec = z.object({
-  id: z.string(),
-  service: z.string(),
-  version: z.string(),
-  /** The release directory the instance runs from (its working directory). */
-  release: z.string(),
-  logFile: z.string(),
-  stateFile: z.string(),
-  policy: restartPolicy.default(restartPolicy.parse({})),
-});
-
-export type InstanceSpec = z.infer<typeof instanceSpec>;
-
-const exit = z.object({
-  code: z.number().nullable(),
-  signal: z.string().nullable(),
-  at: z.number(),
-});
-
-/** What the supervisor says of its instance, rewritten on every change. */
-export const supervisorState = z.object({
-  status: z.enum(['running', 'restarting', 'crash-loop', 'stopped']),
-  /** The instance process's pid while it runs. */
-  pid: z.number().optional(),
-  restarts: z.number().int(),
-  lastExit: exit.optional(),
-});
-
-export type SupervisorState = z.infer<typeof supervisorState>;
+export {
+  instanceSpec,
+  readJsonFile,
+  supervisorState,
+  writeJsonFile,
+  type InstanceSpec,
+  type SupervisorState,
+} from '../supervisor/records.js';
 
 /** The files of one local instance under `.mf/run/instances/`. */
 export function instanceFiles(settings: LocalSettings, id: string) {
@@ -61,24 +29,6 @@ export function instanceFiles(settings: LocalSettings, id: string) {
     stateFile: join(paths.instances, `${id}.state.json`),
     logFile: join(paths.logs, `${id}.log`),
   };
-}
-
-/** Writes `file` atomically (a reader never sees half of it). */
-export function writeJsonFile(file: string, value: unknown): void {
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(value)}\n`);
-  renameSync(`${file}.tmp`, file);
-}
-
-/** `file` parsed with `schema`, or undefined when it is missing or malformed. */
-export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const parsed = parseJsonValue(schema, text);
-  return parsed.success ? parsed.data : undefined;
 }
 
 /** One instance this checkout recorded, with what its supervisor last said. */

@@ -1,8 +1,8 @@
 // The supervisor of one local instance, started detached by mfrun / mfupgrade:
-// `node admin/dist/supervisor/main.js <spec file>`. Its own environment is the instance's.
+// `node admin/dist/supervisor/main.js <spec file> <pid file>`. Its environment is the instance's,
+// which the instance inherits.
 import { rmSync } from 'node:fs';
-import { currentEnv } from '@microflack/common';
-import { instanceSpec, readJsonFile } from '../local/supervision.js';
+import { instanceSpec, readJsonFile } from './records.js';
 import { Supervisor } from './supervisor.js';
 
 const [specFile = '', pidFile = ''] = process.argv.slice(2);
@@ -11,7 +11,7 @@ if (!spec || !pidFile) {
   console.error('usage: supervisor/main.js <instance spec file> <pid file>');
   process.exit(2);
 }
-const supervisor = new Supervisor(spec, currentEnv(), (code) => {
+const supervisor = new Supervisor(spec, (code) => {
   // Stopped on purpose: forgotten (not brought back by mfup). Gave up: the record stays for mfps.
   if (code === 0) rmSync(specFile, { force: true });
   rmSync(pidFile, { force: true });

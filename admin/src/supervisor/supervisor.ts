@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstanceSpec, SupervisorState } from '../local/supervision.js';
-import { writeJsonFile } from '../local/supervision.js';
+import type { InstanceSpec, SupervisorState } from './records.js';
+import { writeJsonFile } from './records.js';
 
 /** The delay before the restart after `crashes` crashes in the window: doubling, capped. Pure. */
 export function restartDelay(crashes: number, { baseMs, maxMs }: InstanceSpec['policy']): number {
@@ -24,7 +24,6 @@ export class Supervisor {
 
   constructor(
     private readonly spec: InstanceSpec,
-    private readonly env: Record<string, string | undefined>,
     private readonly done: (code: number) => void,
   ) {}
 
@@ -34,7 +33,6 @@ export class Supervisor {
     try {
       const child = spawn(process.execPath, [join(this.spec.release, 'dist', 'main.js')], {
         cwd: this.spec.release,
-        env: this.env,
         stdio: ['ignore', log, log],
       });
       this.child = child;
