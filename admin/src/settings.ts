@@ -20,6 +20,11 @@ export const localEnv = {
   MF_PG_PORT: port(15432),
   MF_REDIS_PORT: port(16379),
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
+  /** Put before each service's database name (`users`, `messages`): tests get their own databases. */
+  MF_DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/, 'lower-case letters, digits and _ only')
+    .default(''),
   /** 1: `mfinfra up` never installs Debian packages, it says which are missing (set by `pnpm test`). */
   MF_NO_INSTALL: z.enum(['0', '1']).default('0'),
 };
@@ -61,7 +66,8 @@ export function localUrls(settings: LocalSettings) {
     MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
     REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
     MF_BALANCER_URL: `http://127.0.0.1:${settings.MF_BALANCER_PORT}`,
-    databaseUrl: (name: string) => `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${name}`,
+    databaseUrl: (name: string) =>
+      `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${settings.MF_DATABASE_PREFIX}${name}`,
   };
 }
 
@@ -75,5 +81,7 @@ export function statePaths(settings: LocalSettings) {
     etcd: join(state, 'etcd'),
     redis: join(state, 'redis'),
     pg: join(state, 'pg'),
+    releases: join(state, 'releases'),
+    instances: join(state, 'run', 'instances'),
   };
 }

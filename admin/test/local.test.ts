@@ -68,21 +68,25 @@ describe('table output', () => {
 });
 
 describe('mfrun, mfps, mfkill', () => {
-  it('when an instance is run, listed and stopped, then it registers, shows up and leaves', async () => {
-    const env = { ...process.env, MF_ETCD_PREFIX: uniquePrefix() };
+  it(
+    'when an instance is run, listed and stopped, then it registers, shows up and leaves',
+    { timeout: 90_000 },
+    async () => {
+      const env = { ...process.env, MF_ETCD_PREFIX: uniquePrefix() };
 
-    const started = await run(admin('mfrun'), ['tokens'], { env });
-    const id = /registered (tokens-\S+)/.exec(started.stdout)?.[1] ?? '';
-    const listed = await run(admin('mfps'), ['tokens'], { env });
-    await run(admin('mfkill'), [id], { env });
-    const after = await run(admin('mfps'), [], { env });
+      const started = await run(admin('mfrun'), ['tokens'], { env });
+      const id = /registered (tokens-\S+)/.exec(started.stdout)?.[1] ?? '';
+      const listed = await run(admin('mfps'), ['tokens'], { env });
+      await run(admin('mfkill'), [id], { env });
+      const after = await run(admin('mfps'), [], { env });
 
-    expect(id).toMatch(/^tokens-[\w.-]+-[0-9a-f]{8}$/);
-    expect(listed.stdout).toMatch(
-      new RegExp(`^${id}\\s+tokens\\s+\\S+\\s+127\\.0\\.0\\.1:\\d+\\s+ABSENT`, 'm'),
-    );
-    expect(after.stdout).not.toContain(id);
-  });
+      expect(id).toMatch(/^tokens-[\w.-]+-[0-9a-f]{8}$/);
+      expect(listed.stdout).toMatch(
+        new RegExp(`^${id}\\s+tokens\\s+\\S+\\s+127\\.0\\.0\\.1:\\d+\\s+ABSENT`, 'm'),
+      );
+      expect(after.stdout).not.toContain(id);
+    },
+  );
 
   it('when the service is unknown, then mfrun fails with one error line', async () => {
     await expect(run(admin('mfrun'), ['nosuch'])).rejects.toMatchObject({

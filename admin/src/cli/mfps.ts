@@ -1,37 +1,45 @@
-import { balancerStatus, serverStatuses } from '../local/balancer-state.js';
-import { localEtcd, registeredInstances } from '../local/instances.js';
-import { formatTable, uptime } from '../local/table.js';
+import { parseArgs } from 'node:util';
+import { serverStatuses } from '../local/balancer-state.js';
+import { registeredInstances, withRegistry } from '../local/instances.js';
+import { instanceRows, ROW_HEADER } from '../local/rows.js';
+import { recordedInstances } from '../local/supervision.js';
+import { formatTable } from '../local/table.js';
 import { localSettings } from '../settings.js';
 import { runCommand, usageError } from './run-command.js';
 
-const USAGE = `usage: mfps [service]
+const USAGE = `usage: mfps [service] [--json]
 
-Lists registered instances: id, service, version, address, load balancer state
-(UP/DOWN/DRAIN/MAINT, or ABSENT before the balancer has it) and uptime.`;
+Lists instances: the registered ones, and the local ones that are not registered (restarting,
+or given up after a crash loop). Columns: id, service, version, address, load balancer state
+(UP/DOWN/DRAIN/MAINT, ABSENT before the balancer has it, - when not registered), uptime,
+restarts by its supervisor and its last exit (- for instances this checkout does not run).
+--json prints one JSON array instead.`;
 
 runCommand(USAGE, async (argv) => {
-  const [service, ...extra] = argv;
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
+  const [service, ...extra] = positionals;
   if (extra.length > 0) throw usageError(USAGE);
   const settings = localSettings();
-  const etcd = localEtcd(settings);
-  try {
+  const rows = await withRegistry(settings, async (etcd) => {
     const [instances, statuses] = await Promise.all([
       registeredInstances(settings, etcd, service),
       serverStatuses(settings),
     ]);
-    const now = Date.now();
-    const rows = instances.map((instance) => [
-      instance.id,
-      instance.service,
-      instance.version,
-      instance.address,
-      balancerStatus(statuses.get(instance.id)),
-      uptime(now - instance.started_at),
-    ]);
-    console.log(
-      formatTable(['INSTANCE', 'SERVICE', 'VERSION', 'ADDRESS', 'BALANCER', 'UPTIME'], rows),
+    const local = recordedInstances(settings).filter(
+      (recorded) => service === undefined || recorded.spec.service === service,
     );
-  } finally {
-    etcd.close();
-  }
+    return instanceRows(instances, local, statuses, Date.now());
+  });
+  if (values.json) console.log(JSON.stringify(rows, null, 2));
+  else
+    console.log(
+      formatTable(
+        ROW_HEADER,
+        rows.map((row) => Object.values(row).map(String)),
+      ),
+    );
 });

@@ -1,7 +1,9 @@
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   connectEtcd,
   currentEnv,
@@ -9,24 +11,24 @@ import {
   instanceRecord,
   parseJsonValue,
   newInstanceId,
-  readPackageVersion,
   registryKeys,
-  resolveVersion,
+  waitUntil,
   type Etcd3,
   type InstanceRecord,
 } from '@microflack/common';
 import { serviceEntry } from '../catalog.js';
-import { livePid, spawnDetached, stopPidFile } from '../infra/processes.js';
-import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
-
-/** Where an instance's pid and log live. */
-function instanceFiles(settings: LocalSettings, id: string) {
-  const paths = statePaths(settings);
-  return {
-    pidFile: join(paths.run, 'instances', `${id}.pid`),
-    logFile: join(paths.logs, `${id}.log`),
-  };
-}
+import { alive, spawnDetached, stopPidFile } from '../infra/processes.js';
+import { dotenv, localUrls, type LocalSettings } from '../settings.js';
+import type { Release } from './releases.js';
+import {
+  forgetInstance,
+  instanceFiles,
+  instanceSpec,
+  readJsonFile,
+  recordedInstances,
+  supervisorState,
+  writeJsonFile,
+} from './supervision.js';
 
 /** The environment of a local instance: `.env`, the caller's environment, then the local URLs. */
 function instanceEnv(settings: LocalSettings, service: string, id: string, version: string) {
@@ -51,49 +53,121 @@ export function localEtcd(settings: LocalSettings): Etcd3 {
 }
 
 /**
- * Starts one instance of `service` as a detached Node process and resolves once it is
- * registered. Fails, with the end of its log, if the process exits first.
+ * Runs `work` with a connection to the local registry, closed afterwards; fails at once with one
+ * clear line when etcd does not answer within 5 s, rather than let the client retry for ever.
+ */
+export async function withRegistry<T>(
+  settings: LocalSettings,
+  work: (etcd: Etcd3) => Promise<T>,
+): Promise<T> {
+  const etcd = localEtcd(settings);
+  const url = localUrls(settings).MF_ETCD_URL;
+  try {
+    const probe = etcd.get(registryKeys(settings.MF_ETCD_PREFIX).balancer).string();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the registry at ${url} does not answer`)), 5000);
+    });
+    await Promise.race([probe, deadline]).finally(() => clearTimeout(timer));
+    return await work(etcd);
+  } finally {
+    etcd.close();
+  }
+}
+
+/** How {@link startInstance} starts an instance. */
+export interface StartOptions {
+  /** Reuse a recorded id (bringing an instance back after a reboot); a new one by default. */
+  id?: string;
+  /** How long it may take to register (default 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts one instance of `release` under its supervisor (a detached Node process) and resolves
+ * once it is registered. Fails, with the end of its log, if the instance exits first (then its
+ * supervisor is stopped: an instance that cannot start is not restarted over and over).
  */
 export async function startInstance(
   settings: LocalSettings,
   etcd: Etcd3,
-  service: string,
-  tag?: string,
+  release: Release,
+  options: StartOptions = {},
 ): Promise<InstanceRecord> {
-  const main = join(ROOT, 'services', service, 'dist', 'main.js');
-  if (!existsSync(main))
-    throw new Error(`${service} is not built (${main} is missing): run pnpm build`);
-  const version =
-    tag ??
-    resolveVersion(
-      readPackageVersion(pathToFileURL(join(ROOT, 'services', service, 'package.json'))),
-      undefined,
-    );
-  const id = newInstanceId(service, version);
+  const { service, version } = release;
+  const id = options.id ?? newInstanceId(service, version);
   const key = registryKeys(settings.MF_ETCD_PREFIX).instance(service, id);
   const files = instanceFiles(settings, id);
+  const spec = { id, service, version, release: release.dir, ...files };
+  mkdirSync(dirname(files.specFile), { recursive: true });
+  writeJsonFile(files.specFile, instanceSpec.parse(spec));
+  rmSync(files.stateFile, { force: true });
   const watcher = await etcd.watch().key(key).create();
   try {
-    const registered = once(watcher, 'put') as Promise<[{ value: Buffer }]>;
-    const child = spawnDetached({
+    let registered: string | undefined;
+    const put = new Promise<string>((resolve) =>
+      watcher.once('put', (kv: { value: Buffer }) => resolve((registered = kv.value.toString()))),
+    );
+    const supervisor = spawnDetached({
       command: process.execPath,
-      args: [main],
-      env: instanceEnv(settings, service, id, version),
-      cwd: ROOT,
-      ...files,
+      args: [SUPERVISOR, files.specFile, files.pidFile],
+      // One port for every run of the instance: restarted by its supervisor, it comes back at the
+      // address the load balancer has, UP again at its next health check, with no reload.
+      env: { ...instanceEnv(settings, service, id, version), PORT: String(await freePort()) },
+      cwd: release.dir,
+      logFile: files.logFile,
+      pidFile: files.pidFile,
     });
-    const died = once(child, 'exit').then(() => {
-      const log = readFileSync(files.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
-      throw new Error(`${id} exited before registering; last log lines:\n${log}`);
-    });
-    const [kv] = await Promise.race([registered, died]);
-    const record = parseJsonValue(instanceRecord, kv.value.toString('utf8'));
+    // The put answers at once; the poll notices an exit, and ends on its next round after a put.
+    const exitedOrTimedOut = waitUntil(
+      () => registered ?? startFailed(files.stateFile, supervisor),
+      {
+        what: `${id} to register`,
+        timeoutMs: options.timeoutMs ?? 30_000,
+      },
+    );
+    const outcome = await Promise.race([put, exitedOrTimedOut]);
+    if (outcome === EXITED) {
+      await stopPidFile(files.pidFile);
+      forgetInstance(settings, id);
+      throw new Error(
+        `${id} exited before registering; last log lines:\n${logTail(files.logFile)}`,
+      );
+    }
+    const record = parseJsonValue(instanceRecord, outcome);
     if (!record.success)
       throw new Error(`${id} registered a malformed record: ${describeProblems(record.error)}`);
     return record.data;
   } finally {
     await watcher.cancel();
   }
+}
+
+const EXITED = Symbol('exited');
+
+/** A port free on 127.0.0.1 now (the kernel's choice), for an instance to listen on. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string')
+    throw new Error('could not find a free port');
+  return address.port;
+}
+const SUPERVISOR = fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
+
+/** {@link EXITED} once the instance has exited (or its supervisor is gone), else undefined. */
+function startFailed(stateFile: string, supervisor: ChildProcess): typeof EXITED | undefined {
+  const state = readJsonFile(stateFile, supervisorState);
+  const gone = supervisor.exitCode !== null || supervisor.signalCode !== null;
+  return gone || state?.lastExit !== undefined ? EXITED : undefined;
+}
+
+/** The last lines of a log. */
+function logTail(file: string, lines = 5): string {
+  return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
 }
 
 /** The registered instances under the prefix, optionally of one service. */
@@ -115,24 +189,34 @@ export async function registeredInstances(
     .sort((a, b) => a.service.localeCompare(b.service) || a.started_at - b.started_at);
 }
 
-/** The ids of instances this checkout started and that are still running. */
+/** The ids of instances this checkout started whose supervisor still runs. */
 export function localInstanceIds(settings: LocalSettings): string[] {
-  const dir = join(statePaths(settings).run, 'instances');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.pid'))
-    .map((file) => file.slice(0, -'.pid'.length))
-    .filter((id) => livePid(instanceFiles(settings, id).pidFile) !== undefined);
+  return recordedInstances(settings)
+    .filter((recorded) => recorded.supervisor !== undefined)
+    .map((recorded) => recorded.spec.id);
 }
 
 /**
- * Stops a local instance: SIGTERM and wait for its graceful drain to finish, or SIGKILL with
- * `force`. @returns false when no such local process was running.
+ * Stops a local instance gracefully: SIGTERM to its supervisor, which has the instance
+ * deregister, drain and exit, and does not restart it. An instance whose supervisor gave up
+ * (crash loop) is only forgotten. @returns false when no such instance was recorded.
  */
-export async function stopInstance(
-  settings: LocalSettings,
-  id: string,
-  force = false,
-): Promise<boolean> {
-  return stopPidFile(instanceFiles(settings, id).pidFile, force ? 'SIGKILL' : 'SIGTERM', 60_000);
+export async function stopInstance(settings: LocalSettings, id: string): Promise<boolean> {
+  const files = instanceFiles(settings, id);
+  const known = existsSync(files.specFile);
+  await stopPidFile(files.pidFile, 'SIGTERM', 60_000);
+  forgetInstance(settings, id);
+  return known;
+}
+
+/**
+ * SIGKILLs the instance process (not its supervisor), as a crash would: the supervisor restarts
+ * it. @returns the pid killed, or undefined when the instance was not running.
+ */
+export function killInstance(settings: LocalSettings, id: string): number | undefined {
+  const state = readJsonFile(instanceFiles(settings, id).stateFile, supervisorState);
+  const pid = state?.status === 'running' ? state.pid : undefined;
+  if (pid === undefined || !alive(pid)) return undefined;
+  process.kill(pid, 'SIGKILL');
+  return pid;
 }
