@@ -1,8 +1,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@microflack/common/testing';
-import { startRequestLoop } from '@microflack/haproxy/testing';
+import { startRequestLoop, waitFor } from '@microflack/common/testing';
 import { LocalPlatform } from './local-platform.js';
 
 let platform: LocalPlatform;
