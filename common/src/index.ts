@@ -34,7 +34,7 @@ export { connectEtcd, type Etcd3 } from './etcd.js';
 export { createServiceApp } from './http-app.js';
 export { describeProblems, parseInput, parseJsonValue } from './input.js';
 export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
-export { readPackageVersion } from './package-version.js';
+export { readPackageVersion, resolveVersion } from './package-version.js';
 export { connectRedis, droppingPublisher, type Redis } from './redis.js';
 export { Registration, newInstanceId } from './registry.js';
 export { registryKeys } from './registry-keys.js';
@@ -48,12 +48,10 @@ export {
   type ServiceConfigRecord,
 } from './registry-records.js';
 export { RevocationSet } from './revocations.js';
+export { guardProcess, stopOnSignals } from './process-guard.js';
 export {
-  guardProcess,
-  resolveVersion,
   runService,
   startService,
-  stopOnSignals,
   type RunningService,
   type ServiceContext,
   type ServiceDefinition,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,8 +11,10 @@ import type { BaseConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { connectEtcd } from './etcd.js';
 import { createLogger } from './logger.js';
-import { createMetrics, unexpectedErrors, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis, type Redis } from './redis.js';
+import { resolveVersion } from './package-version.js';
+import { guardProcess, stopOnSignals } from './process-guard.js';
 import { newInstanceId, Registration } from './registry.js';
 import { registryKeys } from './registry-keys.js';
 import type { InstanceRecord, ServiceConfigRecord } from './registry-records.js';
@@ -83,20 +84,6 @@ export interface RunningService {
   registration: Registration;
   /** The graceful stop (docs/architecture.md, instance lifecycle); resolves when all is closed. */
   stop(): Promise<void>;
-}
-
-/** `<package version>-<short git hash>`, or `MF_VERSION` when set (image tags, upgrades). */
-export function resolveVersion(packageVersion: string, override: string | undefined): string {
-  if (override) return override;
-  try {
-    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return hash ? `${packageVersion}-${hash}` : packageVersion;
-  } catch {
-    return packageVersion;
-  }
 }
 
 /** Step 1: connects etcd, follows revocations and hands `build` its context. */
@@ -307,44 +294,4 @@ export async function runService<C extends BaseConfig>(
     logger.fatal({ err: error }, 'start failed');
     process.exit(1);
   }
-}
-
-/**
- * The process-level handler of what nothing else handled, counted in
- * `process_unexpected_errors_total{kind}`. An unhandled rejection is logged and the process
- * goes on: one failed promise is no reason to drop every request in flight. An uncaught
- * exception is logged, then `stop` runs and the process exits 1: after one, Node's state
- * cannot be trusted (docs/architecture.md, when a dependency goes away).
- */
-export function guardProcess(logger: Logger, stop: () => Promise<unknown>): void {
-  process.on('unhandledRejection', (reason) => {
-    unexpectedErrors.inc({ kind: 'unhandled_rejection' });
-    logger.error({ err: reason }, 'unhandled rejection');
-  });
-  process.on('uncaughtException', (error) => {
-    unexpectedErrors.inc({ kind: 'uncaught_exception' });
-    logger.fatal({ err: error }, 'uncaught exception; stopping');
-    stop()
-      .catch((failure: unknown) => logger.error({ err: failure }, 'stop failed'))
-      .finally(() => process.exit(1));
-  });
-}
-
-/**
- * On the first SIGTERM or SIGINT, runs `stop` and exits 0, or 1 when `stop` fails: the end of
- * every long-running MicroFlack process.
- */
-export function stopOnSignals(logger: Logger, stop: () => Promise<unknown>): void {
-  const shutdown = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'stop requested');
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
 }

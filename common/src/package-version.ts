@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -9,4 +10,18 @@ const packageJson = z.object({ version: z.string().min(1) });
  */
 export function readPackageVersion(packageJsonUrl: URL): string {
   return packageJson.parse(JSON.parse(readFileSync(packageJsonUrl, 'utf8'))).version;
+}
+
+/** `<package version>-<short git hash>`, or `MF_VERSION` when set (image tags, upgrades). */
+export function resolveVersion(packageVersion: string, override: string | undefined): string {
+  if (override) return override;
+  try {
+    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return hash ? `${packageVersion}-${hash}` : packageVersion;
+  } catch {
+    return packageVersion;
+  }
 }
