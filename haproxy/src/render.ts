@@ -165,12 +165,12 @@ function serviceBackend(service: ServiceRoute): string[] {
   if (config.sticky) {
     lines.push(
       // A session stays on the instance that answered its handshake: the table learns the session
-      // id from Socket.IO's cookie and matches it on the `sid` of every later request (clients
-      // that keep no cookie send it too) or on the cookie (browsers).
+      // id from Socket.IO's cookie and matches it on the `sid` every later request of the session
+      // carries. Not on the cookie: a reconnecting browser's new handshake still sends the old
+      // session's cookie, and must not be sent back to a draining instance.
       `    stick-table type string len 64 size 100k expire 2h peers ${PEERS}`,
       `    stick store-response res.cook(${SESSION_COOKIE})`,
       '    stick match url_param(sid)',
-      `    stick match req.cook(${SESSION_COOKIE})`,
       // WebSockets live as long as the chat tab; idle ones are kept alive by Socket.IO pings.
       '    timeout tunnel 1h',
     );
