@@ -2,6 +2,13 @@
 // imported by production code.
 
 export { silentLogger, testConfig, uniquePrefix } from './config.js';
+export {
+  startChatLoad,
+  type ChatFailure,
+  type ChatLoad,
+  type ChatLoadOptions,
+  type ChatLoadResult,
+} from './chat-load.js';
 export { basic, bearer, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
 export { startPrivateEtcd } from './etcd-server.js';

@@ -1,0 +1,254 @@
+import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import { basic, bearer, uniqueNickname } from './credentials.js';
+import { startRequestLoop, type RequestLoopResult } from './request-loop.js';
+import { waitFor } from './wait.js';
+
+/** How {@link startChatLoad} loads a whole platform through its load balancer. */
+export interface ChatLoadOptions {
+  /** The load balancer, e.g. `http://127.0.0.1:8080` (loopback only). */
+  url: string;
+  /** Readers sending `GET /api/messages` back to back (default 8: ≥ 200 req/s here). */
+  readers?: number;
+  /** Readers loading the ui's page `/` back to back (default 1). */
+  pageReaders?: number;
+  /** Users posting over REST, each one message every `postIntervalMs` (default 4 and 200 ms). */
+  posters?: number;
+  postIntervalMs?: number;
+  /** Socket.IO clients following the chat, catching up after each reconnect (default 4). */
+  listeners?: number;
+}
+
+/** One post that did not get its 201, or one catch-up that did not get its 200. */
+export interface ChatFailure {
+  what: string;
+  outcome: number | string;
+}
+
+/** What a chat load saw, from the start to {@link ChatLoad.stop}. */
+export interface ChatLoadResult {
+  reads: RequestLoopResult;
+  pageReads: RequestLoopResult;
+  /** Posts acknowledged (201). */
+  posted: number;
+  failures: ChatFailure[];
+  /** Acknowledged messages some listener never received, even after catching up. */
+  lost: number;
+  /** Acknowledged posts stored more than once. */
+  duplicated: number;
+  /** Reconnects of listeners (each followed by a catch-up). */
+  reconnects: number;
+}
+
+/** A running chat load. */
+export interface ChatLoad {
+  /** Ends the load, waits (bounded) for the listeners to have every acknowledged message, reports. */
+  stop(): Promise<ChatLoadResult>;
+}
+
+const message = z.looseObject({ id: z.number(), source: z.string(), updated_at: z.number() });
+const messageList = z.object({ messages: z.array(message) });
+const tokenAnswer = z.looseObject({ token: z.string() });
+const userAnswer = z.looseObject({ id: z.number() });
+
+/**
+ * Every message updated at or after `since`, paging through catch-ups of 500; the status instead
+ * when the platform did not answer 200.
+ */
+async function messagesSince(
+  url: string,
+  since: number,
+): Promise<z.infer<typeof message>[] | number> {
+  // Pages overlap on the last page's `updated_at` (inclusive): kept by id, each row counts once.
+  const all = new Map<number, z.infer<typeof message>>();
+  for (let from = since; ;) {
+    const response = await fetch(`${url}/api/messages?updated_since=${from}&limit=500`);
+    if (response.status !== 200) return response.status;
+    const page = messageList.parse(await response.json()).messages;
+    for (const row of page) all.set(row.id, row);
+    const last = page.at(-1);
+    if (page.length < 500 || last === undefined) return [...all.values()];
+    from = last.updated_at;
+  }
+}
+
+/** Registers a fresh user through the load balancer and signs it in; returns its token. */
+async function signedInUser(url: string): Promise<string> {
+  const nickname = uniqueNickname('load');
+  const password = `pw-${nickname}`;
+  const registered = await fetch(`${url}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nickname, password }),
+  });
+  userAnswer.parse(await registered.json());
+  const signedIn = await fetch(`${url}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: basic(nickname, password) },
+  });
+  return tokenAnswer.parse(await signedIn.json()).token;
+}
+
+/** A Socket.IO client that keeps the id of every message it learns of, like the ui does. */
+class Listener {
+  readonly seen = new Set<number>();
+  reconnects = 0;
+  private since = Date.now();
+  private readonly socket: Socket;
+
+  constructor(
+    private readonly url: string,
+    token: string,
+    private readonly failures: ChatFailure[],
+  ) {
+    this.socket = io(url, { auth: { token }, reconnectionDelayMax: 1000 });
+    this.socket.on('updated_model', (payload: { model?: unknown }) => this.keep(payload.model));
+    this.socket.io.on('reconnect', () => {
+      this.reconnects++;
+      this.catchUp().catch((error: unknown) =>
+        this.failures.push({ what: 'catch-up', outcome: String(error) }),
+      );
+    });
+  }
+
+  /** Resolves once connected. */
+  connected(): Promise<void> {
+    return new Promise((resolve) =>
+      this.socket.connected ? resolve() : this.socket.once('connect', () => resolve()),
+    );
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private keep(model: unknown): void {
+    const parsed = message.safeParse(model);
+    if (!parsed.success) return;
+    this.seen.add(parsed.data.id);
+    this.since = Math.max(this.since, parsed.data.updated_at);
+  }
+
+  /** As a real client must: the catch-up can itself meet a change, so it is retried. */
+  private async catchUp(): Promise<void> {
+    await waitFor(
+      async () => {
+        const messages = await messagesSince(this.url, this.since);
+        if (typeof messages === 'number') {
+          this.failures.push({ what: 'catch-up', outcome: messages });
+          return false;
+        }
+        messages.forEach((m) => this.keep(m));
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'a catch-up' },
+    );
+  }
+}
+
+/** Posts one message every `intervalMs` as one user, keeping the acknowledged ids. */
+function startPoster(
+  url: string,
+  token: string,
+  intervalMs: number,
+  acked: Map<number, string>,
+  failures: ChatFailure[],
+): { stop(): Promise<void> } {
+  let n = 0;
+  let inFlight = Promise.resolve();
+  const post = async () => {
+    const source = `load ${token.slice(-8)} ${n++}`;
+    try {
+      const response = await fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { authorization: bearer(token), 'content-type': 'application/json' },
+        body: JSON.stringify({ source }),
+      });
+      const body: unknown = await response.json();
+      if (response.status === 201) acked.set(message.parse(body).id, source);
+      else failures.push({ what: 'post', outcome: response.status });
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      failures.push({
+        what: 'post',
+        outcome: cause instanceof Error ? cause.message : String(error),
+      });
+    }
+  };
+  const timer = setInterval(() => (inFlight = inFlight.then(post)), intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
+
+/** How many acknowledged posts are stored more than once (same source, several rows). */
+async function duplicates(url: string, since: number, acked: Map<number, string>) {
+  const stored = await messagesSince(url, since);
+  if (typeof stored === 'number') throw new Error(`the duplicate count got ${stored}`);
+  const ours = new Set(acked.values());
+  const count = new Map<string, number>();
+  for (const row of stored)
+    if (ours.has(row.source)) count.set(row.source, (count.get(row.source) ?? 0) + 1);
+  return [...count.values()].filter((n) => n > 1).length;
+}
+
+/**
+ * Starts steady chat traffic through the load balancer, as the ui's users make it: readers of
+ * `GET /api/messages`, users posting over REST, and Socket.IO listeners that catch up with
+ * `updated_since` after every reconnect. {@link ChatLoad.stop} counts what failed, what a
+ * listener never got, and what was stored twice.
+ */
+export async function startChatLoad(options: ChatLoadOptions): Promise<ChatLoad> {
+  const { url, readers = 8, pageReaders = 1, posters = 4, postIntervalMs = 200 } = options;
+  const { listeners = 4 } = options;
+  const startedAt = Date.now();
+  const failures: ChatFailure[] = [];
+  const acked = new Map<number, string>();
+  const tokens = await Promise.all(
+    Array.from({ length: Math.max(posters, listeners) }, () => signedInUser(url)),
+  );
+  const followers = tokens.slice(0, listeners).map((token) => new Listener(url, token, failures));
+  await Promise.all(followers.map((listener) => listener.connected()));
+  const loop = (path: string, concurrency: number) =>
+    startRequestLoop({
+      url: `${url}${path}`,
+      concurrency,
+      maxRequests: Number.MAX_SAFE_INTEGER,
+      maxMs: 30 * 60_000,
+    });
+  const reads = loop('/api/messages?limit=20', readers);
+  const pageReads = loop('/', pageReaders);
+  await Promise.all([reads.warm, pageReads.warm]);
+  const writers = tokens
+    .slice(0, posters)
+    .map((token) => startPoster(url, token, postIntervalMs, acked, failures));
+  return {
+    async stop() {
+      await Promise.all(writers.map((writer) => writer.stop()));
+      const [readResult, pageResult] = await Promise.all([reads.stop(), pageReads.stop()]);
+      const missing = () =>
+        followers.reduce(
+          (sum, f) => sum + [...acked.keys()].filter((id) => !f.seen.has(id)).length,
+          0,
+        );
+      // Delivery is asynchronous: give the last broadcasts (and catch-ups) a bounded moment.
+      await waitFor(() => missing() === 0, { timeoutMs: 15_000, intervalMs: 50 }).catch(
+        () => undefined,
+      );
+      const result: ChatLoadResult = {
+        reads: readResult,
+        pageReads: pageResult,
+        posted: acked.size,
+        failures,
+        lost: missing(),
+        duplicated: await duplicates(url, startedAt, acked),
+        reconnects: followers.reduce((sum, f) => sum + f.reconnects, 0),
+      };
+      followers.forEach((listener) => listener.close());
+      return result;
+    },
+  };
+}
