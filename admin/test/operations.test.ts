@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChatLoad, type ChatLoad, type ChatLoadResult } from '@microflack/common/testing';
-import { LocalPlatform } from './local-platform.js';
+import { LocalPlatform } from '@microflack/admin/testing';
 
 // The whole platform, every service on the local runtime, operated while people chat: REST
 // readers and posters and Socket.IO listeners that catch up after a reconnect, like the ui.

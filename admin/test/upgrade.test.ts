@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRequestLoop, waitFor } from '@microflack/common/testing';
-import { LocalPlatform } from './local-platform.js';
+import { LocalPlatform } from '@microflack/admin/testing';
 
 let platform: LocalPlatform;
 

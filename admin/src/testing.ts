@@ -1,9 +1,12 @@
+// The testing door of @microflack/admin: a private local platform driven by the admin commands,
+// for tests and the benchmark; never imported by the commands themselves.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { currentEnv } from '@microflack/common';
 import { uniquePrefix } from '@microflack/common/testing';
 import pg from 'pg';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
@@ -42,7 +45,7 @@ export class LocalPlatform {
     symlinkSync(balancer.paths.dir, join(state, 'haproxy'));
     const databasePrefix = `${prefix.replace(/\W/g, '').replace('mftest', 'mftest_')}_`;
     const env = {
-      ...process.env,
+      ...currentEnv(),
       MF_ETCD_PREFIX: prefix,
       MF_STATE_DIR: state,
       MF_BALANCER_PORT: new URL(balancer.url).port,
@@ -53,7 +56,7 @@ export class LocalPlatform {
 
   /** Runs `admin/<command> ...args`; rejects (with code, stdout, stderr) on a non-zero exit. */
   run(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
-    const file = fileURLToPath(new URL(`../${command}`, import.meta.url));
+    const file = fileURLToPath(new URL(`../${command}`, import.meta.url)); // from admin/dist/
     return run(file, args, { env: this.env });
   }
 
