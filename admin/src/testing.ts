@@ -66,11 +66,20 @@ export class LocalPlatform {
     return z.array(psRow).parse(JSON.parse(stdout));
   }
 
-  /** The command line of an instance's process, from its supervisor's state file. */
-  commandLine(id: string): string {
+  /** The pid of an instance's process (not its supervisor's), from its supervisor's state file. */
+  pid(id: string): number {
     const state = readFileSync(join(this.state, 'run', 'instances', `${id}.state.json`), 'utf8');
-    const pid = Number((JSON.parse(state) as { pid?: unknown }).pid);
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    return Number((JSON.parse(state) as { pid?: unknown }).pid);
+  }
+
+  /** The command line of an instance's process. */
+  commandLine(id: string): string {
+    return readFileSync(`/proc/${this.pid(id)}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  }
+
+  /** The log file of an instance. */
+  logFile(id: string): string {
+    return join(this.state, 'logs', `${id}.log`);
   }
 
   /** Stops every instance, the balancer, and drops the databases and the state directory. */

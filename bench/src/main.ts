@@ -1,39 +1,68 @@
-// The benchmark: `pnpm bench` from the repository root, with the local infrastructure up
-// (docs/operations.md, bench). Prints each result as it comes, then one Markdown table.
+// The benchmark: `pnpm bench [--quick] [--only <scenario>] [--compare <results file>]` from the
+// repository root, with the local infrastructure up (docs/operations.md, bench). Each scenario
+// measures its figures next to a baseline in the same run; rows print as they come, then one
+// Markdown table, and the results go to bench/results/<timestamp>.json.
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { baseEnv, connectEtcd, loadConfig } from '@microflack/common';
-import { uniquePrefix } from '@microflack/common/testing';
-import { startTestBalancer } from '@microflack/haproxy/testing';
-import { measureBalancer, type BenchRounds, type Measure } from './balancer-targets.js';
+import type { LocalPlatform } from '@microflack/admin/testing';
+import { compareWith, printTable, saveResults } from './results.js';
+import { runBalancerScenario } from './scenarios/balancer-run.js';
+import { measureJwt, measureMemory } from './scenarios/resources.js';
+import { measureRest } from './scenarios/rest.js';
+import type { Row } from './scenarios/row.js';
+import { measureSignIn } from './scenarios/sign-in.js';
+import { startBenchPlatform } from './platform/platform.js';
 
-const FULL: BenchRounds = { newInstance: 10, killed: 5, killedIdle: 5, graceful: 10, churned: 50 };
-/** One round of everything: checks the bench works, measures nothing worth quoting. */
-const QUICK: BenchRounds = { newInstance: 1, killed: 1, killedIdle: 1, graceful: 1, churned: 5 };
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    compare: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const SCENARIOS = ['balancer', 'rest', 'sign-in', 'resources'] as const;
+if (values.only !== undefined && !(SCENARIOS as readonly string[]).includes(values.only)) {
+  console.error(`error: unknown scenario "${values.only}" (one of ${SCENARIOS.join(', ')})`);
+  process.exit(1);
+}
+const chosen = (scenario: (typeof SCENARIOS)[number]) =>
+  values.only === undefined || values.only === scenario;
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const { MF_ETCD_URL, MF_LEASE_TTL } = loadConfig(baseEnv);
-const prefix = uniquePrefix();
-const etcd = connectEtcd(MF_ETCD_URL);
-const measures: Measure[] = [];
-const report = (measure: Measure) => {
-  measures.push(measure);
-  console.log(`${measure.what}: ${measure.measured} (target ${measure.target})`);
+const rows: Row[] = [];
+const report = (row: Row) => {
+  rows.push(row);
+  const ratio = row.ratio === undefined ? '' : ` = ${row.ratio.toFixed(2)}×`;
+  console.log(`${row.what}: ${row.measured} vs ${row.baseline}${ratio} (target ${row.target})`);
 };
 
-const balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });
-try {
-  const before = loadavg()[0] ?? 0;
-  const context = { balancer, etcd, prefix, leaseTtl: MF_LEASE_TTL };
-  await measureBalancer(context, values.quick ? QUICK : FULL, report);
-  console.log(
-    `\nload average at start ${before.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)}`,
-  );
-  console.log('| measure | result | target |\n|---|---|---|');
-  for (const { what, measured, target } of measures)
-    console.log(`| ${what} | ${measured} | ${target} |`);
-} finally {
-  await balancer.stop();
-  await etcd.delete().prefix(prefix);
-  etcd.close();
+/** The scenarios that need the whole platform, on one platform started for them. */
+async function platformScenarios(platform: LocalPlatform): Promise<void> {
+  if (chosen('resources')) (await measureMemory(platform, 'idle')).forEach(report);
+  if (chosen('rest')) {
+    const plan = quick
+      ? { rates: [100, 300], durationMs: 2000 }
+      : { rates: [100, 200, 400, 600, 800], durationMs: 8000 };
+    (await measureRest(platform, plan)).forEach(report);
+  }
+  if (chosen('sign-in')) (await measureSignIn(platform, quick ? 2000 : 10_000)).forEach(report);
+  if (chosen('resources')) (await measureMemory(platform, 'after load')).forEach(report);
 }
+
+const before = loadavg()[0] ?? 0;
+if (chosen('balancer')) await runBalancerScenario(quick, report);
+if (chosen('rest') || chosen('sign-in') || chosen('resources')) {
+  const platform = await startBenchPlatform();
+  try {
+    await platformScenarios(platform);
+  } finally {
+    await platform.stop();
+  }
+}
+if (chosen('resources')) measureJwt(quick ? 300 : 2000).forEach(report);
+const after = loadavg()[0] ?? 0;
+console.log(`\nload average at start ${before.toFixed(2)}, at end ${after.toFixed(2)}\n`);
+printTable(rows);
+const file = saveResults(rows, { quick, loadAverage: [before, after] });
+console.log(`\nresults: ${file}`);
+if (values.compare !== undefined) compareWith(values.compare, rows);

@@ -5,7 +5,7 @@ import { balancerCaughtUp, registryKeys, type Etcd3 } from '@microflack/common';
 import { startRequestLoop, waitFor } from '@microflack/common/testing';
 import type { TestBalancer } from '@microflack/haproxy/testing';
 import { churnUnderLoad } from './churn.js';
-import { answeringPort, percentile, spawnInstance, takesTraffic } from './probes.js';
+import { answeringPort, percentile, spawnInstance, takesTraffic } from '../probes.js';
 
 /** One line of the result table. */
 export interface Measure {

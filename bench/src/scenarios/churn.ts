@@ -8,7 +8,7 @@ import {
   type RequestLoopResult,
 } from '@microflack/common/testing';
 import type { TestBalancer } from '@microflack/haproxy/testing';
-import { answeringPort, spawnInstance } from './probes.js';
+import { answeringPort, spawnInstance } from '../probes.js';
 
 /** What {@link churnUnderLoad} saw. */
 export interface ChurnOutcome {

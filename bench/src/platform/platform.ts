@@ -1,0 +1,64 @@
+// The whole platform the benchmark measures: every service on the local runtime, started by the
+// admin commands on a private prefix, state directory, databases and HAProxy.
+import { LocalPlatform } from '@microflack/admin/testing';
+import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
+import { z } from 'zod';
+
+const SERVICES = ['users', 'tokens', 'messages', 'socketio', 'ui'] as const;
+
+/** A user of the benchmark, signed in. */
+export interface BenchUser {
+  nickname: string;
+  password: string;
+  token: string;
+}
+
+/** Starts one instance of every service and waits until each takes traffic. */
+export async function startBenchPlatform(): Promise<LocalPlatform> {
+  const platform = await LocalPlatform.start();
+  try {
+    for (const service of SERVICES) await platform.run('mfrun', [service]);
+    return platform;
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
+}
+
+/** Registers a fresh user through the load balancer and signs it in. */
+export async function benchUser(url: string): Promise<BenchUser> {
+  const nickname = uniqueNickname('bench');
+  const password = `pw-${nickname}`;
+  const registered = await fetch(`${url}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nickname, password }),
+  });
+  if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
+  const signedIn = await fetch(`${url}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: basic(nickname, password) },
+  });
+  const { token } = z.object({ token: z.string() }).parse(await signedIn.json());
+  return { nickname, password, token };
+}
+
+/** Posts `source` as `user`; throws unless it was created. */
+export async function benchPost(url: string, user: BenchUser, source: string): Promise<void> {
+  const response = await fetch(`${url}/api/messages`, {
+    method: 'POST',
+    headers: { authorization: bearer(user.token), 'content-type': 'application/json' },
+    body: JSON.stringify({ source }),
+  });
+  if (response.status !== 201) throw new Error(`a post answered ${response.status}`);
+}
+
+/** The address (`http://host:port`) and id of the first instance of `service`. */
+export async function instanceOf(
+  platform: LocalPlatform,
+  service: string,
+): Promise<{ id: string; url: string }> {
+  const [row] = await platform.ps(service);
+  if (row === undefined) throw new Error(`no ${service} instance`);
+  return { id: row.instance, url: `http://${row.address}` };
+}
