@@ -175,7 +175,9 @@ function startPoster(
       });
     }
   };
-  const timer = setInterval(() => (inFlight = inFlight.then(post)), intervalMs);
+  const timer = setInterval(() => {
+    inFlight = inFlight.then(post);
+  }, intervalMs);
   return {
     stop: async () => {
       clearInterval(timer);
