@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { LocalPlatform } from '@microflack/admin/testing';
 import { compareWith, printTable, saveResults } from './results.js';
 import { runBalancerScenario } from './scenarios/balancer-run.js';
+import { measureChat } from './scenarios/chat.js';
 import { measureJwt, measureMemory } from './scenarios/resources.js';
 import { measureRest } from './scenarios/rest.js';
 import type { Row } from './scenarios/row.js';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
-const SCENARIOS = ['balancer', 'rest', 'sign-in', 'resources'] as const;
+const SCENARIOS = ['balancer', 'chat', 'rest', 'sign-in', 'resources'] as const;
 if (values.only !== undefined && !(SCENARIOS as readonly string[]).includes(values.only)) {
   console.error(`error: unknown scenario "${values.only}" (one of ${SCENARIOS.join(', ')})`);
   process.exit(1);
@@ -39,6 +40,12 @@ const report = (row: Row) => {
 /** The scenarios that need the whole platform, on one platform started for them. */
 async function platformScenarios(platform: LocalPlatform): Promise<void> {
   if (chosen('resources')) (await measureMemory(platform, 'idle')).forEach(report);
+  if (chosen('chat')) {
+    const plan = quick
+      ? { clients: [50], postsPerSecond: 10, durationMs: 3000 }
+      : { clients: [50, 200, 1000], postsPerSecond: 20, durationMs: 10_000 };
+    (await measureChat(platform, plan)).forEach(report);
+  }
   if (chosen('rest')) {
     const plan = quick
       ? { rates: [100, 300], durationMs: 2000 }
@@ -51,7 +58,7 @@ async function platformScenarios(platform: LocalPlatform): Promise<void> {
 
 const before = loadavg()[0] ?? 0;
 if (chosen('balancer')) await runBalancerScenario(quick, report);
-if (chosen('rest') || chosen('sign-in') || chosen('resources')) {
+if (SCENARIOS.some((scenario) => scenario !== 'balancer' && chosen(scenario))) {
   const platform = await startBenchPlatform();
   try {
     await platformScenarios(platform);
