@@ -89,6 +89,15 @@ export async function enter(
   await page.locator('.connection.connected').waitFor();
 }
 
+/** The token the app keeps in `sessionStorage`. */
+export async function storedToken(page: Page): Promise<string> {
+  const stored = await page.evaluate(
+    "JSON.parse(sessionStorage.getItem('microflack.session')).token",
+  );
+  if (typeof stored !== 'string') throw new Error('no session stored');
+  return stored;
+}
+
 /** What the connection indicator says. */
 export async function connection(page: Page): Promise<string> {
   return (await page.locator('.connection').textContent()) ?? '';

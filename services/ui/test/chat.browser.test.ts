@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ARTIFACTS_DIR,
+  storedToken,
   connection,
   enter,
   launchChromium,
@@ -280,47 +281,6 @@ describe('a long history', () => {
   });
 });
 
-describe('posting', () => {
-  it('when posts are refused (rate limited), then they stay visible with a retry, and the retry posts each once', async () => {
-    // Ann's other tab spends her whole allowance (10 messages a second after a burst of 20), so
-    // what she writes here is refused.
-    const token = await storedToken(ann.page);
-    const flooding = new AbortController();
-    // Four loops, bounded in count and time, take every message the limit lets through.
-    const deadline = Date.now() + 30_000;
-    const flood = Promise.all(
-      [1, 2, 3, 4].map(async () => {
-        for (let i = 0; !flooding.signal.aborted && i < 2000 && Date.now() < deadline; i++) {
-          await platform.tryPost(token, 'from another tab');
-        }
-      }),
-    );
-    await expect.poll(() => platform.tryPost(token, 'from another tab')).toBe(429);
-    const texts = ['refused 1', 'refused 2', 'refused 3'];
-    for (const text of texts) await say(ann.page, text);
-
-    const failed = ann.page.locator('article.pending.failed');
-    await expect.poll(() => failed.count()).toBeGreaterThan(0);
-    expect(await failed.first().textContent()).toContain('Too many messages');
-    await screenshot(ann.page, 'chat-error-failed-posts');
-
-    flooding.abort();
-    await flood;
-    await expect
-      .poll(
-        async () => {
-          const retries = ann.page.getByRole('button', { name: 'Retry' });
-          if ((await retries.count()) > 0) await retries.first().click();
-          return ann.page.locator('article.pending').count();
-        },
-        { timeout: 20_000, interval: 300 },
-      )
-      .toBe(0);
-    for (const text of texts) expect(await messagesWith(bob.page, text).count(), text).toBe(1);
-    for (const text of texts) expect(await messagesWith(ann.page, text).count(), text).toBe(1);
-  });
-});
-
 describe('losing a socketio instance', () => {
   it('when the browser says it went offline, then the chat says so, and says connected when it is back', async () => {
     // The browser's own events, dispatched: Playwright's network emulation fires nothing where
@@ -513,11 +473,3 @@ describe('leaving', () => {
     expect(await ann.page.evaluate("sessionStorage.getItem('microflack.session')")).toBeNull();
   });
 });
-
-async function storedToken(page: Page): Promise<string> {
-  const stored = await page.evaluate(
-    "JSON.parse(sessionStorage.getItem('microflack.session')).token",
-  );
-  if (typeof stored !== 'string') throw new Error('no session stored');
-  return stored;
-}

@@ -5,9 +5,11 @@ import type { Session } from './session.js';
 import {
   addLatestPage,
   addOlderPage,
+  catchUpQuery,
   EMPTY_LIST,
   markDeleted,
   mergeMessages,
+  withCursor,
   type MessageList,
 } from './state/messages.js';
 import { asMessage, asUser, isObject, listOf, type Message, type User } from './state/models.js';
@@ -15,6 +17,7 @@ import {
   enqueue,
   markFailed,
   markSending,
+  newClientId,
   queued,
   retry,
   settle,
@@ -43,6 +46,12 @@ export const ENDED = 'Your session has ended (it expired or was signed out). Sig
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The `cursor` of a listing; undefined from an instance that predates cursors. */
+function cursorOf(body: unknown): string | undefined {
+  const cursor = isObject(body) ? body['cursor'] : undefined;
+  return typeof cursor === 'string' ? cursor : undefined;
+}
+
 /**
  * The chat of one signed-in tab: the socket, what it has loaded, and the actions of the person.
  * Everything the view shows is a signal here.
@@ -62,7 +71,6 @@ export class ChatSession {
   private readonly fetchingUsers = new Set<number>();
   private lastTyping = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private postCount = 0;
   private stopped = false;
   // "Offline" only once the browser said so with an `offline` event: `navigator.onLine` alone is
   // false on machines without a default route even though the platform answers (loopback).
@@ -229,7 +237,10 @@ export class ChatSession {
       ]);
       const messages = listOf(isObject(page) ? page['messages'] : undefined, asMessage);
       this.usersArrived(listOf(isObject(online) ? online['users'] : undefined, asUser));
-      this.messages.value = addLatestPage(this.messages.value, messages, PAGE_SIZE);
+      this.messages.value = withCursor(
+        addLatestPage(this.messages.value, messages, PAGE_SIZE),
+        cursorOf(page),
+      );
       this.learnAuthors(messages);
       if (this.socket.connected) void this.catchUp();
     } catch (error) {
@@ -237,18 +248,24 @@ export class ChatSession {
     }
   }
 
-  /** Everything created, edited or deleted since the newest change heard of, page by page. */
+  /**
+   * Everything created, edited or deleted since the last listing's cursor (or, from an instance
+   * without cursors, since the newest change heard of), page by page.
+   */
   private async catchUp(): Promise<void> {
     try {
       for (;;) {
-        const since = this.messages.value.since;
+        const before = this.messages.value;
         const body = await this.request(
           'GET',
-          `/api/messages?updated_since=${since}&limit=${CATCH_UP_PAGE}`,
+          `/api/messages?${catchUpQuery(before, CATCH_UP_PAGE)}`,
         );
         const page = listOf(isObject(body) ? body['messages'] : undefined, asMessage);
         this.arrived(page);
-        if (page.length < CATCH_UP_PAGE || this.messages.value.since === since) break;
+        this.messages.value = withCursor(this.messages.value, cursorOf(body));
+        const after = this.messages.value;
+        const moved = after.cursor !== before.cursor || after.since !== before.since;
+        if (page.length < CATCH_UP_PAGE || !moved) break;
       }
       const online = await this.request('GET', '/api/users?online=1');
       const users = listOf(isObject(online) ? online['users'] : undefined, asUser);
@@ -293,7 +310,7 @@ export class ChatSession {
     // Posted: a typing notice still due would announce typing that is over.
     clearTimeout(this.typingTimer);
     this.typingTimer = undefined;
-    this.pending.value = enqueue(this.pending.value, `post-${++this.postCount}`, source);
+    this.pending.value = enqueue(this.pending.value, newClientId(), source);
     this.flush();
   }
 
@@ -313,13 +330,18 @@ export class ChatSession {
     for (const post of queued(this.pending.value)) this.send(post);
   }
 
+  /** Sends a post under its client id: however often it is sent, the server posts it once. */
   private send({ key, source }: PendingPost): void {
     this.pending.value = markSending(this.pending.value, key);
+    const payload = { source, client_id: key };
     this.socket
       .timeout(ACK_TIMEOUT_MS)
-      .emit('post_message', { source }, this.session.token, (error: Error | null, ack: unknown) => {
+      .emit('post_message', payload, this.session.token, (error: Error | null, ack: unknown) => {
         if (error) {
-          this.pending.value = markFailed(this.pending.value, key, 'Not confirmed.');
+          // Lost with the connection: it goes again on the reconnect, under the same client id.
+          this.pending.value = this.socket.connected
+            ? markFailed(this.pending.value, key, 'Not confirmed.')
+            : retry(this.pending.value, key);
           return;
         }
         const message = isObject(ack) && ack['ok'] === true ? asMessage(ack['message']) : undefined;
