@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ARTIFACTS_DIR,
-  storedToken,
   connection,
   enter,
-  launchChromium,
   messagesWith,
+  newPerson,
   onlineNicknames,
   openPerson,
   PHONE,
@@ -16,42 +15,25 @@ import {
   screenshot,
   scrollsSideways,
   seriousViolations,
-  type Misbehaviour,
+  storedToken,
+  twoInTheChat,
+  type Person,
 } from './browser.js';
-import { Platform, type Account } from './platform.js';
+import type { Platform } from './platform.js';
 
 let platform: Platform;
 let browser: Browser;
-
-interface Person {
-  account: Account;
-  context: BrowserContext;
-  page: Page;
-  seen: Misbehaviour;
-}
-
 let ann: Person;
 let bob: Person;
+let close: () => Promise<void>;
 
-async function person(
-  stem: string,
-  options: Parameters<typeof openPerson>[1] = {},
-): Promise<Person> {
-  const account = await platform.account(stem);
-  return { account, ...(await openPerson(browser, options)) };
-}
+const person = (stem: string, options: Parameters<typeof newPerson>[3] = {}) =>
+  newPerson(platform, browser, stem, options);
 
 beforeAll(async () => {
-  [platform, browser] = await Promise.all([Platform.start(), launchChromium()]);
-  ann = await person('ann');
-  bob = await person('bob');
-  await enter(ann.page, platform.url, ann.account);
-  await enter(bob.page, platform.url, bob.account);
+  ({ platform, browser, ann, bob, close } = await twoInTheChat());
 });
-afterAll(async () => {
-  await browser.close();
-  await platform.close();
-});
+afterAll(() => close());
 
 describe('two people in the chat', () => {
   it('when both are in, then each sees the other online and themselves marked', async () => {

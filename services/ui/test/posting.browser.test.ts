@@ -1,45 +1,30 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   enter,
-  launchChromium,
   messagesWith,
-  openPerson,
+  newPerson,
   say,
   screenshot,
   storedToken,
+  twoInTheChat,
+  type Person,
 } from './browser.js';
-import { Platform, type Account } from './platform.js';
+import type { Platform } from './platform.js';
 
 let platform: Platform;
 let browser: Browser;
-
-interface Person {
-  account: Account;
-  context: BrowserContext;
-  page: Page;
-}
-
 let ann: Person;
 let bob: Person;
+let close: () => Promise<void>;
 
-async function person(stem: string): Promise<Person> {
-  const account = await platform.account(stem);
-  return { account, ...(await openPerson(browser)) };
-}
+const person = (stem: string) => newPerson(platform, browser, stem);
 
 beforeAll(async () => {
-  [platform, browser] = await Promise.all([Platform.start(), launchChromium()]);
-  ann = await person('ann');
-  bob = await person('bob');
-  await enter(ann.page, platform.url, ann.account);
-  await enter(bob.page, platform.url, bob.account);
+  ({ platform, browser, ann, bob, close } = await twoInTheChat());
 });
-afterAll(async () => {
-  await browser.close();
-  await platform.close();
-});
+afterAll(() => close());
 
 const stored = z.object({ messages: z.array(z.object({ source: z.string() })) });
 
