@@ -70,10 +70,10 @@ describe('posting', () => {
     const failed = ann.page.locator('article.pending.failed');
     await expect.poll(() => failed.count()).toBeGreaterThan(0);
     expect(await failed.first().textContent()).toContain('Too many messages');
-    await screenshot(ann.page, 'chat-error-failed-posts');
-
+    // The flood stops first: a screenshot waits for the page to settle, which a loaded CPU delays.
     flooding.abort();
     await flood;
+    await screenshot(ann.page, 'chat-error-failed-posts');
     await expect
       .poll(
         async () => {

@@ -1,6 +1,7 @@
 import { batch, signal } from '@preact/signals';
 import { ApiError, call } from './api/http.js';
 import { openSocket, type ChatSocket } from './api/socket.js';
+import { Outbox } from './outbox.js';
 import type { Session } from './session.js';
 import {
   addLatestPage,
@@ -13,17 +14,6 @@ import {
   type MessageList,
 } from './state/messages.js';
 import { asMessage, asUser, isObject, listOf, type Message, type User } from './state/models.js';
-import {
-  enqueue,
-  markFailed,
-  markSending,
-  newClientId,
-  queued,
-  retry,
-  settle,
-  settleArrived,
-  type PendingPost,
-} from './state/pending.js';
 import { activeTypers, noteTyping, stopTyping, type Typer } from './state/typing.js';
 import { mergeUsers, unknownUsers, type UserMap } from './state/users.js';
 
@@ -34,7 +24,6 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'off
 export const PAGE_SIZE = 50;
 // The API's largest page: a catch-up reads this many at a time.
 const CATCH_UP_PAGE = 500;
-const ACK_TIMEOUT_MS = 10_000;
 // Keeps the user online: the platform marks users offline 60 s after their last sign of life.
 const PING_EVERY_MS = 25_000;
 // The server passes on at most one typing notice per second per user.
@@ -58,7 +47,6 @@ function cursorOf(body: unknown): string | undefined {
  */
 export class ChatSession {
   readonly messages = signal<MessageList>(EMPTY_LIST);
-  readonly pending = signal<PendingPost[]>([]);
   readonly users = signal<UserMap>(new Map());
   readonly typers = signal<Typer[]>([]);
   readonly connection = signal<ConnectionState>('connecting');
@@ -67,6 +55,9 @@ export class ChatSession {
   readonly problem = signal<string | undefined>(undefined);
 
   private readonly socket: ChatSocket;
+  private readonly outbox: Outbox;
+  /** My posts not confirmed yet. */
+  readonly pending: Outbox['pending'];
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private readonly fetchingUsers = new Set<number>();
   private lastTyping = 0;
@@ -91,6 +82,12 @@ export class ChatSession {
       },
     ]);
     this.socket = openSocket(session.token);
+    this.outbox = new Outbox({
+      socket: this.socket,
+      token: session.token,
+      arrived: (messages) => this.arrived(messages),
+    });
+    this.pending = this.outbox.pending;
     this.listen();
     this.timers.push(
       setInterval(() => this.ping(), PING_EVERY_MS),
@@ -165,7 +162,7 @@ export class ChatSession {
   private connected(): void {
     this.connection.value = 'connected';
     this.ping();
-    this.flush();
+    this.outbox.flush();
     // Whatever happened while no socket listened comes from the catch-up, after every
     // (re)connect once the first page is in (before it, that page brings everything).
     if (this.messages.value.loaded) void this.catchUp();
@@ -181,7 +178,7 @@ export class ChatSession {
     const fresh = messages.filter((message) => !before.byId.has(message.id));
     batch(() => {
       this.messages.value = mergeMessages(before, messages);
-      this.pending.value = settleArrived(this.pending.value, fresh, this.session.userId);
+      this.outbox.settleArrived(fresh, this.session.userId);
       for (const message of fresh)
         this.typers.value = stopTyping(this.typers.value, message.user_id);
     });
@@ -310,50 +307,17 @@ export class ChatSession {
     // Posted: a typing notice still due would announce typing that is over.
     clearTimeout(this.typingTimer);
     this.typingTimer = undefined;
-    this.pending.value = enqueue(this.pending.value, newClientId(), source);
-    this.flush();
+    this.outbox.add(source);
   }
 
-  /** Sends a failed post again. */
+  /** Sends a failed post again, under its client id: it cannot be posted twice. */
   retryPost(key: string): void {
-    this.pending.value = retry(this.pending.value, key);
-    this.flush();
+    this.outbox.retry(key);
   }
 
   /** Gives a failed post up. */
   discardPost(key: string): void {
-    this.pending.value = settle(this.pending.value, key);
-  }
-
-  private flush(): void {
-    if (!this.socket.connected) return;
-    for (const post of queued(this.pending.value)) this.send(post);
-  }
-
-  /** Sends a post under its client id: however often it is sent, the server posts it once. */
-  private send({ key, source }: PendingPost): void {
-    this.pending.value = markSending(this.pending.value, key);
-    const payload = { source, client_id: key };
-    this.socket
-      .timeout(ACK_TIMEOUT_MS)
-      .emit('post_message', payload, this.session.token, (error: Error | null, ack: unknown) => {
-        if (error) {
-          // Lost with the connection: it goes again on the reconnect, under the same client id.
-          this.pending.value = this.socket.connected
-            ? markFailed(this.pending.value, key, 'Not confirmed.')
-            : retry(this.pending.value, key);
-          return;
-        }
-        const message = isObject(ack) && ack['ok'] === true ? asMessage(ack['message']) : undefined;
-        if (message) {
-          this.arrived([message]);
-          this.pending.value = settle(this.pending.value, key);
-          return;
-        }
-        const reason =
-          isObject(ack) && typeof ack['error'] === 'string' ? ack['error'] : 'Not sent.';
-        this.pending.value = markFailed(this.pending.value, key, reason);
-      });
+    this.outbox.discard(key);
   }
 
   /** Replaces the source of one of my messages. @returns whether it was saved. */
