@@ -15,6 +15,18 @@ const rowSchema = z.object({
 /** A stored message; timestamps in Unix milliseconds. */
 export type MessageRow = z.infer<typeof rowSchema>;
 
+/**
+ * A place in the commit order of changes: after the change of row `id` made by transaction
+ * `xid` (a decimal `xid8`). `{xid: H, id: 0}` is "every change of transaction H or later".
+ */
+export interface ChangePosition {
+  xid: string;
+  id: number;
+}
+
+const positionSchema = z.object({ changed_xid: z.string(), id: z.number().int() });
+const horizonSchema = z.object({ horizon: z.string() });
+
 /** How many rows a listing returns, and of which author. */
 export interface PageOptions {
   limit: number;
@@ -39,14 +51,64 @@ export class MessagesRepo {
     return (await this.rows(sql, values))[0];
   }
 
-  /** Stores a new message. */
-  async insert(userId: number, source: string, html: string): Promise<MessageRow> {
-    const row = await this.one(
-      `INSERT INTO messages (user_id, source, html) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [userId, source, html],
+  /**
+   * Stores a new message; undefined when `userId` already has one under `key` (a concurrent
+   * retry won: the unique index makes this insert wait for it, then skip).
+   */
+  insert(
+    userId: number,
+    source: string,
+    html: string,
+    key?: string,
+  ): Promise<MessageRow | undefined> {
+    return this.one(
+      `INSERT INTO messages (user_id, source, html, idempotency_key) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [userId, source, html, key ?? null],
     );
-    if (!row) throw new Error('INSERT returned no row');
-    return row;
+  }
+
+  /** The message `userId` posted under idempotency `key`, tombstone included. */
+  findByKey(userId: number, key: string): Promise<MessageRow | undefined> {
+    return this.one(`SELECT ${COLUMNS} FROM messages WHERE user_id = $1 AND idempotency_key = $2`, [
+      userId,
+      key,
+    ]);
+  }
+
+  /**
+   * The oldest transaction still running (or the next one, when none is): every change by an
+   * older transaction is settled, committed or rolled back, and every later one will be at or
+   * after it. Taken before a read, it is where a catch-up after that read starts.
+   */
+  async horizon(): Promise<string> {
+    const result = await this.pool.query(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+    );
+    return horizonSchema.parse(result.rows[0]).horizon;
+  }
+
+  /**
+   * The settled changes after `position` (transaction older than `horizon`), in commit order
+   * of their transactions, each with its own position.
+   */
+  async changedAfter(
+    position: ChangePosition,
+    horizon: string,
+    { limit, userId }: PageOptions,
+  ): Promise<{ row: MessageRow; position: ChangePosition }[]> {
+    const result = await this.pool.query(
+      `SELECT ${COLUMNS}, changed_xid::text AS changed_xid FROM messages
+        WHERE (changed_xid, id) > ($1::xid8, $2::integer) AND changed_xid < $3::xid8
+          AND ($5::integer IS NULL OR user_id = $5)
+        ORDER BY changed_xid, id LIMIT $4`,
+      [position.xid, position.id, horizon, limit, userId ?? null],
+    );
+    return result.rows.map((raw: unknown) => {
+      const { changed_xid, id } = positionSchema.parse(raw);
+      return { row: rowSchema.parse(raw), position: { xid: changed_xid, id } };
+    });
   }
 
   /** One message, tombstones included. */

@@ -1,5 +1,5 @@
 import { HttpError, type Logger } from '@microflack/common';
-import type { MessageRow, MessagesRepo } from './messages-repo.js';
+import type { ChangePosition, MessageRow, MessagesRepo } from './messages-repo.js';
 import type { RateLimiter } from './rate-limit.js';
 import { renderMarkdown } from './render.js';
 
@@ -45,10 +45,30 @@ export interface AfterWrite {
   schedule(row: MessageRow): void;
 }
 
-/** The three ways to list messages (`GET /api/messages`), optionally of one author. */
+/** The four ways to list messages (`GET /api/messages`), optionally of one author. */
 export type ListQuery = { limit: number; userId?: number | undefined } & (
-  { kind: 'latest' } | { kind: 'before'; before: number } | { kind: 'updated_since'; since: number }
+  | { kind: 'latest' }
+  | { kind: 'before'; before: number }
+  | { kind: 'updated_since'; since: number }
+  | { kind: 'changes'; after: ChangePosition }
 );
+
+/** A listing, and the cursor to catch up from on everything it does not show (docs/api.md). */
+export interface MessagePage {
+  messages: Message[];
+  cursor: string;
+}
+
+/** A post's outcome: `created` false when it was a retry that found the first message. */
+export interface Posted {
+  message: Message;
+  created: boolean;
+}
+
+/** The text form of a change position: `<xid>.<id>`. */
+export function formatCursor({ xid, id }: ChangePosition): string {
+  return `${xid}.${id}`;
+}
 
 /** What the message rules need. */
 export interface MessagesDeps {
@@ -66,17 +86,30 @@ const notFound = (id: number) =>
 export class Messages {
   constructor(private readonly deps: MessagesDeps) {}
 
-  /** Posts a message for `userId`. @throws 429 over the rate limit. */
-  async create(userId: number, source: string): Promise<Message> {
+  /**
+   * Posts a message for `userId`; a retry under the same idempotency `key` gets the first
+   * message back (not rate limited, not broadcast again). @throws 429 over the rate limit.
+   */
+  async create(userId: number, source: string, key?: string): Promise<Posted> {
+    const { repo } = this.deps;
+    const earlier = key === undefined ? undefined : await repo.findByKey(userId, key);
+    if (earlier) return { message: toMessage(earlier), created: false };
+    await this.takeRate(userId);
+    const row = await repo.insert(userId, source, renderMarkdown(source), key);
+    if (row) return { message: this.written(row), created: true };
+    // A concurrent retry under the same key inserted first; its row is committed by now.
+    const winner = key === undefined ? undefined : await repo.findByKey(userId, key);
+    if (!winner) throw new Error('an idempotent insert was skipped but no row holds its key');
+    return { message: toMessage(winner), created: false };
+  }
+
+  private async takeRate(userId: number): Promise<void> {
     const take = await this.deps.limiter.take(String(userId));
-    if (!take.allowed) {
-      const seconds = Math.max(1, Math.ceil(take.retryAfterMs / 1000));
-      throw new HttpError(429, 'rate_limited', 'Too many messages; slow down.', {
-        'Retry-After': String(seconds),
-      });
-    }
-    const row = await this.deps.repo.insert(userId, source, renderMarkdown(source));
-    return this.written(row);
+    if (take.allowed) return;
+    const seconds = Math.max(1, Math.ceil(take.retryAfterMs / 1000));
+    throw new HttpError(429, 'rate_limited', 'Too many messages; slow down.', {
+      'Retry-After': String(seconds),
+    });
   }
 
   /** One message, tombstones included. @throws 404. */
@@ -86,10 +119,23 @@ export class Messages {
     return toMessage(row);
   }
 
-  /** A page of messages, or the catch-up since a time. */
-  async list(query: ListQuery): Promise<Message[]> {
+  /**
+   * A page of messages, or a catch-up (since a time, or exact: after a cursor), with the cursor
+   * of the next catch-up.
+   */
+  async list(query: ListQuery): Promise<MessagePage> {
     const { repo } = this.deps;
     const { limit, userId } = query;
+    // Taken before the read: whatever the read cannot see yet is at or after it.
+    const horizon = await repo.horizon();
+    const restart = formatCursor({ xid: horizon, id: 0 });
+    if (query.kind === 'changes') {
+      const changes = await repo.changedAfter(query.after, horizon, { limit, userId });
+      const last = changes.at(-1);
+      // A short page has every settled change: the next one starts at the horizon.
+      const cursor = changes.length === limit && last ? formatCursor(last.position) : restart;
+      return { messages: changes.map(({ row }) => toMessage(row)), cursor };
+    }
     const rows =
       query.kind === 'updated_since'
         ? await repo.updatedSince(query.since, { limit, userId })
@@ -98,7 +144,7 @@ export class Messages {
             userId,
             before: query.kind === 'before' ? query.before : undefined,
           });
-    return rows.map(toMessage);
+    return { messages: rows.map(toMessage), cursor: restart };
   }
 
   /** Replaces the text of `userId`'s own message. @throws 404, 403. */

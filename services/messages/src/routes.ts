@@ -7,7 +7,7 @@ import {
   type TokenAuth,
 } from '@microflack/common';
 import type { Messages } from './messages.js';
-import { listQuery, messageBody, messageParams } from './schemas.js';
+import { listQuery, messageBody, messageParams, parseIdempotencyKey } from './schemas.js';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -22,14 +22,18 @@ export function messagesRoutes({ auth, messages }: RouteDeps): Router {
   const maybeSignedIn = optionalToken(auth);
 
   router.post('/', signedIn, async (req, res) => {
+    const key = parseIdempotencyKey(req.get('Idempotency-Key'));
     const { source } = parseInput(messageBody, req.body);
-    const message = await messages.create(tokenOf(req).user_id, source);
-    res.status(201).location(message._links.self).json(message);
+    const { message, created } = await messages.create(tokenOf(req).user_id, source, key);
+    res
+      .status(created ? 201 : 200)
+      .location(message._links.self)
+      .json(message);
   });
 
   router.get('/', maybeSignedIn, async (req, res) => {
     const query = parseInput(listQuery, req.query);
-    res.json({ messages: await messages.list(query) });
+    res.json(await messages.list(query));
   });
 
   router.get('/:id', maybeSignedIn, async (req, res) => {

@@ -144,6 +144,14 @@ describe('bad ids and queries', () => {
     'updated_since=soon',
     'updated_since=99999999999999999999',
     'before=5&updated_since=0',
+    'cursor=abc',
+    'cursor=12',
+    'cursor=1.2.3',
+    'cursor=12.-1',
+    'cursor=99999999999999999999.1',
+    'cursor=1.99999999999',
+    'cursor=1.2147483648',
+    'before=5&cursor=1.0',
     'limit=%00',
   ])('when the query is %s, then 400', async (query) => {
     const response = await request(world.app).get(`/api/messages?${query}`);

@@ -23,8 +23,11 @@ export const messageShape = z.strictObject({
   _links: z.strictObject({ self: z.string(), user: z.string() }),
 });
 
-/** The body of `GET /api/messages`. */
-export const messageList = z.strictObject({ messages: z.array(messageShape) });
+/** The body of `GET /api/messages`: a page and the cursor of the next catch-up. */
+export const messageList = z.strictObject({
+  messages: z.array(messageShape),
+  cursor: z.string().regex(/^\d+\.\d+$/),
+});
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -100,6 +103,13 @@ export class MessagesWorld {
       .send({ source });
     expect(response.status).toBe(201);
     return messageShape.parse(response.body);
+  }
+
+  /** `GET /api/messages?<query>`, anonymously; the answer must be a page. */
+  async list(query: string): Promise<z.infer<typeof messageList>> {
+    const response = await request(this.app).get(`/api/messages?${query}`);
+    expect(response.status).toBe(200);
+    return messageList.parse(response.body);
   }
 
   /** Waits for previews, then closes the connections and removes every trace. */

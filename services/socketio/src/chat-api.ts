@@ -13,6 +13,8 @@ import {
 export type CallResult =
   { ok: true; body: unknown } | { ok: false; status: number; error: ErrorBody };
 
+type Headers = Record<string, string>;
+
 const userBody = z.object({ nickname: z.string() });
 
 const UNAVAILABLE: ErrorBody = {
@@ -33,16 +35,15 @@ export class ChatApi {
   private async call(
     method: string,
     path: string,
-    expected: number,
-    token?: string,
-    json?: unknown,
+    expected: readonly number[],
+    { token, json, extraHeaders = {} }: { token?: string; json?: unknown; extraHeaders?: Headers },
   ): Promise<CallResult> {
     const requestId = randomUUID();
-    const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
+    const headers: Headers = { ...extraHeaders, [REQUEST_ID_HEADER]: requestId };
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     try {
       const response = await this.client.request(method, path, { headers, json });
-      if (response.status === expected) return { ok: true, body: response.body };
+      if (expected.includes(response.status)) return { ok: true, body: response.body };
       const parsed = errorBody.safeParse(response.body);
       const error = parsed.success
         ? parsed.data
@@ -57,22 +58,30 @@ export class ChatApi {
 
   /** users `PUT /api/users/me`: the token's user is online. */
   markOnline(token: string): Promise<CallResult> {
-    return this.call('PUT', '/api/users/me', 204, token);
+    return this.call('PUT', '/api/users/me', [204], { token });
   }
 
   /** users `DELETE /api/users/me`: the token's user is offline. */
   markOffline(token: string): Promise<CallResult> {
-    return this.call('DELETE', '/api/users/me', 204, token);
+    return this.call('DELETE', '/api/users/me', [204], { token });
   }
 
-  /** messages `POST /api/messages`. */
-  postMessage(token: string, source: string): Promise<CallResult> {
-    return this.call('POST', '/api/messages', 201, token, { source });
+  /**
+   * messages `POST /api/messages`; `clientId` is its `Idempotency-Key`, so a retried post answers
+   * with the first message (200) instead of a second copy (201).
+   */
+  postMessage(token: string, source: string, clientId?: string): Promise<CallResult> {
+    const extraHeaders: Headers = clientId === undefined ? {} : { 'idempotency-key': clientId };
+    return this.call('POST', '/api/messages', [200, 201], {
+      token,
+      json: { source },
+      extraHeaders,
+    });
   }
 
   /** users `GET /api/users/:id`: the nickname, or undefined when it cannot be had. */
   async nickname(userId: number): Promise<string | undefined> {
-    const result = await this.call('GET', `/api/users/${userId}`, 200);
+    const result = await this.call('GET', `/api/users/${userId}`, [200], {});
     if (!result.ok) return undefined;
     const user = userBody.safeParse(result.body);
     return user.success ? user.data.nickname : undefined;

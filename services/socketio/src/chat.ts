@@ -13,6 +13,7 @@ import type {
   InterServerEvents,
   PingAck,
   PostAck,
+  PostPayload,
   ServerToClientEvents,
   SocketData,
 } from './events.js';
@@ -36,7 +37,7 @@ export type ChatSocket = Socket<
 export interface ChatCalls {
   markOnline(token: string): Promise<CallResult>;
   markOffline(token: string): Promise<CallResult>;
-  postMessage(token: string, source: string): Promise<CallResult>;
+  postMessage(token: string, source: string, clientId?: string): Promise<CallResult>;
 }
 
 /** What the chat needs. */
@@ -144,11 +145,18 @@ export class Chat {
     return { ok: true };
   }
 
-  /** `post_message`: posts `source` as the token's user (or the socket's). */
-  async post(socket: ChatSocket, source: string, token: string | undefined): Promise<PostAck> {
+  /**
+   * `post_message`: posts `source` as the token's user (or the socket's); a retry with the same
+   * `clientId` acks the first message again.
+   */
+  async post(
+    socket: ChatSocket,
+    { source, client_id }: PostPayload,
+    token: string | undefined,
+  ): Promise<PostAck> {
     const auth = this.authenticate(socket, token);
     if (!auth.ok) return auth.error;
-    const result = await this.deps.api.postMessage(auth.token, source);
+    const result = await this.deps.api.postMessage(auth.token, source, client_id);
     if (!result.ok) return this.refused(socket, auth.token, result);
     return { ok: true, message: result.body };
   }

@@ -8,11 +8,20 @@ export type PingAck = { ok: true } | ErrorBody;
 /** The ack of `post_message`: the created message as messages answered it. */
 export type PostAck = { ok: true; message: unknown } | ErrorBody;
 
+/**
+ * What `post_message` carries: the source and, optionally, the client's id for this post (its
+ * idempotency key: a retry with the same id acks the first message instead of posting twice).
+ */
+export interface PostPayload {
+  source: string;
+  client_id?: string | undefined;
+}
+
 /** Client → server events (docs/events.md). Every payload is still validated: clients lie. */
 export interface ClientToServerEvents {
   ping_user: (token?: string | null, ack?: (response: PingAck) => void) => void;
   post_message: (
-    payload: { source: string },
+    payload: PostPayload,
     token?: string | null,
     ack?: (response: PostAck) => void,
   ) => void;

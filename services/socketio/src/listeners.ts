@@ -39,11 +39,13 @@ export function listen(io: ChatServer, chat: Chat, logger: Logger): void {
       if (!args.success) {
         return reply(
           ack,
-          invalidPayload('post_message takes {source: string} and an optional token'),
+          invalidPayload(
+            'post_message takes {source: string, client_id?: 1–64 visible ASCII characters} and an optional token',
+          ),
         );
       }
-      const [{ source }, given] = args.data;
-      reply(ack, await chat.post(socket, source, given));
+      const [payload, given] = args.data;
+      reply(ack, await chat.post(socket, payload, given));
     });
     on('typing', async (params) => {
       if (typingArgs.safeParse(params).success) await chat.typing(socket);

@@ -20,11 +20,22 @@ export const handshakeAuth = z
 /** `ping_user (token?)`. */
 export const pingArgs = z.union([z.tuple([]), z.tuple([optionalToken])]);
 
-/** `post_message ({source}, token?)`; the source's own rules are the messages service's. */
-export const postArgs = z.union([
-  z.tuple([z.object({ source: z.string() })]),
-  z.tuple([z.object({ source: z.string() }), optionalToken]),
-]);
+// messages' `Idempotency-Key` rule (docs/api.md): 1–64 visible ASCII characters, a header value.
+const clientId = z
+  .string()
+  .regex(/^[\x21-\x7e]+$/)
+  .max(64);
+
+/**
+ * `post_message ({source, client_id?}, token?)`; the source's own rules are the messages
+ * service's, the client id must be able to travel as its `Idempotency-Key` header.
+ */
+const postPayload = z
+  .object({ source: z.string(), client_id: clientId.nullish() })
+  .transform(({ source, client_id }) => ({ source, client_id: client_id ?? undefined }));
+
+/** `post_message ({source, client_id?}, token?)`. */
+export const postArgs = z.union([z.tuple([postPayload]), z.tuple([postPayload, optionalToken])]);
 
 /** `typing ()`. */
 export const typingArgs = z.tuple([]);

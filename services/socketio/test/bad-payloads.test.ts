@@ -41,6 +41,9 @@ describe('payloads of the wrong shape', () => {
     ['an array', [['hello']]],
     ['a number token', [{ source: 'hello' }, 42]],
     ['an extra argument', [{ source: 'hello' }, 'a-token', 'extra']],
+    ['a number client_id', [{ source: 'hello', client_id: 7 }]],
+    ['a 65-character client_id', [{ source: 'hello', client_id: 'c'.repeat(65) }]],
+    ['a client_id with a line break', [{ source: 'hello', client_id: 'a\r\nb' }]],
   ])(
     'when post_message gets %s, then an invalid_payload ack and nothing is stored',
     async (_what, args) => {

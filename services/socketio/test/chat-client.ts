@@ -4,8 +4,15 @@ import type { PingAck, PostAck } from '../src/events.js';
 import type { ChatClient } from './world.js';
 
 /** `post_message` with an ack; `token` overrides the handshake's. */
-export function post(client: ChatClient, source: string, token?: string): Promise<PostAck> {
-  return new Promise((resolve) => client.emit('post_message', { source }, token, resolve));
+export function post(
+  client: ChatClient,
+  source: string,
+  token?: string,
+  clientId?: string,
+): Promise<PostAck> {
+  return new Promise((resolve) =>
+    client.emit('post_message', { source, client_id: clientId }, token, resolve),
+  );
 }
 
 /** `ping_user` with an ack; `token` overrides the handshake's. */

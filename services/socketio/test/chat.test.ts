@@ -1,6 +1,7 @@
 import type { RunningService } from '@microflack/common';
 import { nextEvent } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { capturingLogger } from './log-capture.js';
 import { broadcastOf, messageOf, ping, post } from './chat-client.js';
 import { ChatWorld, type TestUser } from './world.js';
@@ -53,6 +54,27 @@ describe('post_message', () => {
       error: expect.any(String) as unknown,
       code: 'token_required',
     });
+  });
+
+  it('when a client posts again with the same client_id (its ack was lost), then both acks hold one message, stored once', async () => {
+    const gus = await world.register('gus');
+    const first = await world.client(a.url, gus.token);
+    const reconnected = await world.client(b.url, gus.token);
+
+    const ack = messageOf(await post(first, 'said once', undefined, 'client-id-1'));
+    const retried = messageOf(await post(reconnected, 'said once', undefined, 'client-id-1'));
+    const other = messageOf(await post(reconnected, 'said once', undefined, 'client-id-2'));
+
+    expect(retried).toEqual(ack);
+    expect(other.id).not.toBe(ack.id);
+    const response = await fetch(
+      `${world.config.MF_BALANCER_URL}/api/messages?user_id=${gus.id}&limit=10`,
+    );
+    const stored = z.object({ messages: z.array(z.object({ id: z.number() })) });
+    expect(stored.parse(await response.json()).messages.map(({ id }) => id)).toEqual([
+      ack.id,
+      other.id,
+    ]);
   });
 
   it('when messages refuses the source, then its error comes back in the ack', async () => {

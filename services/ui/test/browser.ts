@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
-import type { Account } from './platform.js';
+import { Platform, type Account } from './platform.js';
 
 /** Where screenshots go: `<repo>/.mf/artifacts/`. */
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../../../.mf/artifacts/', import.meta.url));
@@ -65,6 +65,49 @@ export async function openPerson(
   return { context, page, seen };
 }
 
+/** Someone in the chat: a new account and a browser context of their own. */
+export interface Person {
+  account: Account;
+  context: BrowserContext;
+  page: Page;
+  seen: Misbehaviour;
+}
+
+/** A new person: an account on `platform` (`<stem>-…`) and a page in `browser`, not signed in yet. */
+export async function newPerson(
+  platform: Platform,
+  browser: Browser,
+  stem: string,
+  options: Parameters<typeof openPerson>[1] = {},
+): Promise<Person> {
+  const account = await platform.account(stem);
+  return { account, ...(await openPerson(browser, options)) };
+}
+
+/** A platform, a Chromium, and two people signed in to the chat: ann and bob. */
+export interface TwoInTheChat {
+  platform: Platform;
+  browser: Browser;
+  ann: Person;
+  bob: Person;
+}
+
+/** Starts a platform and a Chromium, and signs ann and bob in; `close` undoes it all. */
+export async function twoInTheChat(): Promise<TwoInTheChat & { close: () => Promise<void> }> {
+  const [platform, browser] = await Promise.all([Platform.start(), launchChromium()]);
+  const [ann, bob] = [
+    await newPerson(platform, browser, 'ann'),
+    await newPerson(platform, browser, 'bob'),
+  ];
+  await enter(ann.page, platform.url, ann.account);
+  await enter(bob.page, platform.url, bob.account);
+  const close = async () => {
+    await browser.close();
+    await platform.close();
+  };
+  return { platform, browser, ann, bob, close };
+}
+
 /** Fills the form and presses one of its buttons. */
 export async function submitForm(
   page: Page,
@@ -87,6 +130,15 @@ export async function enter(
   await submitForm(page, account, button);
   await page.getByRole('log', { name: 'Messages' }).waitFor();
   await page.locator('.connection.connected').waitFor();
+}
+
+/** The token the app keeps in `sessionStorage`. */
+export async function storedToken(page: Page): Promise<string> {
+  const stored = await page.evaluate(
+    "JSON.parse(sessionStorage.getItem('microflack.session')).token",
+  );
+  if (typeof stored !== 'string') throw new Error('no session stored');
+  return stored;
 }
 
 /** What the connection indicator says. */

@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ARTIFACTS_DIR,
   connection,
   enter,
-  launchChromium,
   messagesWith,
+  newPerson,
   onlineNicknames,
   openPerson,
   PHONE,
@@ -15,42 +15,25 @@ import {
   screenshot,
   scrollsSideways,
   seriousViolations,
-  type Misbehaviour,
+  storedToken,
+  twoInTheChat,
+  type Person,
 } from './browser.js';
-import { Platform, type Account } from './platform.js';
+import type { Platform } from './platform.js';
 
 let platform: Platform;
 let browser: Browser;
-
-interface Person {
-  account: Account;
-  context: BrowserContext;
-  page: Page;
-  seen: Misbehaviour;
-}
-
 let ann: Person;
 let bob: Person;
+let close: () => Promise<void>;
 
-async function person(
-  stem: string,
-  options: Parameters<typeof openPerson>[1] = {},
-): Promise<Person> {
-  const account = await platform.account(stem);
-  return { account, ...(await openPerson(browser, options)) };
-}
+const person = (stem: string, options: Parameters<typeof newPerson>[3] = {}) =>
+  newPerson(platform, browser, stem, options);
 
 beforeAll(async () => {
-  [platform, browser] = await Promise.all([Platform.start(), launchChromium()]);
-  ann = await person('ann');
-  bob = await person('bob');
-  await enter(ann.page, platform.url, ann.account);
-  await enter(bob.page, platform.url, bob.account);
+  ({ platform, browser, ann, bob, close } = await twoInTheChat());
 });
-afterAll(async () => {
-  await browser.close();
-  await platform.close();
-});
+afterAll(() => close());
 
 describe('two people in the chat', () => {
   it('when both are in, then each sees the other online and themselves marked', async () => {
@@ -280,47 +263,6 @@ describe('a long history', () => {
   });
 });
 
-describe('posting', () => {
-  it('when posts are refused (rate limited), then they stay visible with a retry, and the retry posts each once', async () => {
-    // Ann's other tab spends her whole allowance (10 messages a second after a burst of 20), so
-    // what she writes here is refused.
-    const token = await storedToken(ann.page);
-    const flooding = new AbortController();
-    // Four loops, bounded in count and time, take every message the limit lets through.
-    const deadline = Date.now() + 30_000;
-    const flood = Promise.all(
-      [1, 2, 3, 4].map(async () => {
-        for (let i = 0; !flooding.signal.aborted && i < 2000 && Date.now() < deadline; i++) {
-          await platform.tryPost(token, 'from another tab');
-        }
-      }),
-    );
-    await expect.poll(() => platform.tryPost(token, 'from another tab')).toBe(429);
-    const texts = ['refused 1', 'refused 2', 'refused 3'];
-    for (const text of texts) await say(ann.page, text);
-
-    const failed = ann.page.locator('article.pending.failed');
-    await expect.poll(() => failed.count()).toBeGreaterThan(0);
-    expect(await failed.first().textContent()).toContain('Too many messages');
-    await screenshot(ann.page, 'chat-error-failed-posts');
-
-    flooding.abort();
-    await flood;
-    await expect
-      .poll(
-        async () => {
-          const retries = ann.page.getByRole('button', { name: 'Retry' });
-          if ((await retries.count()) > 0) await retries.first().click();
-          return ann.page.locator('article.pending').count();
-        },
-        { timeout: 20_000, interval: 300 },
-      )
-      .toBe(0);
-    for (const text of texts) expect(await messagesWith(bob.page, text).count(), text).toBe(1);
-    for (const text of texts) expect(await messagesWith(ann.page, text).count(), text).toBe(1);
-  });
-});
-
 describe('losing a socketio instance', () => {
   it('when the browser says it went offline, then the chat says so, and says connected when it is back', async () => {
     // The browser's own events, dispatched: Playwright's network emulation fires nothing where
@@ -513,11 +455,3 @@ describe('leaving', () => {
     expect(await ann.page.evaluate("sessionStorage.getItem('microflack.session')")).toBeNull();
   });
 });
-
-async function storedToken(page: Page): Promise<string> {
-  const stored = await page.evaluate(
-    "JSON.parse(sessionStorage.getItem('microflack.session')).token",
-  );
-  if (typeof stored !== 'string') throw new Error('no session stored');
-  return stored;
-}

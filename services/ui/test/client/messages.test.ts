@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   addLatestPage,
   addOlderPage,
+  catchUpQuery,
   EMPTY_LIST,
   inOrder,
   isEdited,
   lastEditable,
   markDeleted,
   mergeMessages,
+  withCursor,
   type MessageList,
 } from '../../web/src/state/messages.js';
 import type { Message } from '../../web/src/state/models.js';
@@ -131,5 +133,26 @@ describe('the message list', () => {
 
     expect(lastEditable(list, 1)?.id).toBe(2);
     expect(lastEditable(list, 3)).toBeUndefined();
+  });
+});
+
+describe('the catch-up cursor', () => {
+  it('when no listing brought a cursor yet, then the catch-up asks by updated_since alone', () => {
+    const list = mergeMessages(EMPTY_LIST, [message(4)]);
+
+    expect(catchUpQuery(list, 500)).toBe('updated_since=4000&limit=500');
+  });
+
+  it('when a listing brought a cursor, then the catch-up sends it along with updated_since (for older instances)', () => {
+    const list = withCursor(mergeMessages(EMPTY_LIST, [message(4)]), '812.0');
+
+    expect(catchUpQuery(list, 500)).toBe('updated_since=4000&cursor=812.0&limit=500');
+  });
+
+  it('when a listing comes without a cursor (an older instance), then the last cursor stays', () => {
+    const list = withCursor(withCursor(EMPTY_LIST, '812.0'), undefined);
+
+    expect(list.cursor).toBe('812.0');
+    expect(withCursor(list, '900.17').cursor).toBe('900.17');
   });
 });

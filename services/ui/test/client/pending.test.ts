@@ -4,6 +4,7 @@ import {
   enqueue,
   markFailed,
   markSending,
+  newClientId,
   queued,
   retry,
   settle,
@@ -56,5 +57,14 @@ describe('pending posts', () => {
 
     expect(settleArrived(pending, [{ ...mine(1, 'hi'), user_id: 8 }], 7)).toEqual(pending);
     expect(settleArrived(pending, [mine(2, 'queued one')], 7)).toEqual(pending);
+  });
+});
+
+describe('client ids', () => {
+  it('when posts are composed, then each gets its own id, short enough for an Idempotency-Key', () => {
+    const ids = Array.from({ length: 100 }, newClientId);
+
+    expect(new Set(ids).size).toBe(100);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
   });
 });

@@ -1,26 +1,19 @@
 import { batch, signal } from '@preact/signals';
 import { ApiError, call } from './api/http.js';
 import { openSocket, type ChatSocket } from './api/socket.js';
+import { Outbox } from './outbox.js';
 import type { Session } from './session.js';
 import {
   addLatestPage,
   addOlderPage,
+  catchUpQuery,
   EMPTY_LIST,
   markDeleted,
   mergeMessages,
+  withCursor,
   type MessageList,
 } from './state/messages.js';
 import { asMessage, asUser, isObject, listOf, type Message, type User } from './state/models.js';
-import {
-  enqueue,
-  markFailed,
-  markSending,
-  queued,
-  retry,
-  settle,
-  settleArrived,
-  type PendingPost,
-} from './state/pending.js';
 import { activeTypers, noteTyping, stopTyping, type Typer } from './state/typing.js';
 import { mergeUsers, unknownUsers, type UserMap } from './state/users.js';
 
@@ -31,7 +24,6 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'off
 export const PAGE_SIZE = 50;
 // The API's largest page: a catch-up reads this many at a time.
 const CATCH_UP_PAGE = 500;
-const ACK_TIMEOUT_MS = 10_000;
 // Keeps the user online: the platform marks users offline 60 s after their last sign of life.
 const PING_EVERY_MS = 25_000;
 // The server passes on at most one typing notice per second per user.
@@ -43,13 +35,18 @@ export const ENDED = 'Your session has ended (it expired or was signed out). Sig
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The `cursor` of a listing; undefined from an instance that predates cursors. */
+function cursorOf(body: unknown): string | undefined {
+  const cursor = isObject(body) ? body['cursor'] : undefined;
+  return typeof cursor === 'string' ? cursor : undefined;
+}
+
 /**
  * The chat of one signed-in tab: the socket, what it has loaded, and the actions of the person.
  * Everything the view shows is a signal here.
  */
 export class ChatSession {
   readonly messages = signal<MessageList>(EMPTY_LIST);
-  readonly pending = signal<PendingPost[]>([]);
   readonly users = signal<UserMap>(new Map());
   readonly typers = signal<Typer[]>([]);
   readonly connection = signal<ConnectionState>('connecting');
@@ -58,11 +55,13 @@ export class ChatSession {
   readonly problem = signal<string | undefined>(undefined);
 
   private readonly socket: ChatSocket;
+  private readonly outbox: Outbox;
+  /** My posts not confirmed yet. */
+  readonly pending: Outbox['pending'];
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private readonly fetchingUsers = new Set<number>();
   private lastTyping = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private postCount = 0;
   private stopped = false;
   // "Offline" only once the browser said so with an `offline` event: `navigator.onLine` alone is
   // false on machines without a default route even though the platform answers (loopback).
@@ -83,6 +82,12 @@ export class ChatSession {
       },
     ]);
     this.socket = openSocket(session.token);
+    this.outbox = new Outbox({
+      socket: this.socket,
+      token: session.token,
+      arrived: (messages) => this.arrived(messages),
+    });
+    this.pending = this.outbox.pending;
     this.listen();
     this.timers.push(
       setInterval(() => this.ping(), PING_EVERY_MS),
@@ -157,7 +162,7 @@ export class ChatSession {
   private connected(): void {
     this.connection.value = 'connected';
     this.ping();
-    this.flush();
+    this.outbox.flush();
     // Whatever happened while no socket listened comes from the catch-up, after every
     // (re)connect once the first page is in (before it, that page brings everything).
     if (this.messages.value.loaded) void this.catchUp();
@@ -173,7 +178,7 @@ export class ChatSession {
     const fresh = messages.filter((message) => !before.byId.has(message.id));
     batch(() => {
       this.messages.value = mergeMessages(before, messages);
-      this.pending.value = settleArrived(this.pending.value, fresh, this.session.userId);
+      this.outbox.settleArrived(fresh, this.session.userId);
       for (const message of fresh)
         this.typers.value = stopTyping(this.typers.value, message.user_id);
     });
@@ -229,7 +234,10 @@ export class ChatSession {
       ]);
       const messages = listOf(isObject(page) ? page['messages'] : undefined, asMessage);
       this.usersArrived(listOf(isObject(online) ? online['users'] : undefined, asUser));
-      this.messages.value = addLatestPage(this.messages.value, messages, PAGE_SIZE);
+      this.messages.value = withCursor(
+        addLatestPage(this.messages.value, messages, PAGE_SIZE),
+        cursorOf(page),
+      );
       this.learnAuthors(messages);
       if (this.socket.connected) void this.catchUp();
     } catch (error) {
@@ -237,18 +245,24 @@ export class ChatSession {
     }
   }
 
-  /** Everything created, edited or deleted since the newest change heard of, page by page. */
+  /**
+   * Everything created, edited or deleted since the last listing's cursor (or, from an instance
+   * without cursors, since the newest change heard of), page by page.
+   */
   private async catchUp(): Promise<void> {
     try {
       for (;;) {
-        const since = this.messages.value.since;
+        const before = this.messages.value;
         const body = await this.request(
           'GET',
-          `/api/messages?updated_since=${since}&limit=${CATCH_UP_PAGE}`,
+          `/api/messages?${catchUpQuery(before, CATCH_UP_PAGE)}`,
         );
         const page = listOf(isObject(body) ? body['messages'] : undefined, asMessage);
         this.arrived(page);
-        if (page.length < CATCH_UP_PAGE || this.messages.value.since === since) break;
+        this.messages.value = withCursor(this.messages.value, cursorOf(body));
+        const after = this.messages.value;
+        const moved = after.cursor !== before.cursor || after.since !== before.since;
+        if (page.length < CATCH_UP_PAGE || !moved) break;
       }
       const online = await this.request('GET', '/api/users?online=1');
       const users = listOf(isObject(online) ? online['users'] : undefined, asUser);
@@ -293,45 +307,17 @@ export class ChatSession {
     // Posted: a typing notice still due would announce typing that is over.
     clearTimeout(this.typingTimer);
     this.typingTimer = undefined;
-    this.pending.value = enqueue(this.pending.value, `post-${++this.postCount}`, source);
-    this.flush();
+    this.outbox.add(source);
   }
 
-  /** Sends a failed post again. */
+  /** Sends a failed post again, under its client id: it cannot be posted twice. */
   retryPost(key: string): void {
-    this.pending.value = retry(this.pending.value, key);
-    this.flush();
+    this.outbox.retry(key);
   }
 
   /** Gives a failed post up. */
   discardPost(key: string): void {
-    this.pending.value = settle(this.pending.value, key);
-  }
-
-  private flush(): void {
-    if (!this.socket.connected) return;
-    for (const post of queued(this.pending.value)) this.send(post);
-  }
-
-  private send({ key, source }: PendingPost): void {
-    this.pending.value = markSending(this.pending.value, key);
-    this.socket
-      .timeout(ACK_TIMEOUT_MS)
-      .emit('post_message', { source }, this.session.token, (error: Error | null, ack: unknown) => {
-        if (error) {
-          this.pending.value = markFailed(this.pending.value, key, 'Not confirmed.');
-          return;
-        }
-        const message = isObject(ack) && ack['ok'] === true ? asMessage(ack['message']) : undefined;
-        if (message) {
-          this.arrived([message]);
-          this.pending.value = settle(this.pending.value, key);
-          return;
-        }
-        const reason =
-          isObject(ack) && typeof ack['error'] === 'string' ? ack['error'] : 'Not sent.';
-        this.pending.value = markFailed(this.pending.value, key, reason);
-      });
+    this.outbox.discard(key);
   }
 
   /** Replaces the source of one of my messages. @returns whether it was saved. */

@@ -12,7 +12,7 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   ping_user: (token: string, ack: (response: unknown) => void) => void;
   post_message: (
-    payload: { source: string },
+    payload: { source: string; client_id: string },
     token: string,
     ack: (response: unknown) => void,
   ) => void;

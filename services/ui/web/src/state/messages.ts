@@ -14,6 +14,11 @@ export interface MessageList {
   readonly loaded: boolean;
   /** The newest `updated_at` heard from the server: the `updated_since` of the next catch-up. */
   readonly since: number;
+  /**
+   * Where the next catch-up starts, exactly (the `cursor` of the last listing); undefined until
+   * a listing brought one (an instance older than cursors answers without), then `since` serves.
+   */
+  readonly cursor: string | undefined;
 }
 
 /** Nothing loaded yet. */
@@ -23,6 +28,7 @@ export const EMPTY_LIST: MessageList = {
   complete: false,
   loaded: false,
   since: 0,
+  cursor: undefined,
 };
 
 /** Which of two versions of one message to keep: deletion is final, otherwise the newer. */
@@ -91,6 +97,20 @@ export function addOlderPage(
     complete,
     oldestId: complete ? undefined : Math.min(first ?? Infinity, list.oldestId ?? Infinity),
   };
+}
+
+/** Keeps the cursor a listing brought; a listing without one (an older instance) keeps the last. */
+export function withCursor(list: MessageList, cursor: string | undefined): MessageList {
+  return cursor === undefined || cursor === list.cursor ? list : { ...list, cursor };
+}
+
+/**
+ * The query of the next catch-up page: the cursor (exact, in commit order) and `updated_since`,
+ * which instances that predate cursors answer instead.
+ */
+export function catchUpQuery(list: MessageList, limit: number): string {
+  const cursor = list.cursor === undefined ? '' : `&cursor=${encodeURIComponent(list.cursor)}`;
+  return `updated_since=${list.since}${cursor}&limit=${limit}`;
 }
 
 /** A `deleted_model` event: the message becomes a tombstone (it is not in the window: nothing). */

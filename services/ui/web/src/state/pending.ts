@@ -5,11 +5,21 @@ import type { Message } from './models.js';
  * ack, `failed` stays visible with a retry.
  */
 export interface PendingPost {
+  /** The post's client id, sent with every attempt: the server posts it once (docs/events.md). */
   readonly key: string;
   readonly source: string;
   readonly state: 'queued' | 'sending' | 'failed';
   /** Why it failed, for the person. */
   readonly error?: string;
+}
+
+/**
+ * A new post's client id: 128 random bits in hex. (`crypto.randomUUID` exists only in secure
+ * contexts; the chat may be served over plain HTTP.)
+ */
+export function newClientId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** A new post, waiting for the connection. */
