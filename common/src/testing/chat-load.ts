@@ -47,28 +47,35 @@ export interface ChatLoad {
 }
 
 const message = z.looseObject({ id: z.number(), source: z.string(), updated_at: z.number() });
-const messageList = z.object({ messages: z.array(message) });
+const messageList = z.object({ messages: z.array(message), cursor: z.string() });
 const tokenAnswer = z.looseObject({ token: z.string() });
 const userAnswer = z.looseObject({ id: z.number() });
+type Message = z.infer<typeof message>;
+
+/** The cursor of now: what a client that has seen everything so far holds. */
+async function currentCursor(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/messages?limit=1`);
+  return messageList.parse(await response.json()).cursor;
+}
 
 /**
- * Every message updated at or after `since`, paging through catch-ups of 500; the status instead
- * when the platform did not answer 200.
+ * Every change after `cursor` (the exact catch-up, in commit order), paging by 500, with the
+ * cursor to continue from; the status instead when the platform did not answer 200.
  */
-async function messagesSince(
+async function messagesAfter(
   url: string,
-  since: number,
-): Promise<z.infer<typeof message>[] | number> {
-  // Pages overlap on the last page's `updated_at` (inclusive): kept by id, each row counts once.
-  const all = new Map<number, z.infer<typeof message>>();
-  for (let from = since; ;) {
-    const response = await fetch(`${url}/api/messages?updated_since=${from}&limit=500`);
+  cursor: string,
+): Promise<{ messages: Message[]; cursor: string } | number> {
+  // A change can come twice (in a page and again after its cursor): kept by id, it counts once.
+  const all = new Map<number, Message>();
+  for (let at = cursor; ;) {
+    const query = new URLSearchParams({ cursor: at, limit: '500' });
+    const response = await fetch(`${url}/api/messages?${query.toString()}`);
     if (response.status !== 200) return response.status;
-    const page = messageList.parse(await response.json()).messages;
-    for (const row of page) all.set(row.id, row);
-    const last = page.at(-1);
-    if (page.length < 500 || last === undefined) return [...all.values()];
-    from = last.updated_at;
+    const page = messageList.parse(await response.json());
+    for (const row of page.messages) all.set(row.id, row);
+    at = page.cursor;
+    if (page.messages.length < 500) return { messages: [...all.values()], cursor: at };
   }
 }
 
@@ -93,12 +100,12 @@ async function signedInUser(url: string): Promise<string> {
 class Listener {
   readonly seen = new Set<number>();
   reconnects = 0;
-  private since = Date.now();
   private readonly socket: Socket;
 
   constructor(
     private readonly url: string,
     token: string,
+    private cursor: string,
     private readonly failures: ChatFailure[],
   ) {
     this.socket = io(url, { auth: { token }, reconnectionDelayMax: 1000 });
@@ -126,19 +133,19 @@ class Listener {
     const parsed = message.safeParse(model);
     if (!parsed.success) return;
     this.seen.add(parsed.data.id);
-    this.since = Math.max(this.since, parsed.data.updated_at);
   }
 
   /** As a real client must: the catch-up can itself meet a change, so it is retried. */
   private async catchUp(): Promise<void> {
     await waitFor(
       async () => {
-        const messages = await messagesSince(this.url, this.since);
-        if (typeof messages === 'number') {
-          this.failures.push({ what: 'catch-up', outcome: messages });
+        const answer = await messagesAfter(this.url, this.cursor);
+        if (typeof answer === 'number') {
+          this.failures.push({ what: 'catch-up', outcome: answer });
           return false;
         }
-        messages.forEach((m) => this.keep(m));
+        answer.messages.forEach((m) => this.keep(m));
+        this.cursor = answer.cursor;
         return true;
       },
       { timeoutMs: 30_000, intervalMs: 100, what: 'a catch-up' },
@@ -187,9 +194,10 @@ function startPoster(
 }
 
 /** How many acknowledged posts are stored more than once (same source, several rows). */
-async function duplicates(url: string, since: number, acked: Map<number, string>) {
-  const stored = await messagesSince(url, since);
-  if (typeof stored === 'number') throw new Error(`the duplicate count got ${stored}`);
+async function duplicates(url: string, cursor: string, acked: Map<number, string>) {
+  const answer = await messagesAfter(url, cursor);
+  if (typeof answer === 'number') throw new Error(`the duplicate count got ${answer}`);
+  const stored = answer.messages;
   const ours = new Set(acked.values());
   const count = new Map<string, number>();
   for (const row of stored)
@@ -200,19 +208,21 @@ async function duplicates(url: string, since: number, acked: Map<number, string>
 /**
  * Starts steady chat traffic through the load balancer, as the ui's users make it: readers of
  * `GET /api/messages`, users posting over REST, and Socket.IO listeners that catch up with
- * `updated_since` after every reconnect. {@link ChatLoad.stop} counts what failed, what a
+ * the exact catch-up (a cursor) after every reconnect. {@link ChatLoad.stop} counts what failed, what a
  * listener never got, and what was stored twice.
  */
 export async function startChatLoad(options: ChatLoadOptions): Promise<ChatLoad> {
   const { url, readers = 8, pageReaders = 1, posters = 4, postIntervalMs = 200 } = options;
   const { listeners = 4 } = options;
-  const startedAt = Date.now();
+  const start = await currentCursor(url);
   const failures: ChatFailure[] = [];
   const acked = new Map<number, string>();
   const tokens = await Promise.all(
     Array.from({ length: Math.max(posters, listeners) }, () => signedInUser(url)),
   );
-  const followers = tokens.slice(0, listeners).map((token) => new Listener(url, token, failures));
+  const followers = tokens
+    .slice(0, listeners)
+    .map((token) => new Listener(url, token, start, failures));
   await Promise.all(followers.map((listener) => listener.connected()));
   const loop = (path: string, concurrency: number) =>
     startRequestLoop({
@@ -246,7 +256,7 @@ export async function startChatLoad(options: ChatLoadOptions): Promise<ChatLoad>
         posted: acked.size,
         failures,
         lost: missing(),
-        duplicated: await duplicates(url, startedAt, acked),
+        duplicated: await duplicates(url, start, acked),
         reconnects: followers.reduce((sum, f) => sum + f.reconnects, 0),
       };
       followers.forEach((listener) => listener.close());
