@@ -69,7 +69,7 @@ export async function prepareServingWait(
   const key = registryKeys(settings.MF_ETCD_PREFIX).balancer;
   const watched = (await publishedBalancerState(etcd, key)) !== undefined;
   const socket = await masterSocket(settings);
-  if (!watched || !existsSync(socket.path)) return async () => undefined;
+  if (!watched || !existsSync(socket.path)) return () => Promise.resolve();
   return async (id, timeoutMs = 30_000) => {
     await waitUntil(
       async () =>
