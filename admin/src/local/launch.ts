@@ -55,9 +55,8 @@ export async function launchOne(
   servingWait.catch(() => undefined); // awaited below, once the instance registered
   const instance = await awaitRegistration(settings, etcd, spawned, timeoutMs);
   say(`registered ${instance.id} on ${instance.address}`);
-  await (
-    await servingWait
-  )(instance.id, timeoutMs);
+  const untilServing = await servingWait;
+  await untilServing(instance.id, timeoutMs);
   return instance;
 }
 
@@ -74,8 +73,10 @@ export async function runInstances(
   const release = await readyRelease(settings, request.service, request.tag, say);
   const first = await spawnInstance(settings, release);
   const started: InstanceRecord[] = [];
+  const registry = { answered: false };
   try {
     await withRegistry(settings, async (etcd) => {
+      registry.answered = true;
       for (let n = 1; n <= request.count; n++) {
         const spawned = n === 1 ? first : await spawnInstance(settings, release);
         const instance = await launchOne(settings, etcd, spawned, say, request.timeoutMs);
@@ -84,7 +85,7 @@ export async function runInstances(
       }
     });
   } catch (error) {
-    if (started.length === 0) await stopInstance(settings, first.id);
+    if (!registry.answered) await stopInstance(settings, first.id);
     throw error;
   }
   pruneUnused(settings, request.service);
