@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,13 @@ export class LocalPlatform {
   async ps(service: string): Promise<z.infer<typeof psRow>[]> {
     const { stdout } = await this.run('mfps', [service, '--json']);
     return z.array(psRow).parse(JSON.parse(stdout));
+  }
+
+  /** The command line of an instance's process, from its supervisor's state file. */
+  commandLine(id: string): string {
+    const stateFile = join(this.state, 'run', 'instances', `${id}.state.json`);
+    const pid = Number((JSON.parse(readFileSync(stateFile, 'utf8')) as { pid?: unknown }).pid);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   }
 
   /** Stops every instance, the balancer, and drops the databases and the state directory. */

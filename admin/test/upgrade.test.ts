@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRequestLoop, waitFor } from '@microflack/common/testing';
@@ -12,13 +12,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => platform.stop(), 120_000);
-
-/** The command line of an instance's process, from its supervisor's state file. */
-function commandLine(id: string): string {
-  const state = readFileSync(join(platform.state, 'run', 'instances', `${id}.state.json`), 'utf8');
-  const pid = Number((JSON.parse(state) as { pid?: unknown }).pid);
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-}
 
 /** A release whose main exits at once: it never becomes healthy. */
 function makeBrokenRelease(tag: string): void {
@@ -56,7 +49,7 @@ describe('mfupgrade', () => {
         ['v2', 'UP'],
       ]);
       for (const row of after)
-        expect(commandLine(row.instance)).toContain(`/releases/messages/v2/dist/main.js`);
+        expect(platform.commandLine(row.instance)).toContain(`/releases/messages/v2/dist/main.js`);
     },
   );
 
