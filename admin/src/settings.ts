@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { baseEnv, currentEnv, loadConfig, renamed } from '@microflack/common';
+import { baseEnv, currentEnv, loadConfig, renamed } from '@microflack/common/registry';
 import { z } from 'zod';
 
 /** The repository root (admin/dist/ is two levels below it). */

@@ -107,22 +107,26 @@ describe('mfupgrade', () => {
     },
   );
 
-  it('when a release exists, then it is reused, not rebuilt, and shares no file with the working tree', async () => {
-    const again = await platform.run('mfrun', ['messages', '--tag', 'v2']);
-    const id = /registered (\S+)/.exec(again.stdout)?.[1] ?? '';
-    await platform.run('mfkill', [id]);
-    const copies = join(platform.state, 'releases', 'messages', 'v2', 'node_modules', '.pnpm');
-    const copy = readdirSync(copies).find((name) => name.startsWith('@microflack+common')) ?? '';
-    const dist = join(copies, copy, 'node_modules', '@microflack', 'common', 'dist');
-    const files = readdirSync(dist, { recursive: true, encoding: 'utf8' });
+  it(
+    'when a release exists, then it is reused, not rebuilt, and shares no file with the working tree',
+    { timeout: 120_000 },
+    async () => {
+      const again = await platform.run('mfrun', ['messages', '--tag', 'v2']);
+      const id = /registered (\S+)/.exec(again.stdout)?.[1] ?? '';
+      await platform.run('mfkill', [id]);
+      const copies = join(platform.state, 'releases', 'messages', 'v2', 'node_modules', '.pnpm');
+      const copy = readdirSync(copies).find((name) => name.startsWith('@microflack+common')) ?? '';
+      const dist = join(copies, copy, 'node_modules', '@microflack', 'common', 'dist');
+      const files = readdirSync(dist, { recursive: true, encoding: 'utf8' });
 
-    expect(again.stdout).not.toMatch(/built release/);
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const stat = lstatSync(join(dist, file));
-      if (stat.isFile()) expect(stat.nlink).toBe(1);
-    }
-  });
+      expect(again.stdout).not.toMatch(/built release/);
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const stat = lstatSync(join(dist, file));
+        if (stat.isFile()) expect(stat.nlink).toBe(1);
+      }
+    },
+  );
 
   it(
     'when an instance is killed with --force under load, then its supervisor brings it back',

@@ -9,7 +9,7 @@ Prints every key under the registry prefix with its value.`;
 runCommand(USAGE, async (argv) => {
   if (argv.length > 0) throw usageError(USAGE);
   const settings = localSettings();
-  const etcd = localEtcd(settings);
+  const etcd = await localEtcd(settings);
   try {
     const entries = await etcd
       .getAll()

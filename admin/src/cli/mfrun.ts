@@ -43,7 +43,5 @@ runCommand(USAGE, async (argv) => {
     console.log(`${service}: already running (${running.join(', ')})`);
     return;
   }
-  await withRegistry(settings, (etcd) =>
-    runInstances(settings, etcd, { service, count, tag: values.tag }, console.log),
-  );
+  await runInstances(settings, { service, count, tag: values.tag }, console.log);
 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { currentEnv, waitUntil } from '@microflack/common';
+import { currentEnv, waitUntil } from '@microflack/common/registry';
 
 /** Whether a process with this pid exists. */
 export function alive(pid: number): boolean {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { registryKeys, waitUntil, type Etcd3 } from '@microflack/common';
-import { haproxyPaths, MasterSocket, publishedBalancerState } from '@microflack/haproxy';
+import { registryKeys, waitUntil, type Etcd3 } from '@microflack/common/registry';
 import type { LocalSettings } from '../settings.js';
 
 /** How the load balancer sees an instance (`mfps`, docs/operations.md); ABSENT: not in its configuration. */
@@ -33,13 +32,19 @@ export function parseServerStatuses(csv: string): Map<string, string> {
   return statuses;
 }
 
-function masterSocket(settings: LocalSettings): MasterSocket {
+/**
+ * HAProxy's client, loaded on first use rather than with the command: the HAProxy package loads
+ * common's front door (HTTP, database, Redis), which would add most of a second to `mfrun`
+ * before it starts anything.
+ */
+async function masterSocket(settings: LocalSettings) {
+  const { haproxyPaths, MasterSocket } = await import('@microflack/haproxy');
   return new MasterSocket(haproxyPaths(join(settings.MF_STATE_DIR, 'haproxy')).masterSocket);
 }
 
 /** The local HAProxy's view of every server, by instance id; empty when HAProxy is not running. */
 export async function serverStatuses(settings: LocalSettings): Promise<Map<string, string>> {
-  const socket = masterSocket(settings);
+  const socket = await masterSocket(settings);
   // No socket, no HAProxy: answer at once rather than retry a connection that cannot succeed.
   if (!existsSync(socket.path)) return new Map();
   try {
@@ -49,21 +54,28 @@ export async function serverStatuses(settings: LocalSettings): Promise<Map<strin
   }
 }
 
+/** Resolves once the local HAProxy reports instance `id` UP (it takes traffic), or fails at the deadline. */
+export type ServingWait = (id: string, timeoutMs?: number) => Promise<void>;
+
 /**
- * Resolves once the local HAProxy reports instance `id` UP, i.e. it takes traffic; at once when
- * no balancer watches this prefix (nothing to wait for).
+ * Prepares {@link ServingWait} — loads HAProxy's client and reads whether a balancer watches this
+ * prefix — so that it can run while an instance starts. With no balancer, the wait ends at once.
  */
-export async function waitUntilServing(
+export async function prepareServingWait(
   settings: LocalSettings,
   etcd: Etcd3,
-  id: string,
-  timeoutMs = 30_000,
-): Promise<void> {
+): Promise<ServingWait> {
+  const { publishedBalancerState } = await import('@microflack/haproxy');
   const key = registryKeys(settings.MF_ETCD_PREFIX).balancer;
   const watched = (await publishedBalancerState(etcd, key)) !== undefined;
-  if (!watched || !existsSync(masterSocket(settings).path)) return;
-  await waitUntil(async () => balancerStatus((await serverStatuses(settings)).get(id)) === 'UP', {
-    what: `${id} to be UP in the load balancer`,
-    timeoutMs,
-  });
+  const socket = await masterSocket(settings);
+  if (!watched || !existsSync(socket.path)) return () => Promise.resolve();
+  return async (id, timeoutMs = 30_000) => {
+    await waitUntil(
+      async () =>
+        balancerStatus(parseServerStatuses(await socket.worker('show stat')).get(id)) === 'UP',
+      // HAProxy checks a new server at once: look often, the answer is close.
+      { what: `${id} to be UP in the load balancer`, timeoutMs, intervalMs: 25, maxIntervalMs: 50 },
+    );
+  };
 }

@@ -5,7 +5,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  connectEtcd,
   currentEnv,
   describeProblems,
   instanceRecord,
@@ -15,7 +14,7 @@ import {
   waitUntil,
   type Etcd3,
   type InstanceRecord,
-} from '@microflack/common';
+} from '@microflack/common/registry';
 import { serviceEntry } from '../catalog.js';
 import { alive, spawnDetached, stopPidFile } from '../infra/processes.js';
 import { dotenv, localUrls, type LocalSettings } from '../settings.js';
@@ -47,8 +46,9 @@ function instanceEnv(settings: LocalSettings, service: string, id: string, versi
   };
 }
 
-/** Connects to the local registry. */
-export function localEtcd(settings: LocalSettings): Etcd3 {
+/** Connects to the local registry (the client is loaded now, not with the command). */
+export async function localEtcd(settings: LocalSettings): Promise<Etcd3> {
+  const { connectEtcd } = await import('@microflack/common/etcd');
   return connectEtcd([localUrls(settings).MF_ETCD_URL]);
 }
 
@@ -60,7 +60,7 @@ export async function withRegistry<T>(
   settings: LocalSettings,
   work: (etcd: Etcd3) => Promise<T>,
 ): Promise<T> {
-  const etcd = localEtcd(settings);
+  const etcd = await localEtcd(settings);
   const url = localUrls(settings).MF_ETCD_URL;
   try {
     const probe = etcd.get(registryKeys(settings.MF_ETCD_PREFIX).balancer).string();
@@ -83,48 +83,68 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+/** An instance whose supervisor was just started: it has not registered yet. */
+export interface SpawnedInstance {
+  id: string;
+  service: string;
+  files: ReturnType<typeof instanceFiles>;
+  supervisor: ChildProcess;
+}
+
 /**
- * Starts one instance of `release` under its supervisor (a detached Node process) and resolves
- * once it is registered. Fails, with the end of its log, if the instance exits first (then its
- * supervisor is stopped: an instance that cannot start is not restarted over and over).
+ * Starts one instance of `release` under its supervisor (a detached Node process), without
+ * waiting: needing no registry, it is what a command does first.
  */
-export async function startInstance(
+export async function spawnInstance(
   settings: LocalSettings,
-  etcd: Etcd3,
   release: Release,
-  options: StartOptions = {},
-): Promise<InstanceRecord> {
+  options: Pick<StartOptions, 'id'> = {},
+): Promise<SpawnedInstance> {
   const { service, version } = release;
   const id = options.id ?? newInstanceId(service, version);
-  const key = registryKeys(settings.MF_ETCD_PREFIX).instance(service, id);
   const files = instanceFiles(settings, id);
   const spec = { id, service, version, release: release.dir, ...files };
   mkdirSync(dirname(files.specFile), { recursive: true });
   writeJsonFile(files.specFile, instanceSpec.parse(spec));
   rmSync(files.stateFile, { force: true });
+  const supervisor = spawnDetached({
+    command: process.execPath,
+    args: [SUPERVISOR, files.specFile, files.pidFile],
+    // One port for every run of the instance: restarted by its supervisor, it comes back at the
+    // address the load balancer has, UP again at its next health check, with no reload.
+    env: { ...instanceEnv(settings, service, id, version), PORT: String(await freePort()) },
+    cwd: release.dir,
+    logFile: files.logFile,
+    pidFile: files.pidFile,
+  });
+  return { id, service, files, supervisor };
+}
+
+/**
+ * Resolves once `spawned` is registered. Fails, with the end of its log, if the instance exits
+ * first (then its supervisor is stopped: an instance that cannot start is not restarted over
+ * and over).
+ */
+export async function awaitRegistration(
+  settings: LocalSettings,
+  etcd: Etcd3,
+  spawned: SpawnedInstance,
+  timeoutMs = 30_000,
+): Promise<InstanceRecord> {
+  const { id, files } = spawned;
+  const key = registryKeys(settings.MF_ETCD_PREFIX).instance(spawned.service, id);
   const watcher = await etcd.watch().key(key).create();
   try {
     let registered: string | undefined;
     const put = new Promise<string>((resolve) =>
       watcher.once('put', (kv: { value: Buffer }) => resolve((registered = kv.value.toString()))),
     );
-    const supervisor = spawnDetached({
-      command: process.execPath,
-      args: [SUPERVISOR, files.specFile, files.pidFile],
-      // One port for every run of the instance: restarted by its supervisor, it comes back at the
-      // address the load balancer has, UP again at its next health check, with no reload.
-      env: { ...instanceEnv(settings, service, id, version), PORT: String(await freePort()) },
-      cwd: release.dir,
-      logFile: files.logFile,
-      pidFile: files.pidFile,
-    });
+    // The instance started before the watch: it may have registered already.
+    registered ??= (await etcd.get(key).string()) ?? undefined;
     // The put answers at once; the poll notices an exit, and ends on its next round after a put.
     const exitedOrTimedOut = waitUntil(
-      () => registered ?? startFailed(files.stateFile, supervisor),
-      {
-        what: `${id} to register`,
-        timeoutMs: options.timeoutMs ?? 30_000,
-      },
+      () => registered ?? startFailed(files.stateFile, spawned.supervisor),
+      { what: `${id} to register`, timeoutMs },
     );
     const outcome = await Promise.race([put, exitedOrTimedOut]);
     if (outcome === EXITED) {
@@ -141,6 +161,17 @@ export async function startInstance(
   } finally {
     await watcher.cancel();
   }
+}
+
+/** Starts one instance of `release` under its supervisor and resolves once it is registered. */
+export async function startInstance(
+  settings: LocalSettings,
+  etcd: Etcd3,
+  release: Release,
+  options: StartOptions = {},
+): Promise<InstanceRecord> {
+  const spawned = await spawnInstance(settings, release, options);
+  return awaitRegistration(settings, etcd, spawned, options.timeoutMs);
 }
 
 const EXITED = Symbol('exited');

@@ -1,7 +1,14 @@
-import type { Etcd3, InstanceRecord } from '@microflack/common';
+import type { Etcd3, InstanceRecord } from '@microflack/common/registry';
 import type { LocalSettings } from '../settings.js';
-import { waitUntilServing } from './balancer-state.js';
-import { startInstance } from './instances.js';
+import { prepareServingWait } from './balancer-state.js';
+import {
+  awaitRegistration,
+  spawnInstance,
+  startInstance,
+  stopInstance,
+  withRegistry,
+  type SpawnedInstance,
+} from './instances.js';
 import {
   ensureRelease,
   pruneReleases,
@@ -35,33 +42,51 @@ export async function readyRelease(
   return release;
 }
 
-/** Starts one instance of `release` and resolves once HAProxy reports it UP. */
+/** Resolves once `spawned` is registered and HAProxy reports it UP. */
 export async function launchOne(
   settings: LocalSettings,
   etcd: Etcd3,
-  release: Release,
+  spawned: SpawnedInstance,
   say: Say,
   timeoutMs = 30_000,
 ): Promise<InstanceRecord> {
-  const instance = await startInstance(settings, etcd, release, { timeoutMs });
+  // The wait on the load balancer is made ready while the instance starts, not after.
+  const servingWait = prepareServingWait(settings, etcd);
+  servingWait.catch(() => undefined); // awaited below, once the instance registered
+  const instance = await awaitRegistration(settings, etcd, spawned, timeoutMs);
   say(`registered ${instance.id} on ${instance.address}`);
-  await waitUntilServing(settings, etcd, instance.id, timeoutMs);
+  const untilServing = await servingWait;
+  await untilServing(instance.id, timeoutMs);
   return instance;
 }
 
-/** `mfrun`: starts `count` instances, one after the other, each UP before the next. */
+/**
+ * `mfrun`: starts `count` instances, one after the other, each UP before the next. The first
+ * starts before the command connects to the registry: the instance's own start is the long part,
+ * and the command loads its etcd client meanwhile. If the registry does not answer, it is stopped.
+ */
 export async function runInstances(
   settings: LocalSettings,
-  etcd: Etcd3,
   request: RunRequest,
   say: Say,
 ): Promise<InstanceRecord[]> {
   const release = await readyRelease(settings, request.service, request.tag, say);
+  const first = await spawnInstance(settings, release);
   const started: InstanceRecord[] = [];
-  for (let n = 1; n <= request.count; n++) {
-    const instance = await launchOne(settings, etcd, release, say, request.timeoutMs);
-    say(`${instance.id} takes traffic (${n}/${request.count})`);
-    started.push(instance);
+  const registry = { answered: false };
+  try {
+    await withRegistry(settings, async (etcd) => {
+      registry.answered = true;
+      for (let n = 1; n <= request.count; n++) {
+        const spawned = n === 1 ? first : await spawnInstance(settings, release);
+        const instance = await launchOne(settings, etcd, spawned, say, request.timeoutMs);
+        say(`${instance.id} takes traffic (${n}/${request.count})`);
+        started.push(instance);
+      }
+    });
+  } catch (error) {
+    if (!registry.answered) await stopInstance(settings, first.id);
+    throw error;
   }
   pruneUnused(settings, request.service);
   return started;

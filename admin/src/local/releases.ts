@@ -13,7 +13,7 @@ import {
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { readPackageVersion, resolveVersion } from '@microflack/common';
+import { readPackageVersion, resolveVersion } from '@microflack/common/registry';
 import { serviceEntry } from '../catalog.js';
 import { ROOT, statePaths, type LocalSettings } from '../settings.js';
 

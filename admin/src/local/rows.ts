@@ -1,4 +1,4 @@
-import type { InstanceRecord } from '@microflack/common';
+import type { InstanceRecord } from '@microflack/common/registry';
 import { balancerStatus } from './balancer-state.js';
 import { describeExit, type RecordedInstance } from './supervision.js';
 import { uptime } from './table.js';

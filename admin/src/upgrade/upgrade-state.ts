@@ -1,4 +1,4 @@
-import { parseJsonValue, type Etcd3 } from '@microflack/common';
+import { parseJsonValue, type Etcd3 } from '@microflack/common/registry';
 import { z } from 'zod';
 
 /** An instance an upgrade stopped: its id and the version to bring back on abort. */

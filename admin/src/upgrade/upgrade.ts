@@ -1,7 +1,7 @@
-import { waitUntil, type Etcd3 } from '@microflack/common';
+import { waitUntil, type Etcd3 } from '@microflack/common/registry';
 import { alive } from '../infra/processes.js';
 import { launchOne, pruneUnused, readyRelease, type Say } from '../local/launch.js';
-import { stopInstance } from '../local/instances.js';
+import { spawnInstance, stopInstance } from '../local/instances.js';
 import { releaseExists, releaseOf, type Release } from '../local/releases.js';
 import { recordedInstances } from '../local/supervision.js';
 import type { LocalSettings } from '../settings.js';
@@ -46,7 +46,8 @@ async function startNew(context: UpgradeContext, release: Release): Promise<stri
   const { settings, etcd, say, timeoutMs } = context;
   const before = new Set(runningInstances(settings, release.service).keys());
   try {
-    const instance = await launchOne(settings, etcd, release, say, timeoutMs);
+    const spawned = await spawnInstance(settings, release);
+    const instance = await launchOne(settings, etcd, spawned, say, timeoutMs);
     say(`${instance.id} is UP`);
     return instance.id;
   } catch (error) {
