@@ -26,6 +26,7 @@ export {
   databaseEnv,
   loadConfig,
   renamed,
+  testOnly,
   type BaseConfig,
 } from './config.js';
 export { openDatabase, type Pool } from './db.js';
