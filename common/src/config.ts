@@ -114,6 +114,8 @@ export const baseEnv = {
   /** The HS256 key every service shares; no default in any mode. */
   JWT_SECRET_KEY: secret(32),
   TOKEN_TTL: seconds(3600).pipe(z.number().int()),
+  /** Multiplies every abuse limit's allowance (tests, acting as one busy address, raise it). */
+  MF_RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
 };
 
 /** The variables of a service that owns a PostgreSQL database. */

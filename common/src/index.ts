@@ -34,6 +34,14 @@ export { errorBody, HttpError, unauthorized, type ErrorBody } from './errors.js'
 export { connectEtcd, type Etcd3 } from './etcd.js';
 export { createServiceApp } from './http-app.js';
 export { describeProblems, parseInput, parseJsonValue } from './input.js';
+export {
+  Limit,
+  limitRequests,
+  limitsFor,
+  tooManyRequests,
+  type LimitRule,
+  type Verdict,
+} from './limits.js';
 export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
 export { readPackageVersion, resolveVersion } from './package-version.js';
 export { connectRedis, droppingPublisher, type Redis } from './redis.js';

@@ -31,7 +31,8 @@ export const TEST_JWT_SECRET_KEY = randomBytes(32).toString('base64url');
 
 /**
  * A configuration for tests: the environment's infrastructure, a unique etcd prefix, silent
- * logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, `overrides` on top.
+ * logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
+ * raised a thousandfold, `overrides` on top.
  */
 export function testConfig<Shape extends z.ZodRawShape>(
   shape: Shape,
@@ -42,6 +43,8 @@ export function testConfig<Shape extends z.ZodRawShape>(
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
+    // Every test client is one address (loopback): limits are raised; their own tests lower them.
+    MF_RATE_LIMIT_SCALE: '1000',
     ...overrides,
   });
 }
