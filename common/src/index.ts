@@ -67,5 +67,11 @@ export {
   type ServiceParts,
 } from './lifecycle.js';
 export { ServiceClient, ServiceUnavailableError, type ServiceResponse } from './service-client.js';
-export { TokenError, TokenKeys, type IssuedToken, type TokenClaims } from './tokens.js';
+export {
+  BRIEF_TOKEN_SECONDS,
+  TokenError,
+  TokenKeys,
+  type IssuedToken,
+  type TokenClaims,
+} from './tokens.js';
 export { waitUntil, type WaitOptions } from './wait.js';
