@@ -163,7 +163,7 @@ describe('PUT /api/users/:id', () => {
     const response = await request(instance.url)
       .put(`/api/users/${user.id}`)
       .set('authorization', bearer(user.token))
-      .send({ password: 'a brand new password' });
+      .send({ password: 'a brand new password', current_password: user.password });
     const withOld = await request(instance.url)
       .get('/api/users/me')
       .set('authorization', basic(user.nickname, user.password));
