@@ -2,7 +2,7 @@
 // imported by production code.
 
 export { silentLogger, TEST_JWT_SECRET_KEY, testConfig, uniquePrefix } from './config.js';
-export { basic, bearer, uniqueNickname } from './credentials.js';
+export { basic, bearer, randomAddress, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
 export { startPrivateEtcd } from './etcd-server.js';
 export { startPrivateRedis, type PrivateRedis } from './redis-server.js';

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorBody, type RunningService } from '@microflack/common';
-import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
+import { basic, bearer, randomAddress, uniqueNickname } from '@microflack/common/testing';
 import { USERS_LIMIT_RULES } from '../src/abuse-limits.js';
-import { randomAddress, UsersWorld } from './helpers.js';
+import { UsersWorld } from './helpers.js';
 
 let world: UsersWorld;
 let instance: RunningService;

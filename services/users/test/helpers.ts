@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,7 @@ import {
 } from '@microflack/common';
 import {
   portOf,
+  randomAddress,
   silentLogger,
   TestPlatform,
   uniqueNickname,
@@ -129,12 +129,6 @@ export class UsersWorld {
   close(): Promise<void> {
     return this.platform.close();
   }
-}
-
-/** An address of the benchmarking range (198.18.0.0/15), a different one each call. */
-export function randomAddress(): string {
-  const [a = 0, b = 0] = randomBytes(2);
-  return `198.18.${a}.${b}`;
 }
 
 function isProbe(model: unknown, probe: string): boolean {
