@@ -76,7 +76,7 @@ const testOnlyFlags = new WeakSet<object>();
  *
  * @example `PREVIEW_ALLOW_PRIVATE: testOnly(z.enum(['0', '1']).default('0').transform((v) => v === '1'))`
  */
-export function testOnly<S extends z.ZodType<boolean, unknown>>(schema: S): S {
+export function testOnly<S extends z.ZodType<boolean>>(schema: S): S {
   testOnlyFlags.add(schema);
   return schema;
 }

@@ -13,9 +13,10 @@ function loggedApp() {
       done();
     },
   });
-  const app = createServiceApp(createLogger('test', 'info', sink), (app) => {
+  const logger = createLogger('test', 'info', sink);
+  const app = createServiceApp(logger, (app) => {
     app.post('/careless', (req, res) => {
-      req.log.info({ body: req.body as unknown, headers: req.headers }, 'careless handler');
+      logger.info({ body: req.body as unknown, headers: req.headers }, 'careless handler');
       res.set('set-cookie', 'session=cookie-secret-value').json({ ok: true });
     });
   });

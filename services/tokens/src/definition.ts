@@ -34,7 +34,8 @@ export function tokensDefinition(config: TokensConfig): ServiceDefinition<Tokens
     version: readPackageVersion(new URL('../package.json', import.meta.url)),
     route: tokensRoute,
     config,
-    async build({ auth, client, logger, redis }) {
+    async build(context) {
+      const { auth, client, logger } = context;
       const users = new UsersClient(client, logger);
       const tokenTtlSeconds = config.TOKEN_TTL;
       const tokens = new Tokens({
@@ -44,7 +45,7 @@ export function tokensDefinition(config: TokensConfig): ServiceDefinition<Tokens
         logger,
         tokenTtlSeconds,
       });
-      const signIns = limitsFor(await redis(), config)(TOKENS_LIMIT_RULES.signIns);
+      const signIns = limitsFor(await context.redis(), config)(TOKENS_LIMIT_RULES.signIns);
       return { app: createApp({ logger, auth, tokens, signIns }) };
     },
   };
