@@ -14,6 +14,11 @@ export interface LimitRule {
   durationSeconds: number;
   /** Once over, the key stays refused this long (default: until its window ends). */
   blockSeconds?: number;
+  /**
+   * False: `MF_RATE_LIMIT_SCALE` never applies. For limits on guessing (failed sign-ins), which
+   * no honest busy address reaches, so tests that raise the scale still meet them.
+   */
+  scaled?: boolean;
 }
 
 /** The answer to an action: go ahead, or wait this long. */
@@ -34,12 +39,13 @@ export class Limit {
    * @param redis the service's Redis connection.
    * @param prefix the platform's prefix (`MF_ETCD_PREFIX`): platforms sharing Redis never share counts.
    * @param rule what the limit allows.
-   * @param scale multiplies the points (`MF_RATE_LIMIT_SCALE`; tests acting as one busy address raise it).
+   * @param scale multiplies the points unless the rule says otherwise (`MF_RATE_LIMIT_SCALE`;
+   *   tests acting as one busy address raise it).
    */
   constructor(redis: Redis, prefix: string, rule: LimitRule, scale = 1) {
     const options = {
       keyPrefix: `${prefix}/limits/${rule.name}`,
-      points: Math.max(1, Math.round(rule.points * scale)),
+      points: rule.scaled === false ? rule.points : Math.max(1, Math.round(rule.points * scale)),
       duration: rule.durationSeconds,
       blockDuration: rule.blockSeconds ?? 0,
     };

@@ -74,6 +74,12 @@ describe('Limit', () => {
     expect(await spend(limit, 'erin', 7)).toEqual([true, true, true, true, true, true, false]);
   });
 
+  it('when a rule is not scaled, then the scale leaves its points alone', async () => {
+    const limit = new Limit(redis, uniquePrefix(), { ...rule, scaled: false }, 1000);
+
+    expect(await spend(limit, 'gina', 4)).toEqual([true, true, true, false]);
+  });
+
   it('when Redis is away, then each instance still refuses past the limit (in memory) and nothing fails', async () => {
     const away = await startPrivateRedis();
     const connection = await connectRedis(away.url, logger);

@@ -5,12 +5,13 @@ export const USERS_LIMIT_RULES = {
   /** Accounts created per client address. */
   registrations: { name: 'users/registrations', points: 10, durationSeconds: 600 },
   /** Failed sign-ins per nickname and client address together. */
-  signInFailures: { name: 'users/sign-in-failures', points: 5, durationSeconds: 60 },
+  signInFailures: { name: 'users/sign-in-failures', points: 5, durationSeconds: 60, scaled: false },
   /** Failed sign-ins per nickname from all addresses: high, so no one address locks a user out. */
   signInFailuresPerNickname: {
     name: 'users/sign-in-failures-per-nickname',
     points: 50,
     durationSeconds: 60,
+    scaled: false,
   },
   /** Password changes per user (each checks the current password with bcrypt). */
   passwordChanges: { name: 'users/password-changes', points: 5, durationSeconds: 900 },
