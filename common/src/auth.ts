@@ -13,10 +13,13 @@ declare global {
   }
 }
 
-/** What token checks need: the keys to verify with and the revocation set. */
+/**
+ * What token checks need: the keys to verify with and the revocations (a {@link RevocationSet};
+ * a bare set of revoked ids will do where no one is ever signed out everywhere).
+ */
 export interface TokenAuth {
   keys: TokenKeys;
-  revoked: Pick<RevocationSet, 'has'>;
+  revoked: Pick<RevocationSet, 'has'> & Partial<Pick<RevocationSet, 'signedOutAt'>>;
 }
 
 /** Nickname and password from a Basic `Authorization` header. */
@@ -44,10 +47,18 @@ function credentials(req: Request): { scheme: Scheme; value: string } | undefine
  */
 export function verifyToken(auth: TokenAuth, token: string): TokenClaims {
   const claims = auth.keys.verify(token);
-  if (auth.revoked.has(claims.jti)) {
+  if (auth.revoked.has(claims.jti) || signedOutSince(auth, claims)) {
     throw new TokenError('revoked_token', 'The token has been revoked.');
   }
   return claims;
+}
+
+/** Whether the token's user was signed out everywhere after it was issued. */
+function signedOutSince(auth: TokenAuth, claims: TokenClaims): boolean {
+  const signedOutAt = auth.revoked.signedOutAt?.(claims.user_id);
+  if (signedOutAt === undefined) return false;
+  // A token without milliseconds counts as issued at the start of its second: refused if in doubt.
+  return (claims.iat_ms ?? claims.iat * 1000) <= signedOutAt;
 }
 
 /** Decodes Basic credentials, or undefined when the request carries none. @throws 401 when malformed. */

@@ -1,7 +1,26 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-/** The development secret: usable locally, refused when `NODE_ENV=production`. */
-export const DEV_SECRET = 'microflack-development-secret-do-not-use';
+// SHA-256 of keys that were ever public (the development key earlier releases shipped in their
+// source): a token signed with one must never verify, so no process may be given one.
+const PUBLIC_KEY_DIGESTS = new Set([
+  '11e2ed1bf4e9575631990f528be39b883383660f2c184884459e475cdcf554b1',
+]);
+
+const isPublicKey = (key: string) =>
+  PUBLIC_KEY_DIGESTS.has(createHash('sha256').update(key, 'utf8').digest('hex'));
+
+/**
+ * A secret every process needs and nothing defaults: missing, short or once-public, the process
+ * refuses to start, whatever `NODE_ENV` says. `admin/mfup` generates one into `.env`.
+ */
+const secret = (minLength: number) =>
+  z
+    .string({
+      error: `is required: a random secret of at least ${minLength} characters (admin/mfup writes one to .env)`,
+    })
+    .min(minLength, `must be at least ${minLength} characters`)
+    .refine((value) => !isPublicKey(value), 'is a key that was published; generate a new one');
 
 /** Thrown when the environment does not satisfy a schema; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -49,6 +68,19 @@ function withFormerNames(shape: z.ZodRawShape, present: Env): Env {
   return resolved;
 }
 
+const testOnlyFlags = new WeakSet<object>();
+
+/**
+ * Marks a boolean flag that only tests may turn on: {@link loadConfig} refuses it set to true
+ * unless `NODE_ENV=test`, so a switch that lowers a guard cannot reach a real deployment.
+ *
+ * @example `PREVIEW_ALLOW_PRIVATE: testOnly(z.enum(['0', '1']).default('0').transform((v) => v === '1'))`
+ */
+export function testOnly<S extends z.ZodType<boolean>>(schema: S): S {
+  testOnlyFlags.add(schema);
+  return schema;
+}
+
 /** The variables every MicroFlack process reads (docs/operations.md, configuration). */
 export const baseEnv = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -79,8 +111,11 @@ export const baseEnv = {
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .default('redis://127.0.0.1:16379'),
-  JWT_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET),
+  /** The HS256 key every service shares; no default in any mode. */
+  JWT_SECRET_KEY: secret(32),
   TOKEN_TTL: seconds(3600).pipe(z.number().int()),
+  /** Multiplies every abuse limit's allowance (tests, acting as one busy address, raise it). */
+  MF_RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
 };
 
 /** The variables of a service that owns a PostgreSQL database. */
@@ -95,7 +130,9 @@ export type BaseConfig = z.infer<z.ZodObject<typeof baseEnv>>;
  * Parses `env` (the process environment by default) with `overrides` on top against `shape`, once.
  * Empty strings count as unset so `.env` files can leave a value blank; a {@link renamed}
  * variable is also read under its former name.
- * Throws {@link ConfigError} naming each bad variable; in production a default secret is an error.
+ * Throws {@link ConfigError} naming each bad variable: a secret that is missing or was once
+ * public in any mode, a secret left at a default in production, a {@link testOnly} flag on
+ * outside tests.
  */
 export function loadConfig<Shape extends z.ZodRawShape>(
   shape: Shape,
@@ -116,17 +153,25 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
   }
   const config = result.data as Record<string, unknown>;
-  if (config['NODE_ENV'] === 'production') {
-    const defaulted = Object.entries(config)
-      .filter(([name, value]) => isSecretName(name) && (value === DEV_SECRET || !present[name]))
-      .map(([name]) => name);
-    if (defaulted.length > 0) {
-      throw new ConfigError(
-        `invalid environment: ${defaulted.join(', ')} must be set explicitly when NODE_ENV=production`,
-      );
-    }
-  }
+  const refused = [...defaultedSecrets(config, present), ...testOnlyOutsideTests(shape, config)];
+  if (refused.length > 0) throw new ConfigError(`invalid environment: ${refused.join('; ')}`);
   return result.data;
+}
+
+/** In production, secrets left at a default (a `DATABASE_URL` without a password, …). */
+function defaultedSecrets(config: Record<string, unknown>, present: Env): string[] {
+  if (config['NODE_ENV'] !== 'production') return [];
+  return Object.keys(config)
+    .filter((name) => isSecretName(name) && !present[name])
+    .map((name) => `${name} must be set explicitly when NODE_ENV=production`);
+}
+
+/** {@link testOnly} variables turned on in a process that is not a test. */
+function testOnlyOutsideTests(shape: z.ZodRawShape, config: Record<string, unknown>): string[] {
+  if (config['NODE_ENV'] === 'test') return [];
+  return Object.entries(shape)
+    .filter(([name, schema]) => testOnlyFlags.has(schema) && config[name] === true)
+    .map(([name]) => `${name} is for tests only (NODE_ENV=test)`);
 }
 
 /** Variables that hold a secret: keys, passwords, credentials, and URLs that carry a password. */

@@ -26,6 +26,7 @@ export {
   databaseEnv,
   loadConfig,
   renamed,
+  testOnly,
   type BaseConfig,
 } from './config.js';
 export { openDatabase, type Pool } from './db.js';
@@ -33,6 +34,14 @@ export { errorBody, HttpError, unauthorized, type ErrorBody } from './errors.js'
 export { connectEtcd, type Etcd3 } from './etcd.js';
 export { createServiceApp } from './http-app.js';
 export { describeProblems, parseInput, parseJsonValue } from './input.js';
+export {
+  Limit,
+  limitRequests,
+  limitsFor,
+  tooManyRequests,
+  type LimitRule,
+  type Verdict,
+} from './limits.js';
 export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
 export { readPackageVersion, resolveVersion } from './package-version.js';
 export { connectRedis, droppingPublisher, type Redis } from './redis.js';
@@ -58,5 +67,11 @@ export {
   type ServiceParts,
 } from './lifecycle.js';
 export { ServiceClient, ServiceUnavailableError, type ServiceResponse } from './service-client.js';
-export { TokenError, TokenKeys, type IssuedToken, type TokenClaims } from './tokens.js';
+export {
+  BRIEF_TOKEN_SECONDS,
+  TokenError,
+  TokenKeys,
+  type IssuedToken,
+  type TokenClaims,
+} from './tokens.js';
 export { waitUntil, type WaitOptions } from './wait.js';

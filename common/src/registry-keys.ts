@@ -7,6 +7,9 @@ export function registryKeys(prefix: string) {
     instance: (service: string, id: string) => `${prefix}/services/${service}/instances/${id}`,
     revoked: `${prefix}/revoked/`,
     revokedToken: (jti: string) => `${prefix}/revoked/${jti}`,
+    /** Sign-outs everywhere: `<prefix>/revoked-users/<user id>` holds when (Unix ms). */
+    revokedUsers: `${prefix}/revoked-users/`,
+    revokedUser: (userId: number) => `${prefix}/revoked-users/${userId}`,
     /** The registry revision the load balancer last applied (written by the watcher, on its lease). */
     balancer: `${prefix}/balancer`,
   };

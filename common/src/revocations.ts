@@ -3,10 +3,14 @@ import type { Logger } from 'pino';
 import { backOff } from './backoff.js';
 import { registryKeys } from './registry-keys.js';
 
+// Both kinds of revocation share this stem, so one watch follows them.
+const stemOf = (prefix: string) => `${prefix}/revoked`;
+
 /**
- * The set of revoked token ids, held in memory and fed by an etcd watch on `<prefix>/revoked/`,
- * so checking a token costs no network round trip. Keys expire with the token, so the set stays
- * as small as the number of live revoked tokens.
+ * The revoked tokens, held in memory and fed by one etcd watch, so checking a token costs no
+ * network round trip: token ids under `<prefix>/revoked/`, and users signed out everywhere under
+ * `<prefix>/revoked-users/` (every token of theirs issued until then is refused). Keys expire
+ * with the last token they can concern, so the set stays as small as what still matters.
  *
  * The set never goes stale silently: when etcd cancels the watch (it asked for a compacted
  * revision after a reconnect, or for any other reason) or comes back with less history than
@@ -14,42 +18,51 @@ import { registryKeys } from './registry-keys.js';
  */
 export class RevocationSet {
   private revoked = new Set<string>();
+  /** User id → when every token of theirs issued until then was revoked (Unix ms). */
+  private signedOut = new Map<number, number>();
   private watcher: Watcher | undefined;
   /** The highest etcd revision and raft term the set has seen: less means etcd lost data. */
   private seen = { revision: 0n, term: 0n };
   private resyncing: Promise<void> | undefined;
   private closed = false;
 
+  private readonly keys: ReturnType<typeof registryKeys>;
+
   private constructor(
     private readonly etcd: Etcd3,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.keys = registryKeys(prefix);
+  }
 
   /** Loads the current revocations, then follows changes from that revision on. */
   static async start(etcd: Etcd3, prefix: string, logger: Logger): Promise<RevocationSet> {
-    const set = new RevocationSet(etcd, registryKeys(prefix).revoked, logger);
+    const set = new RevocationSet(etcd, prefix, logger);
     await set.sync();
     return set;
   }
 
   /** Reads the whole set at one revision and watches it from the next revision on. */
   private async sync(): Promise<void> {
-    const snapshot = await this.etcd.getAll().prefix(this.prefix).exec();
+    const stem = stemOf(this.prefix);
+    const snapshot = await this.etcd.getAll().prefix(stem).exec();
     const watcher = await this.etcd
       .watch()
-      .prefix(this.prefix)
+      .prefix(stem)
       .startRevision(String(BigInt(snapshot.header.revision) + 1n))
       .create();
     if (this.closed) {
       await watcher.cancel();
       return;
     }
-    this.revoked = new Set(snapshot.kvs.map((kv) => this.jtiOf(kv.key)));
+    this.revoked = new Set();
+    this.signedOut = new Map();
+    for (const kv of snapshot.kvs) this.apply(kv, 'put');
     this.seen = { revision: 0n, term: 0n };
     this.observe(snapshot.header);
-    watcher.on('put', (kv) => this.revoked.add(this.jtiOf(kv.key)));
-    watcher.on('delete', (kv) => this.revoked.delete(this.jtiOf(kv.key)));
+    watcher.on('put', (kv) => this.apply(kv, 'put'));
+    watcher.on('delete', (kv) => this.apply(kv, 'delete'));
     watcher.on('data', (response) => this.observe(response.header));
     watcher.on('connected', (response) => this.onConnected(watcher, response));
     watcher.on('error', (error) => {
@@ -87,7 +100,10 @@ export class RevocationSet {
       for (let attempt = 0; !this.closed; attempt++) {
         try {
           await this.sync();
-          this.logger.info({ revoked: this.revoked.size }, 'revocations read again');
+          this.logger.info(
+            { revoked: this.revoked.size, signedOut: this.signedOut.size },
+            'revocations read again',
+          );
           return;
         } catch (error) {
           this.logger.warn({ err: error, attempt }, 'revocations read failed, retrying');
@@ -97,13 +113,30 @@ export class RevocationSet {
     })().finally(() => (this.resyncing = undefined));
   }
 
-  private jtiOf(key: Buffer): string {
-    return key.toString('utf8').slice(this.prefix.length);
+  /** Takes one key's change into the set: a revoked token, or a user signed out everywhere. */
+  private apply(kv: { key: Buffer; value: Buffer }, change: 'put' | 'delete'): void {
+    const key = kv.key.toString('utf8');
+    if (key.startsWith(this.keys.revoked)) {
+      const jti = key.slice(this.keys.revoked.length);
+      if (change === 'put') this.revoked.add(jti);
+      else this.revoked.delete(jti);
+      return;
+    }
+    const userId = Number(key.slice(this.keys.revokedUsers.length));
+    const at = Number(kv.value.toString('utf8'));
+    if (!key.startsWith(this.keys.revokedUsers) || !Number.isInteger(userId)) return;
+    if (change === 'delete') this.signedOut.delete(userId);
+    else if (Number.isFinite(at)) this.signedOut.set(userId, at);
   }
 
   /** Whether the token with this `jti` has been revoked. */
   has(jti: string): boolean {
     return this.revoked.has(jti);
+  }
+
+  /** When `userId` was last signed out everywhere (Unix ms), if within a token's lifetime. */
+  signedOutAt(userId: number): number | undefined {
+    return this.signedOut.get(userId);
   }
 
   /**
@@ -113,9 +146,21 @@ export class RevocationSet {
   async revoke(jti: string, expiresAtMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil((expiresAtMs - Date.now()) / 1000));
     const lease = this.etcd.lease(ttl, { autoKeepAlive: false });
-    await lease.put(`${this.prefix}${jti}`).value('');
+    await lease.put(this.keys.revokedToken(jti)).value('');
     lease.release();
     this.revoked.add(jti);
+  }
+
+  /**
+   * Signs a user out everywhere: every token of theirs issued until now is refused by every
+   * instance. The record lives as long as a token issued now would (`tokenTtlSeconds`).
+   */
+  async revokeUser(userId: number, tokenTtlSeconds: number): Promise<void> {
+    const now = Date.now();
+    const lease = this.etcd.lease(Math.max(1, tokenTtlSeconds), { autoKeepAlive: false });
+    await lease.put(this.keys.revokedUser(userId)).value(String(now));
+    lease.release();
+    this.signedOut.set(userId, Math.max(now, this.signedOut.get(userId) ?? 0));
   }
 
   /** Stops the watch (and a resync in progress). */

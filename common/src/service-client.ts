@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { backOff, type BackoffOptions } from './backoff.js';
+import { errorBody } from './errors.js';
 import { currentRequestId, REQUEST_ID_HEADER } from './logger.js';
 
 /** A response from another service. */
@@ -14,6 +15,13 @@ export interface ServiceResponse {
 export interface CallOptions {
   headers?: Record<string, string>;
   json?: unknown;
+  /**
+   * The request must reach a service at most once, whatever its method (a sign-in: each attempt
+   * costs users a bcrypt hash). It is retried only when it provably reached none: the
+   * connection was refused, or the answer is the load balancer's own 503 (no live instance), not
+   * a service's `{error, code}`.
+   */
+  once?: boolean;
 }
 
 /** Retry policy: how many attempts in all, and the backoff between them. */
@@ -54,7 +62,7 @@ export class ServiceClient {
 
   /** Sends `method path` and returns the final answer; throws {@link ServiceUnavailableError}. */
   async request(method: string, path: string, options: CallOptions = {}): Promise<ServiceResponse> {
-    const idempotent = IDEMPOTENT.has(method);
+    const idempotent = IDEMPOTENT.has(method) && options.once !== true;
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...options.headers,
@@ -83,13 +91,19 @@ export class ServiceClient {
         if (idempotent || NOT_SENT.has(causeCode(error) ?? '')) continue;
         break;
       }
-      const retryable = response.status === 503 || (idempotent && response.status === 502);
+      const answer = {
+        status: response.status,
+        headers: response.headers,
+        body: await jsonBody(response),
+      };
+      const fromService = options.once === true && errorBody.safeParse(answer.body).success;
+      const retryable =
+        (response.status === 503 && !fromService) || (idempotent && response.status === 502);
       if (retryable && attempt + 1 < this.policy.attempts) {
         lastProblem = `status ${response.status}`;
-        await response.body?.cancel();
         continue;
       }
-      return { status: response.status, headers: response.headers, body: await jsonBody(response) };
+      return answer;
     }
     this.logger.warn({ method, path, problem: lastProblem }, 'service call failed');
     throw new ServiceUnavailableError(`${method} ${path} failed: ${lastProblem}`);

@@ -8,6 +8,11 @@ const claimsSchema = z.object({
   user_id: z.number().int().positive(),
   jti: z.string().min(1),
   iat: z.number().int(),
+  /**
+   * When the token was issued, in milliseconds: a sign-out everywhere refuses exactly the tokens
+   * issued before it, even within its second. Tokens of earlier releases lack it.
+   */
+  iat_ms: z.number().int().optional(),
   exp: z.number().int(),
 });
 
@@ -39,6 +44,9 @@ export class TokenError extends Error {
   }
 }
 
+/** The lifetime of a {@link TokenKeys.signBrief} token, in seconds. */
+export const BRIEF_TOKEN_SECONDS = 30;
+
 /** Signs and verifies HS256 tokens with one key built once (docs/api.md, tokens). */
 export class TokenKeys {
   private readonly key: KeyObject;
@@ -54,17 +62,26 @@ export class TokenKeys {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  /** Issues a token for `userId` with a fresh `jti`. */
-  sign(userId: number, now = Date.now()): IssuedToken {
+  /** Issues a token for `userId` with a fresh `jti`, for `TOKEN_TTL` unless told otherwise. */
+  sign(userId: number, now = Date.now(), ttlSeconds = this.ttlSeconds): IssuedToken {
     const iat = Math.floor(now / 1000);
     const claims: TokenClaims = {
       user_id: userId,
       jti: randomUUID(),
       iat,
-      exp: iat + this.ttlSeconds,
+      iat_ms: Math.floor(now),
+      exp: iat + ttlSeconds,
     };
     const token = jwt.sign(claims, this.key, { algorithm: ALGORITHM });
     return { token, expires_at: claims.exp * 1000, jti: claims.jti };
+  }
+
+  /**
+   * A token for a service acting on a user's behalf for one call (socketio marking a user
+   * offline): it lives {@link BRIEF_TOKEN_SECONDS}, so a copy that leaks is soon worthless.
+   */
+  signBrief(userId: number): IssuedToken {
+    return this.sign(userId, Date.now(), BRIEF_TOKEN_SECONDS);
   }
 
   /**

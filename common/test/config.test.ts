@@ -3,14 +3,25 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { baseEnv, ConfigError, databaseEnv, loadConfig, renamed } from '@microflack/common';
-import { DEV_SECRET } from '../src/config.js';
+import {
+  baseEnv,
+  ConfigError,
+  databaseEnv,
+  loadConfig,
+  renamed,
+  testOnly,
+} from '@microflack/common';
+import { TEST_JWT_SECRET_KEY } from '@microflack/common/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/instance.mjs', import.meta.url));
+// The secret no process may start without.
+const secret = { JWT_SECRET_KEY: TEST_JWT_SECRET_KEY };
+// The development key earlier releases shipped in their source, public ever since.
+const FORMER_DEVELOPMENT_KEY = 'microflack-development-secret-do-not-use';
 
 describe('loadConfig', () => {
   it('when nothing is set, then every base variable has its documented default', () => {
-    const config = loadConfig(baseEnv, {}, {});
+    const config = loadConfig(baseEnv, {}, secret);
 
     expect(config.MF_ETCD_URL).toEqual(['http://127.0.0.1:12379']);
     expect(config.MF_ETCD_PREFIX).toBe('/microflack');
@@ -20,7 +31,11 @@ describe('loadConfig', () => {
   });
 
   it('when MF_ETCD_URL lists several endpoints, then each becomes one host', () => {
-    const config = loadConfig(baseEnv, {}, { MF_ETCD_URL: 'http://a:2379, http://b:2379' });
+    const config = loadConfig(
+      baseEnv,
+      {},
+      { ...secret, MF_ETCD_URL: 'http://a:2379, http://b:2379' },
+    );
 
     expect(config.MF_ETCD_URL).toEqual(['http://a:2379', 'http://b:2379']);
   });
@@ -34,7 +49,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://localhost'],
     ['JWT_SECRET_KEY', 'short'],
   ])('when %s is %j, then the error names it', (name, value) => {
-    expect(() => loadConfig(baseEnv, {}, { [name]: value })).toThrow(
+    expect(() => loadConfig(baseEnv, {}, { ...secret, [name]: value })).toThrow(
       expect.objectContaining({
         name: 'ConfigError',
         message: expect.stringContaining(name) as unknown,
@@ -46,11 +61,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...baseEnv, ...databaseEnv }, {}, {})).toThrow(/DATABASE_URL/);
   });
 
-  it('when NODE_ENV=production and the secret is left at its default, then it refuses', () => {
-    expect(() => loadConfig(baseEnv, {}, { NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() =>
-      loadConfig(baseEnv, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: DEV_SECRET }),
-    ).toThrow(/JWT_SECRET_KEY/);
+  it.each([undefined, 'development', 'test', 'production'])(
+    'when JWT_SECRET_KEY is unset and NODE_ENV is %s, then it refuses in one line naming it',
+    (mode) => {
+      const load = () => loadConfig(baseEnv, {}, mode ? { NODE_ENV: mode } : {});
+
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(/^invalid environment: JWT_SECRET_KEY: is required: a random secret/);
+      expect(load).not.toThrow(/\n/);
+    },
+  );
+
+  it('when JWT_SECRET_KEY is the development key earlier releases published, then it refuses', () => {
+    expect(() => loadConfig(baseEnv, {}, { JWT_SECRET_KEY: FORMER_DEVELOPMENT_KEY })).toThrow(
+      /JWT_SECRET_KEY: is a key that was published/,
+    );
   });
 
   it('when NODE_ENV=production and DATABASE_URL is left at a default, then it refuses', () => {
@@ -65,15 +90,35 @@ describe('loadConfig', () => {
   });
 
   it('when NODE_ENV=production and the secret is set, then it loads', () => {
-    const secret = 'a-real-production-secret-value';
+    const key = 'a-real-production-secret-value-of-32+';
 
-    const config = loadConfig(baseEnv, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: secret });
+    const config = loadConfig(baseEnv, {}, { NODE_ENV: 'production', JWT_SECRET_KEY: key });
 
-    expect(config.JWT_SECRET_KEY).toBe(secret);
+    expect(config.JWT_SECRET_KEY).toBe(key);
+  });
+
+  it('when a test-only flag is on outside tests, then it refuses naming it; in tests it loads', () => {
+    const shape = {
+      NODE_ENV: baseEnv.NODE_ENV,
+      MF_TEST_FLAG: testOnly(
+        z
+          .enum(['0', '1'])
+          .default('0')
+          .transform((value) => value === '1'),
+      ),
+    };
+
+    for (const mode of [{}, { NODE_ENV: 'development' }, { NODE_ENV: 'production' }]) {
+      expect(() => loadConfig(shape, {}, { ...mode, MF_TEST_FLAG: '1' })).toThrow(
+        /MF_TEST_FLAG is for tests only/,
+      );
+      expect(loadConfig(shape, {}, mode).MF_TEST_FLAG).toBe(false);
+    }
+    expect(loadConfig(shape, {}, { NODE_ENV: 'test', MF_TEST_FLAG: '1' }).MF_TEST_FLAG).toBe(true);
   });
 
   it('when only the former name of a renamed variable is set, then it is read under the new one', () => {
-    const config = loadConfig(baseEnv, {}, { MF_LB_URL: 'http://127.0.0.1:9999' });
+    const config = loadConfig(baseEnv, {}, { ...secret, MF_LB_URL: 'http://127.0.0.1:9999' });
 
     expect(config.MF_BALANCER_URL).toBe('http://127.0.0.1:9999');
   });
@@ -82,7 +127,7 @@ describe('loadConfig', () => {
     const config = loadConfig(
       baseEnv,
       { MF_BALANCER_URL: 'http://127.0.0.1:1111' },
-      { MF_LB_URL: 'http://127.0.0.1:2222' },
+      { ...secret, MF_LB_URL: 'http://127.0.0.1:2222' },
     );
 
     expect(config.MF_BALANCER_URL).toBe('http://127.0.0.1:1111');
@@ -103,9 +148,20 @@ describe('loadConfig', () => {
     warn.mockRestore();
   });
 
+  it('when a service process starts without JWT_SECRET_KEY, then it exits 1 with one line naming it', async () => {
+    const run = promisify(execFile)(process.execPath, [fixture], {
+      env: { PATH: process.env['PATH'], NODE_ENV: 'development' },
+    });
+
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^invalid environment: JWT_SECRET_KEY: [^\n]+\n$/) as unknown,
+    });
+  });
+
   it('when a service process gets a malformed variable, then it exits 1 naming it', async () => {
     const run = promisify(execFile)(process.execPath, [fixture], {
-      env: { PATH: process.env['PATH'], MF_LEASE_TTL: 'five' },
+      env: { PATH: process.env['PATH'], ...secret, MF_LEASE_TTL: 'five' },
     });
 
     await expect(run).rejects.toMatchObject({

@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, connectEtcd, RevocationSet } from '@microflack/common';
+import {
+  baseEnv,
+  connectEtcd,
+  RevocationSet,
+  TokenError,
+  TokenKeys,
+  verifyToken,
+} from '@microflack/common';
 import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
 
 const config = testConfig(baseEnv);
@@ -48,5 +55,29 @@ describe('RevocationSet', () => {
     expect(Number(ttl.TTL)).toBeGreaterThan(25);
     expect(Number(ttl.TTL)).toBeLessThanOrEqual(30);
     await set.close();
+  });
+
+  it('when a user is signed out everywhere, then another instance refuses their earlier tokens within 1 s and accepts later ones', async () => {
+    const keys = new TokenKeys(config.JWT_SECRET_KEY, 60);
+    const here = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+    const elsewhere = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+    const auth = { keys, revoked: elsewhere };
+    const before = keys.sign(41).token;
+    const otherUser = keys.sign(42).token;
+
+    await here.revokeUser(41, 60);
+    const after = keys.sign(41).token;
+
+    await waitFor(() => elsewhere.signedOutAt(41) !== undefined, {
+      timeoutMs: 1000,
+      what: 'the sign-out to arrive',
+    });
+    expect(() => verifyToken(auth, before)).toThrow(TokenError);
+    expect(() => verifyToken(auth, before)).toThrow(/revoked/);
+    expect(verifyToken(auth, after).user_id).toBe(41);
+    expect(verifyToken(auth, otherUser).user_id).toBe(42);
+    const later = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, silentLogger());
+    expect(later.signedOutAt(41)).toBe(elsewhere.signedOutAt(41));
+    await Promise.all([here.close(), elsewhere.close(), later.close()]);
   });
 });

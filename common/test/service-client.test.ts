@@ -62,6 +62,30 @@ describe('ServiceClient', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("when a once-call gets a service's own 503 or a 502, then it is not retried; the balancer's 503 is", async () => {
+    const seen: IncomingMessage[] = [];
+    const answers = [
+      { status: 503, body: '<html>No server is available</html>' },
+      { status: 503, body: JSON.stringify({ error: 'Busy.', code: 'busy' }) },
+      { status: 502, body: '<html>Bad gateway</html>' },
+    ];
+    server = createServer((req, res) => {
+      seen.push(req);
+      const answer = answers.shift() ?? { status: 200, body: '{}' };
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = new ServiceClient(`http://127.0.0.1:${portOf(server)}`, silentLogger(), fast);
+
+    const busy = await client.request('GET', '/api/users/me', { once: true });
+    const gateway = await client.request('GET', '/api/users/me', { once: true });
+
+    expect(busy).toMatchObject({ status: 503, body: { code: 'busy' } });
+    expect(gateway.status).toBe(502);
+    expect(seen).toHaveLength(3);
+  });
+
   it('when calls are made, then each opens its own connection, so no reload can close one under it', async () => {
     const client = new ServiceClient(await answering([200]), silentLogger(), fast);
     let connections = 0;

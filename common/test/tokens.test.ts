@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
-import { TokenError, TokenKeys } from '@microflack/common';
+import { BRIEF_TOKEN_SECONDS, TokenError, TokenKeys } from '@microflack/common';
 
 const SECRET = 'test-secret-that-is-long-enough';
 const keys = new TokenKeys(SECRET, 60);
@@ -24,6 +24,15 @@ describe('TokenKeys', () => {
     expect(verified.user_id).toBe(7);
     expect(verified.jti).toBe(issued.jti);
     expect(issued.expires_at).toBe(verified.exp * 1000);
+  });
+
+  it('when a brief token is signed, then it lives BRIEF_TOKEN_SECONDS, not TOKEN_TTL', () => {
+    const long = new TokenKeys(SECRET, 3600);
+
+    const verified = long.verify(long.signBrief(7).token);
+
+    expect(verified.exp - verified.iat).toBe(BRIEF_TOKEN_SECONDS);
+    expect(BRIEF_TOKEN_SECONDS).toBeLessThanOrEqual(60);
   });
 
   it('when a token says alg none, then it is refused', () => {

@@ -24,12 +24,27 @@ export const TEST_PG_URL = loadConfig({
 }).MF_TEST_PG_URL;
 
 /**
+ * The JWT key of this test process, generated when it starts: no key is written in the source,
+ * and services started in-process or by {@link spawnInstance} get this one.
+ */
+export const TEST_JWT_SECRET_KEY = randomBytes(32).toString('base64url');
+
+/**
  * A configuration for tests: the environment's infrastructure, a unique etcd prefix, silent
- * logs, `overrides` on top.
+ * logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
+ * raised a thousandfold, `overrides` on top.
  */
 export function testConfig<Shape extends z.ZodRawShape>(
   shape: Shape,
   overrides: Record<string, string> = {},
 ): z.infer<z.ZodObject<Shape>> {
-  return loadConfig(shape, { MF_ETCD_PREFIX: uniquePrefix(), LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig(shape, {
+    MF_ETCD_PREFIX: uniquePrefix(),
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
+    // Every test client is one address (loopback): limits are raised; their own tests lower them.
+    MF_RATE_LIMIT_SCALE: '1000',
+    ...overrides,
+  });
 }

@@ -1,7 +1,7 @@
 // The testing door of @microflack/common: helpers for the tests of every package, never
 // imported by production code.
 
-export { silentLogger, testConfig, uniquePrefix } from './config.js';
+export { silentLogger, TEST_JWT_SECRET_KEY, testConfig, uniquePrefix } from './config.js';
 export {
   startChatLoad,
   type ChatFailure,
@@ -9,7 +9,7 @@ export {
   type ChatLoadOptions,
   type ChatLoadResult,
 } from './chat-load.js';
-export { basic, bearer, uniqueNickname } from './credentials.js';
+export { basic, bearer, randomAddress, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
 export { startPrivateEtcd } from './etcd-server.js';
 export { startPrivateRedis, type PrivateRedis } from './redis-server.js';

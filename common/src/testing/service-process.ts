@@ -11,8 +11,11 @@ export interface SpawnOptions {
   main: string;
   /** The service whose registration is awaited. */
   service: string;
-  /** Where the process registers: its `MF_ETCD_URL` and `MF_ETCD_PREFIX` are passed on. */
-  config: Pick<BaseConfig, 'MF_ETCD_URL' | 'MF_ETCD_PREFIX'>;
+  /**
+   * Where the process registers: its `MF_ETCD_URL` and `MF_ETCD_PREFIX` are passed on, and its
+   * `JWT_SECRET_KEY` unless `env` sets one (or sets it empty, to see the process refuse to start).
+   */
+  config: Pick<BaseConfig, 'MF_ETCD_URL' | 'MF_ETCD_PREFIX' | 'JWT_SECRET_KEY'>;
   /** The rest of the process's environment. */
   env?: Record<string, string | undefined>;
 }
@@ -44,6 +47,7 @@ export async function spawnInstance(options: SpawnOptions): Promise<SpawnedInsta
     const put = once(watch, 'put') as Promise<[{ value: Buffer }]>;
     const child = spawn(process.execPath, [options.main], {
       env: {
+        JWT_SECRET_KEY: config.JWT_SECRET_KEY,
         ...options.env,
         MF_ETCD_URL: config.MF_ETCD_URL.join(','),
         MF_ETCD_PREFIX: config.MF_ETCD_PREFIX,

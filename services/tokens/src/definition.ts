@@ -1,5 +1,7 @@
 import {
+  limitsFor,
   readPackageVersion,
+  type LimitRule,
   type ServiceConfigRecord,
   type ServiceDefinition,
 } from '@microflack/common';
@@ -17,17 +19,34 @@ export const tokensRoute: ServiceConfigRecord = {
   sticky: false,
 };
 
-/** The tokens service: no database; users vouches for credentials, etcd keeps revocations. */
+/** The abuse limits of tokens (docs/api.md, tokens): per window, per client address. */
+export const TOKENS_LIMIT_RULES = {
+  signIns: { name: 'tokens/sign-ins', points: 30, durationSeconds: 60 },
+} satisfies Record<string, LimitRule>;
+
+/**
+ * The tokens service: no database; users vouches for credentials, etcd keeps revocations, Redis
+ * the sign-in counts.
+ */
 export function tokensDefinition(config: TokensConfig): ServiceDefinition<TokensConfig> {
   return {
     name: 'tokens',
     version: readPackageVersion(new URL('../package.json', import.meta.url)),
     route: tokensRoute,
     config,
-    build({ auth, client, logger }) {
+    async build(context) {
+      const { auth, client, logger } = context;
       const users = new UsersClient(client, logger);
-      const tokens = new Tokens({ keys: auth.keys, revoked: auth.revoked, users, logger });
-      return { app: createApp({ logger, auth, tokens }) };
+      const tokenTtlSeconds = config.TOKEN_TTL;
+      const tokens = new Tokens({
+        keys: auth.keys,
+        revoked: auth.revoked,
+        users,
+        logger,
+        tokenTtlSeconds,
+      });
+      const signIns = limitsFor(await context.redis(), config)(TOKENS_LIMIT_RULES.signIns);
+      return { app: createApp({ logger, auth, tokens, signIns }) };
     },
   };
 }

@@ -11,15 +11,17 @@ import {
 
 /** Who vouches for credentials: the users service, through the load balancer in production. */
 export interface Voucher {
-  /** The id of the user these credentials sign in. @throws HttpError when they do not. */
-  signIn(credentials: BasicCredentials): Promise<number>;
+  /** The id of the user these credentials, from `address`, sign in. @throws HttpError when they do not. */
+  signIn(credentials: BasicCredentials, address: string): Promise<number>;
 }
 
 /** What issuing and revoking tokens needs. */
 export interface TokensDeps {
   keys: TokenKeys;
-  revoked: Pick<RevocationSet, 'revoke'>;
+  revoked: Pick<RevocationSet, 'revoke' | 'revokeUser'>;
   users: Voucher;
+  /** `TOKEN_TTL`: how long a sign-out everywhere must be remembered. */
+  tokenTtlSeconds: number;
   logger: Logger;
 }
 
@@ -46,16 +48,29 @@ export class Tokens {
   /**
    * Has users vouch for the credentials and signs a token. Credentials longer than any
    * account's are refused without asking.
-   * @throws 401 wrong credentials, 429 passed through with `Retry-After`, 503 users unreachable.
+   * @throws 401 wrong credentials, 429 passed through with `Retry-After`, 503 users unreachable
+   *   or busy.
    */
-  async issue(credentials: BasicCredentials): Promise<IssuedToken> {
+  async issue(credentials: BasicCredentials, address: string): Promise<IssuedToken> {
     if (!plausible(credentials)) throw wrongCredentials();
-    return this.deps.keys.sign(await this.deps.users.signIn(credentials));
+    return this.deps.keys.sign(await this.deps.users.signIn(credentials, address));
   }
 
   /** Revokes a token for the rest of its life. @throws 503 when etcd cannot record it. */
   async revoke(claims: TokenClaims): Promise<void> {
-    await this.deps.revoked.revoke(claims.jti, claims.exp * 1000).catch((error: unknown) => {
+    await this.recorded(this.deps.revoked.revoke(claims.jti, claims.exp * 1000));
+  }
+
+  /**
+   * Signs the token's user out everywhere: every token of theirs issued until now, this one
+   * included, is refused. @throws 503 when etcd cannot record it.
+   */
+  async revokeAll(claims: TokenClaims): Promise<void> {
+    await this.recorded(this.deps.revoked.revokeUser(claims.user_id, this.deps.tokenTtlSeconds));
+  }
+
+  private async recorded(revocation: Promise<void>): Promise<void> {
+    await revocation.catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, 'revocation failed');
       throw new HttpError(
         503,

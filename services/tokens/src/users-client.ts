@@ -26,11 +26,17 @@ export class UsersClient implements Voucher {
     private readonly logger: Logger,
   ) {}
 
-  /** @throws 401 wrong credentials, 429 passed through with `Retry-After`, 503 users unreachable. */
-  async signIn({ nickname, password }: BasicCredentials): Promise<number> {
+  /**
+   * Asks once: each attempt costs users a bcrypt hash, so it is retried only when it reached no
+   * users instance. The client's address goes along, for users to count failures by it.
+   * @throws 401 wrong credentials, 429 passed through with `Retry-After`, 503 users unreachable
+   *   or busy.
+   */
+  async signIn({ nickname, password }: BasicCredentials, address: string): Promise<number> {
     const authorization = `Basic ${Buffer.from(`${nickname}:${password}`).toString('base64')}`;
+    const headers = { authorization, 'x-forwarded-for': address };
     const response = await this.client
-      .request('GET', '/api/users/me', { headers: { authorization } })
+      .request('GET', '/api/users/me', { headers, once: true })
       .catch((error: unknown) => {
         if (error instanceof ServiceUnavailableError) throw unavailable();
         throw error;
@@ -58,6 +64,11 @@ export class UsersClient implements Voucher {
           failure.data?.error ?? 'Too many failed sign-ins; try again later.',
           { 'Retry-After': response.headers.get('retry-after') ?? '60' },
         );
+      case 503:
+        // users is saturated with bcrypt work: the client may try again shortly, tokens does not.
+        if (failure.data?.code === 'busy') {
+          throw new HttpError(503, 'busy', failure.data.error, { 'Retry-After': '1' });
+        }
     }
     this.logger.warn({ status: response.status }, 'unexpected answer from users');
     throw unavailable();

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, uniqueNickname, waitFor } from '@microflack/common/testing';
+import { basic, randomAddress, uniqueNickname, waitFor } from '@microflack/common/testing';
 import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
 import { issuedShape, TokensWorld } from './helpers.js';
 
@@ -10,7 +10,7 @@ let world: TokensWorld;
 let balancer: TestBalancer;
 
 beforeAll(async () => {
-  const started = await startTestPlatform();
+  const started = await startTestPlatform({ MF_RATE_LIMIT_SCALE: '1' });
   balancer = started.balancer;
   world = await TokensWorld.create(started.platform);
   await world.start({ MF_BALANCER_URL: balancer.url });
@@ -70,6 +70,29 @@ describe('users and tokens through the load balancer', () => {
     await expect.poll(status, { timeout: 1000, interval: 20 }).toBe(401);
 
     expect(revoked.status).toBe(204);
+  });
+
+  it('when an attacker fails sign-ins through the balancer, then their address is refused while the owner still gets a token from theirs', async () => {
+    const nickname = uniqueNickname('e2e');
+    const viaBalancer = request(balancer.url);
+    await viaBalancer
+      .post('/api/users')
+      .set('x-forwarded-for', randomAddress())
+      .send({ nickname, password: 'password1' });
+    const attacker = randomAddress();
+    const attempt = (password: string, address: string) =>
+      viaBalancer
+        .post('/api/tokens')
+        .set('x-forwarded-for', address)
+        .set('authorization', basic(nickname, password));
+
+    const guesses = [];
+    for (let guess = 0; guess < 6; guess++)
+      guesses.push((await attempt('wrong one', attacker)).status);
+    const owner = await attempt('password1', randomAddress());
+
+    expect(guesses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(owner.status).toBe(200);
   });
 
   it('when Basic credentials grow up to the balancer header limit, then tokens never answers 5xx', async () => {

@@ -23,10 +23,12 @@ export class TokensWorld {
   }
 
   /**
-   * Starts users (bcrypt cost 4) on a fresh database of `platform` (a platform of its own by
-   * default); tokens will call it directly unless told otherwise.
+   * Starts users (bcrypt cost 4) on a fresh database of `platform` (a platform of its own, with
+   * the limits as deployed, by default); tokens will call it directly unless told otherwise.
    */
-  static async create(platform = new TestPlatform()): Promise<TokensWorld> {
+  static async create(
+    platform = new TestPlatform({ MF_RATE_LIMIT_SCALE: '1' }),
+  ): Promise<TokensWorld> {
     const usersConfig = platform.configFor(usersEnv, {
       DATABASE_URL: await platform.database(),
       BCRYPT_COST: '4',

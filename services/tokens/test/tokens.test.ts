@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectEtcd, registryKeys, TokenKeys, type RunningService } from '@microflack/common';
-import { basic, freePort, portOf, uniqueNickname } from '@microflack/common/testing';
+import { basic, freePort, portOf, randomAddress, uniqueNickname } from '@microflack/common/testing';
 import { issuedShape, TokensWorld } from './helpers.js';
 
 let world: TokensWorld;
@@ -17,7 +17,10 @@ beforeAll(async () => {
 afterAll(async () => world.close());
 
 async function register(nickname = uniqueNickname(), password = 'password1') {
-  const response = await request(world.users.url).post('/api/users').send({ nickname, password });
+  const response = await request(world.users.url)
+    .post('/api/users')
+    .set('x-forwarded-for', randomAddress())
+    .send({ nickname, password });
   expect(response.status).toBe(201);
   return { id: z.object({ id: z.number() }).parse(response.body).id, nickname, password };
 }
@@ -191,6 +194,41 @@ describe('DELETE /api/tokens', () => {
     expect(again.status).toBe(401);
     expect(again.body).toMatchObject({ code: 'revoked_token' });
     etcd.close();
+  });
+
+  it('when all=1, then every token of the user is refused everywhere within 1 s, and a token issued after works', async () => {
+    const user = await register();
+    const credentials = basic(user.nickname, user.password);
+    const first = issuedShape.parse((await issue(credentials)).body).token;
+    const second = issuedShape.parse((await issue(credentials)).body).token;
+    const other = await register();
+    const bystander = issuedShape.parse((await issue(basic(other.nickname, other.password))).body);
+    const usersSays = async (token: string) =>
+      (await request(world.users.url).get('/api/users/me').set('authorization', `Bearer ${token}`))
+        .status;
+
+    const response = await request(tokens.url)
+      .delete('/api/tokens?all=1')
+      .set('authorization', `Bearer ${first}`);
+    await expect.poll(() => usersSays(second), { timeout: 1000, interval: 20 }).toBe(401);
+    const after = issuedShape.parse((await issue(credentials)).body).token;
+
+    expect(response.status).toBe(204);
+    expect(await usersSays(first)).toBe(401);
+    expect(await usersSays(after)).toBe(200);
+    expect(await usersSays(bystander.token)).toBe(200);
+  });
+
+  it('when all is neither 0, 1, true nor false, then 400 and nothing is revoked', async () => {
+    const user = await register();
+    const { token } = issuedShape.parse((await issue(basic(user.nickname, user.password))).body);
+
+    const response = await request(tokens.url)
+      .delete('/api/tokens?all=yes')
+      .set('authorization', `Bearer ${token}`);
+
+    expect(response.status).toBe(400);
+    expect((await revoke(`Bearer ${token}`)).status).toBe(204);
   });
 
   it.each([

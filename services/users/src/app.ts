@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import { createServiceApp, type Logger, type TokenAuth } from '@microflack/common';
+import type { UsersLimits } from './abuse-limits.js';
 import { usersRoutes } from './routes.js';
 import type { Users } from './users.js';
 
@@ -8,9 +9,12 @@ export interface AppDeps {
   logger: Logger;
   auth: TokenAuth;
   users: Users;
+  limits: UsersLimits;
 }
 
 /** The users HTTP app (no listening here: common's `startService` does that). */
-export function createApp({ logger, auth, users }: AppDeps): Express {
-  return createServiceApp(logger, (app) => app.use('/api/users', usersRoutes({ auth, users })));
+export function createApp({ logger, auth, users, limits }: AppDeps): Express {
+  return createServiceApp(logger, (app) =>
+    app.use('/api/users', usersRoutes({ auth, users, limits })),
+  );
 }

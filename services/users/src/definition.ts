@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import {
   Broadcaster,
+  limitsFor,
   readPackageVersion,
   type ServiceConfigRecord,
   type ServiceDefinition,
 } from '@microflack/common';
 import { createApp } from './app.js';
 import type { UsersConfig } from './config.js';
-import { LoginLimiter } from './login-limiter.js';
+import { usersLimits } from './abuse-limits.js';
+import { HashBudget } from './hash-budget.js';
 import { Sweeper } from './sweeper.js';
 import { Users } from './users.js';
 import { UsersRepo } from './users-repo.js';
@@ -35,16 +37,20 @@ export function usersDefinition(config: UsersConfig): ServiceDefinition<UsersCon
       const { auth, logger } = context;
       const pool = await context.database(config.DATABASE_URL, migrations);
       const connection = await context.redis();
+      const limits = usersLimits(limitsFor(connection, config));
       const users = new Users({
         repo: new UsersRepo(pool),
-        limiter: new LoginLimiter(connection, config.MF_ETCD_PREFIX, logger),
+        limits,
+        hashing: new HashBudget(config.USERS_BCRYPT_MAX_PENDING),
+        revocations: auth.revoked,
+        tokenTtlSeconds: config.TOKEN_TTL,
         broadcaster: new Broadcaster(connection, config.MF_ETCD_PREFIX, logger),
         bcryptCost: config.BCRYPT_COST,
         offlineAfterSeconds: config.USERS_OFFLINE_AFTER,
       });
       const sweeper = new Sweeper(() => users.sweep(), config.USERS_SWEEP_INTERVAL * 1000, logger);
       context.onClose(() => sweeper.stop());
-      return { app: createApp({ logger, auth, users }) };
+      return { app: createApp({ logger, auth, users, limits }) };
     },
   };
 }

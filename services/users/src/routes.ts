@@ -1,12 +1,14 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import {
   basicCredentials,
+  limitRequests,
   optionalToken,
   parseInput,
   requireToken,
   tokenOf,
   type TokenAuth,
 } from '@microflack/common';
+import type { UsersLimits } from './abuse-limits.js';
 import { listQuery, profileChange, registration, userIdParams } from './schemas.js';
 import type { Users } from './users.js';
 
@@ -14,10 +16,14 @@ import type { Users } from './users.js';
 export interface RouteDeps {
   auth: TokenAuth;
   users: Users;
+  limits: Pick<UsersLimits, 'registrations'>;
 }
 
+/** The client address of a request, as Express resolved it through the load balancer. */
+const addressOf = (req: Request): string => req.ip ?? 'unknown';
+
 /** The `/api/users` routes: parse, call the domain, respond. */
-export function usersRoutes({ auth, users }: RouteDeps): Router {
+export function usersRoutes({ auth, users, limits }: RouteDeps): Router {
   const router = Router();
   const signedIn = requireToken(auth);
   const maybeSignedIn = optionalToken(auth);
@@ -29,10 +35,15 @@ export function usersRoutes({ auth, users }: RouteDeps): Router {
       next();
       return;
     }
-    res.json(await users.signIn(credentials));
+    res.json(await users.signIn(credentials, addressOf(req)));
   };
 
-  router.post('/', async (req, res) => {
+  const registrationLimit = limitRequests(limits.registrations, {
+    code: 'too_many_requests',
+    message: 'Too many accounts created from this address; try again later.',
+  });
+
+  router.post('/', registrationLimit, async (req, res) => {
     const { nickname, password } = parseInput(registration, req.body);
     const user = await users.register(nickname, password);
     res.status(201).location(user._links.self).json(user);
@@ -40,7 +51,12 @@ export function usersRoutes({ auth, users }: RouteDeps): Router {
 
   router.get('/', maybeSignedIn, async (req, res) => {
     const query = parseInput(listQuery, req.query);
-    const filter = { online: query.online, updatedSince: query.updated_since };
+    const filter = {
+      online: query.online,
+      updatedSince: query.updated_since,
+      after: query.after,
+      limit: query.limit,
+    };
     res.json({ users: await users.list(filter) });
   });
 

@@ -27,6 +27,10 @@ export interface PresenceChange {
 export interface ListFilter {
   online?: boolean;
   updatedSince?: number;
+  /** The page continues after this user, in the listing's order. */
+  after?: number;
+  /** The page holds at most this many users. */
+  limit: number;
 }
 
 /** What a profile edit may change; the password arrives already hashed. */
@@ -102,14 +106,18 @@ export class UsersRepo {
   /**
    * Users matching `filter`, ordered by `updated_at`, then nickname — as clients see them: whole
    * milliseconds (two rows of one millisecond are a tie), nicknames by code point in any locale.
+   * One page: `filter.limit` rows after the user `filter.after` (none when there is no such user).
    */
   list(filter: ListFilter): Promise<UserRow[]> {
     return this.rows(
       `SELECT ${columns()} FROM users
         WHERE ($1::boolean IS NULL OR online = $1)
           AND ($2::float8 IS NULL OR unix_ms(updated_at) >= $2)
-        ORDER BY unix_ms(updated_at), nickname COLLATE "C"`,
-      [filter.online ?? null, filter.updatedSince ?? null],
+          AND ($3::integer IS NULL OR (unix_ms(updated_at), nickname COLLATE "C") >
+               (SELECT unix_ms(a.updated_at), a.nickname COLLATE "C" FROM users a WHERE a.id = $3))
+        ORDER BY unix_ms(updated_at), nickname COLLATE "C"
+        LIMIT $4`,
+      [filter.online ?? null, filter.updatedSince ?? null, filter.after ?? null, filter.limit],
     );
   }
 

@@ -1,11 +1,14 @@
 import bcrypt from 'bcrypt';
 import {
   HttpError,
+  tooManyRequests,
   unauthorized,
   type BasicCredentials,
   type Broadcaster,
+  type RevocationSet,
 } from '@microflack/common';
-import type { LoginLimiter } from './login-limiter.js';
+import { SignInLimits, type UsersLimits } from './abuse-limits.js';
+import type { HashBudget } from './hash-budget.js';
 import { NicknameTakenError, type ListFilter, type UserRow, type UsersRepo } from './users-repo.js';
 
 /**
@@ -42,7 +45,13 @@ export function toUser(row: UserRow): User {
 /** What the users domain works with. */
 export interface UsersDeps {
   repo: UsersRepo;
-  limiter: LoginLimiter;
+  limits: UsersLimits;
+  /** The cap on bcrypt work in hand. */
+  hashing: HashBudget;
+  /** Where a password change signs the user out everywhere. */
+  revocations: Pick<RevocationSet, 'revokeUser'>;
+  /** `TOKEN_TTL`: how long a sign-out everywhere must be remembered. */
+  tokenTtlSeconds: number;
   broadcaster: Pick<Broadcaster, 'updated'>;
   bcryptCost: number;
   /** Seconds after `last_seen_at` at which a user counts as gone. */
@@ -54,11 +63,21 @@ const taken = () =>
 const wrongCredentials = () =>
   unauthorized('The nickname or the password is wrong.', 'wrong_credentials');
 
+/** A profile edit as the route parsed it. */
+export interface ProfileEdit {
+  nickname?: string | undefined;
+  password?: string | undefined;
+  current_password?: string | undefined;
+}
+
 /** Accounts, sign-in and presence; every visible change is broadcast once. */
 export class Users {
   private decoy: Promise<string> | undefined;
+  private readonly signIns: SignInLimits;
 
-  constructor(private readonly deps: UsersDeps) {}
+  constructor(private readonly deps: UsersDeps) {
+    this.signIns = new SignInLimits(deps.limits);
+  }
 
   private publish(row: UserRow): User {
     const user = toUser(row);
@@ -66,8 +85,15 @@ export class Users {
     return user;
   }
 
-  private async hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.deps.bcryptCost);
+  private hash(password: string): Promise<string> {
+    return this.deps.hashing.run(() => bcrypt.hash(password, this.deps.bcryptCost));
+  }
+
+  /** Whether `password` is the one `hash` was made from (bcrypt reads only 72 bytes: no more). */
+  private async matches(password: string, hash: string): Promise<boolean> {
+    const fits = Buffer.byteLength(password, 'utf8') <= 72 && !password.includes('\0');
+    const same = await this.deps.hashing.run(() => bcrypt.compare(password, hash));
+    return same && fits;
   }
 
   /** Creates an account. @throws 409 when the nickname is taken in any case. */
@@ -89,48 +115,64 @@ export class Users {
     return toUser(row);
   }
 
-  /** Edits one's own profile. @throws 403 for someone else's, 409 for a taken nickname. */
-  async update(
-    requesterId: number,
-    id: number,
-    change: { nickname?: string | undefined; password?: string | undefined },
-  ): Promise<User> {
+  /**
+   * Edits one's own profile. A new password needs the current one and signs the user out
+   * everywhere: every token of theirs, this one included, is refused from then on.
+   * @throws 403 for someone else's, 401 wrong current password, 429 too many password changes,
+   *   409 for a taken nickname.
+   */
+  async update(requesterId: number, id: number, change: ProfileEdit): Promise<User> {
     if (requesterId !== id) {
       throw new HttpError(403, 'forbidden', 'You can only change your own profile.');
     }
     const passwordHash =
-      change.password === undefined ? undefined : await this.hash(change.password);
+      change.password === undefined
+        ? undefined
+        : await this.newPasswordHash(id, change.password, change.current_password ?? '');
     const row = await this.deps.repo
       .update(id, { nickname: change.nickname, passwordHash })
       .catch(translateTaken);
     if (!row) throw gone();
+    if (passwordHash !== undefined) {
+      await this.deps.revocations.revokeUser(id, this.deps.tokenTtlSeconds);
+    }
     return this.publish(row);
   }
 
+  /** Checks the current password (a limited number of times) and hashes the new one. */
+  private async newPasswordHash(id: number, password: string, current: string): Promise<string> {
+    await this.deps.limits.passwordChanges.enforce(String(id), {
+      code: 'too_many_attempts',
+      message: 'Too many password changes; try again later.',
+    });
+    const row = await this.deps.repo.byId(id);
+    if (!row) throw gone();
+    if (!(await this.matches(current, row.password_hash))) {
+      throw unauthorized('The current password is wrong.', 'wrong_password');
+    }
+    return this.hash(password);
+  }
+
   /**
-   * Checks Basic credentials and marks the user online. Failures per nickname are limited
-   * across instances; a nickname that does not exist costs the same bcrypt time as one that does.
-   * @throws 401 wrong credentials, 429 with `Retry-After` when over the limit.
+   * Checks Basic credentials from `address` and marks the user online. Failures are limited
+   * across instances per nickname and address, with a higher ceiling per nickname; a nickname
+   * that does not exist costs the same bcrypt time as one that does.
+   * @throws 401 wrong credentials, 429 with `Retry-After` when over the limit, 503 `busy`.
    */
-  async signIn({ nickname, password }: BasicCredentials): Promise<User> {
+  async signIn({ nickname, password }: BasicCredentials, address: string): Promise<User> {
     // No account can have such a nickname: refuse it without spending a Redis key on it.
     if (!NICKNAME.test(nickname)) throw wrongCredentials();
-    const attempt = await this.deps.limiter.begin(nickname);
+    const attempt = await this.signIns.begin(nickname, address);
     if (!attempt.allowed) {
-      throw new HttpError(
-        429,
-        'too_many_attempts',
-        'Too many failed sign-ins for this nickname; try again later.',
-        { 'Retry-After': String(attempt.retryAfterSeconds) },
-      );
+      throw tooManyRequests(attempt.retryAfterSeconds, {
+        code: 'too_many_attempts',
+        message: 'Too many failed sign-ins for this nickname; try again later.',
+      });
     }
     const row = await this.deps.repo.byNickname(nickname);
     const hash = row?.password_hash ?? (await this.decoyHash());
-    // bcrypt only reads 72 bytes: a longer password must not match on its first 72.
-    const fits = Buffer.byteLength(password, 'utf8') <= 72 && !password.includes('\0');
-    const matches = (await bcrypt.compare(password, hash)) && fits;
-    if (!row || !matches) throw wrongCredentials();
-    await this.deps.limiter.succeeded(nickname);
+    if (!row || !(await this.matches(password, hash))) throw wrongCredentials();
+    await this.signIns.succeeded(nickname, address);
     return this.presence(await this.deps.repo.markOnline(row.id));
   }
 
@@ -141,14 +183,23 @@ export class Users {
     return toUser(row);
   }
 
-  /** A presence ping: online, seen now. */
+  /** A presence ping: online, seen now. @throws 429 past the presence limit */
   async ping(id: number): Promise<void> {
+    await this.limitPresence(id);
     this.presence(await this.deps.repo.markOnline(id));
   }
 
-  /** The user left: offline now. */
+  /** The user left: offline now. @throws 429 past the presence limit */
   async leave(id: number): Promise<void> {
+    await this.limitPresence(id);
     this.presence(await this.deps.repo.markOffline(id));
+  }
+
+  private limitPresence(id: number): Promise<void> {
+    return this.deps.limits.presenceChanges.enforce(String(id), {
+      code: 'too_many_requests',
+      message: 'Too many presence changes; slow down.',
+    });
   }
 
   /** Marks offline everyone not seen lately; returns how many this call changed. */
@@ -164,7 +215,8 @@ export class Users {
   }
 
   private decoyHash(): Promise<string> {
-    this.decoy ??= this.hash('a password nobody has');
+    // Made once, outside the budget: a refusal must not be remembered as the decoy.
+    this.decoy ??= bcrypt.hash('a password nobody has', this.deps.bcryptCost);
     return this.decoy;
   }
 }

@@ -9,8 +9,11 @@ import { z } from 'zod';
 import {
   broadcastKey,
   Broadcaster,
+  connectEtcd,
   connectRedis,
+  limitsFor,
   openDatabase,
+  RevocationSet,
   TokenKeys,
   type ModelClass,
   type Pool,
@@ -20,13 +23,15 @@ import {
 } from '@microflack/common';
 import {
   portOf,
+  randomAddress,
   silentLogger,
   TestPlatform,
   uniqueNickname,
   waitFor,
 } from '@microflack/common/testing';
 import { usersEnv, usersDefinition, type User, type UsersConfig } from '../src/definition.js';
-import { LoginLimiter } from '../src/login-limiter.js';
+import { usersLimits } from '../src/abuse-limits.js';
+import { HashBudget } from '../src/hash-budget.js';
 import { Users } from '../src/users.js';
 import { UsersRepo } from '../src/users-repo.js';
 
@@ -60,9 +65,15 @@ export class UsersWorld {
     return this.platform.start(usersDefinition({ ...this.config, ...overrides }));
   }
 
-  /** Registers a user through `url` and gives it back with its password and a fresh token. */
+  /**
+   * Registers a user through `url` and gives it back with its password and a fresh token. Each
+   * comes from an address of its own (the load balancer's `X-Forwarded-For`), as real sign-ups do.
+   */
   async register(url: string, nickname = uniqueNickname(), password = 'password1') {
-    const response = await request(url).post('/api/users').send({ nickname, password });
+    const response = await request(url)
+      .post('/api/users')
+      .set('x-forwarded-for', randomAddress())
+      .send({ nickname, password });
     const user = userShape.parse(response.body);
     return { ...user, password, token: this.keys.sign(user.id).token };
   }
@@ -81,13 +92,27 @@ export class UsersWorld {
     return redis;
   }
 
+  /** A revocation set on the world's prefix, closed with the world. */
+  async revocations(): Promise<RevocationSet> {
+    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    const set = await RevocationSet.start(etcd, this.config.MF_ETCD_PREFIX, silentLogger());
+    this.onClose(async () => {
+      await set.close();
+      etcd.close();
+    });
+    return set;
+  }
+
   /** A users domain with its own pool and Redis connection, as another instance would have. */
   async domain(): Promise<{ users: Users; broadcaster: Broadcaster }> {
     const redis = await this.redis();
     const broadcaster = new Broadcaster(redis, this.config.MF_ETCD_PREFIX, silentLogger());
     const users = new Users({
       repo: new UsersRepo(await this.pool()),
-      limiter: new LoginLimiter(redis, this.config.MF_ETCD_PREFIX, silentLogger()),
+      limits: usersLimits(limitsFor(redis, this.config)),
+      hashing: new HashBudget(this.config.USERS_BCRYPT_MAX_PENDING),
+      revocations: await this.revocations(),
+      tokenTtlSeconds: this.config.TOKEN_TTL,
       broadcaster,
       bcryptCost: this.config.BCRYPT_COST,
       offlineAfterSeconds: this.config.USERS_OFFLINE_AFTER,

@@ -50,4 +50,20 @@ describe('node dist/main.js', () => {
 
     await expect(started).rejects.toThrow(/exited with 1 before registering: .*BCRYPT_COST/);
   });
+
+  it.each(['development', 'production'])(
+    'when JWT_SECRET_KEY is missing (NODE_ENV=%s), then it exits 1 with one line naming it',
+    async (mode) => {
+      const started = spawnInstance({
+        main: MAIN,
+        service: 'users',
+        config: world.config,
+        env: { ...process.env, NODE_ENV: mode, JWT_SECRET_KEY: '' },
+      });
+
+      await expect(started).rejects.toThrow(
+        /exited with 1 before registering: invalid environment: JWT_SECRET_KEY: is required[^\n]*$/,
+      );
+    },
+  );
 });

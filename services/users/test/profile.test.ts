@@ -47,6 +47,42 @@ describe('GET /api/users', () => {
     expect(response.text).not.toMatch(/password|\$2[aby]\$/);
   });
 
+  it('when limit and after are given, then the pages walk the whole listing in order, none twice', async () => {
+    for (let n = 0; n < 5; n++) await register();
+    const whole = idsOf((await list()).body);
+
+    const walked: number[] = [];
+    let page = idsOf((await list('?limit=2')).body);
+    while (page.length > 0) {
+      walked.push(...page);
+      page = idsOf((await list(`?limit=2&after=${page.at(-1) ?? 0}`)).body);
+    }
+
+    expect(whole.length).toBeGreaterThanOrEqual(5);
+    expect(walked).toEqual(whole);
+  });
+
+  it('when no limit is given, then a page holds 100 users', async () => {
+    const pool = await world.pool();
+    await pool.query(
+      `INSERT INTO users (nickname, password_hash)
+       SELECT 'bulk_' || substr(md5(random()::text), 1, 8) || '_' || n, 'no hash' FROM generate_series(1, 101) n`,
+    );
+
+    const page = idsOf((await list()).body);
+    const larger = idsOf((await list('?limit=500')).body);
+    await pool.query(`DELETE FROM users WHERE password_hash = 'no hash'`);
+
+    expect(page).toHaveLength(100);
+    expect(larger.length).toBeGreaterThan(100);
+  });
+
+  it.each(['0', '501', 'ten', '-1'])('when limit is %s, then 400', async (limit) => {
+    const response = await list(`?limit=${limit}`);
+
+    expect(response.status).toBe(400);
+  });
+
   it('when online=1, then only online users; with updated_since=T, only those updated at or after T', async () => {
     const offline = await register();
     const online = await register();
@@ -163,7 +199,7 @@ describe('PUT /api/users/:id', () => {
     const response = await request(instance.url)
       .put(`/api/users/${user.id}`)
       .set('authorization', bearer(user.token))
-      .send({ password: 'a brand new password' });
+      .send({ password: 'a brand new password', current_password: user.password });
     const withOld = await request(instance.url)
       .get('/api/users/me')
       .set('authorization', basic(user.nickname, user.password));

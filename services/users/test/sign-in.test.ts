@@ -11,7 +11,8 @@ let world: UsersWorld;
 let instance: RunningService;
 
 beforeAll(async () => {
-  world = await UsersWorld.create();
+  // The limits as deployed: this file checks them.
+  world = await UsersWorld.create({ MF_RATE_LIMIT_SCALE: '1' });
   instance = await world.start();
 });
 afterAll(async () => world.close());
