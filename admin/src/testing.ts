@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { currentEnv } from '@microflack/common';
-import { uniquePrefix } from '@microflack/common/testing';
+import { TEST_JWT_SECRET_KEY, uniquePrefix } from '@microflack/common/testing';
 import pg from 'pg';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
@@ -50,6 +50,9 @@ export class LocalPlatform {
       MF_STATE_DIR: state,
       MF_BALANCER_PORT: new URL(balancer.url).port,
       MF_DATABASE_PREFIX: databasePrefix,
+      JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
+      // Every client of a test is the one loopback address: the limits are raised as in tests.
+      MF_RATE_LIMIT_SCALE: '1000',
     };
     return new LocalPlatform(state, balancer, env, databasePrefix);
   }

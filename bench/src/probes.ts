@@ -12,6 +12,7 @@ import {
 } from '@microflack/common';
 import { parseServerStates } from '@microflack/haproxy';
 import type { TestBalancer } from '@microflack/haproxy/testing';
+import { TEST_JWT_SECRET_KEY } from '@microflack/common/testing';
 import { z } from 'zod';
 
 // Instances inherit only the PATH and etcd (read through a schema, like every environment read).
@@ -45,6 +46,7 @@ export async function spawnInstance(
       BENCH_SERVICE: service,
       LOG_LEVEL: 'warn',
       MF_DRAIN_TIMEOUT: '10',
+      JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -195,8 +195,8 @@ export class Chat {
       return;
     }
     // The socket's own token may be expired or revoked by now (a sign-out is the usual end of a
-    // session), so the call carries a token of our own for that user, signed with the shared key.
-    const result = await this.deps.api.markOffline(this.deps.auth.keys.sign(userId).token);
+    // session), so the call carries a brief token of our own for that user (it lives seconds).
+    const result = await this.deps.api.markOffline(this.deps.auth.keys.signBrief(userId).token);
     if (result.ok) this.deps.logger.debug({ userId }, 'last socket closed: user offline');
     else this.deps.logger.info({ userId, code: result.error.code }, 'offline refused');
   }
