@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { etcdArgs, redisArgs } from '../src/infra/components.js';
+import { redisArgs } from '../src/infra/components.js';
+import { etcdArgs } from '../src/infra/etcd.js';
 import { installDecision, missingPackages, type InstallDecision } from '../src/infra/packages.js';
 import { selectInstances } from '../src/local/select.js';
 

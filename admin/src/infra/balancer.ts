@@ -10,7 +10,7 @@ import {
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { dotenv, ROOT, statePaths, type LocalSettings } from '../settings.js';
+import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
@@ -22,7 +22,7 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
   return loadConfig(
     balancerEnv,
     {
-      MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
+      MF_ETCD_URL: localUrls(settings).MF_ETCD_URL,
       MF_BALANCER_BIND: '127.0.0.1',
       MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),

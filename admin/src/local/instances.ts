@@ -49,7 +49,7 @@ function instanceEnv(settings: LocalSettings, service: string, id: string, versi
 
 /** Connects to the local registry. */
 export function localEtcd(settings: LocalSettings): Etcd3 {
-  return connectEtcd([localUrls(settings).MF_ETCD_URL]);
+  return connectEtcd(localUrls(settings).MF_ETCD_URL.split(','));
 }
 
 /**
