@@ -9,7 +9,7 @@ import { balancer } from './balancer.js';
 import { etcd } from './etcd.js';
 import type { Component } from './component.js';
 import { postgresBinDir } from './packages.js';
-import { spawnDetached, stopPidFile } from './processes.js';
+import { stopPidFile } from './processes.js';
 
 /** Sends PING to Redis on `port` and resolves whether PONG came back. */
 function redisPong(port: number): Promise<boolean> {

@@ -66,7 +66,9 @@ export function etcdMemberProcesses(settings: LocalSettings): EtcdMemberProcess[
         pidFile,
       });
     };
-    const stop = async () => void (await stopPidFile(pidFile));
+    const stop = async () => {
+      await stopPidFile(pidFile);
+    };
     return {
       name: single ? 'etcd' : member.name,
       address: `127.0.0.1:${member.port}`,
