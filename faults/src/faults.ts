@@ -17,6 +17,8 @@ export interface Fault {
   name: string;
   /** Whether requests may fail while it lasts: false where the platform promises no failure. */
   mayFail: boolean;
+  /** Whether Socket.IO clients may be disconnected: only when their instance or HAProxy dies. */
+  disconnects: boolean;
   /** How long the dependency stays away (0: restarted at once). */
   holdMs?: number;
   /** Breaks the platform; `away` runs while the dependency is gone (the checks of an outage). */
@@ -39,6 +41,7 @@ function killInstance(service: string): Fault {
   return {
     name: `SIGKILL a ${service} instance`,
     mayFail: true,
+    disconnects: service === 'socketio',
     async inject(platform) {
       const rows = await platform.ps();
       const victim = rows.find((row) => row.service === service);
@@ -70,6 +73,7 @@ function restart(
   return {
     name: label,
     mayFail,
+    disconnects: false,
     holdMs,
     async inject(platform, away) {
       const component = platform.component(name);
@@ -87,6 +91,7 @@ function restart(
 const compactEtcd: Fault = {
   name: 'compact etcd',
   mayFail: false,
+  disconnects: false,
   async inject(platform) {
     const etcd = connectEtcd(platform.etcdMembers().map((member) => member.url));
     try {
@@ -124,6 +129,7 @@ function childrenOf(parent: number): number[] {
 const killHaproxyWorker: Fault = {
   name: "kill the HAProxy master's worker",
   mayFail: true,
+  disconnects: true,
   async inject(platform) {
     const master = platform.pids().haproxy;
     if (master === undefined) throw new Error('HAProxy is not running');
@@ -151,6 +157,7 @@ const killHaproxyWorker: Fault = {
 const killEtcdLeader: Fault = {
   name: 'kill the etcd leader (3 members)',
   mayFail: false,
+  disconnects: false,
   async inject(platform) {
     const members = platform.etcdMembers();
     const statuses = await Promise.all(

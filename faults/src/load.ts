@@ -52,7 +52,6 @@ function reason(error: unknown): string {
 /** A Socket.IO client that keeps the messages it heard of, and catches up like the ui. */
 class ChatClient {
   readonly seen = new Map<number, Message>();
-  disconnects = 0;
   failedCatchUps = 0;
   private since: number;
   private readonly socket: Socket;
@@ -71,7 +70,7 @@ class ChatClient {
     });
     this.socket.on('connect', () => void this.catchUp());
     this.socket.on('disconnect', (why) => {
-      this.disconnects++;
+      load.disconnections.push({ at: Date.now(), reason: why });
       if (why === 'io server disconnect') this.socket.connect();
     });
     this.socket.on('updated_model', (payload: unknown) => {
@@ -118,6 +117,8 @@ export class Load {
   readonly acked: Acked[] = [];
   /** Sources of posts that got no answer: they may or may not have been stored. */
   readonly unanswered = new Set<string>();
+  /** Every disconnect of a Socket.IO client, with Socket.IO's reason. */
+  readonly disconnections: { at: number; reason: string }[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly clients: ChatClient[] = [];
   private tokens: string[] = [];
@@ -226,12 +227,8 @@ export class Load {
     }
   }
 
-  /** What each Socket.IO client has seen, and how often it was disconnected. */
-  clientViews(): {
-    seen: ReadonlyMap<number, Message>;
-    disconnects: number;
-    failedCatchUps: number;
-  }[] {
+  /** What each Socket.IO client has seen, and whether its catch-ups failed. */
+  clientViews(): { seen: ReadonlyMap<number, Message>; failedCatchUps: number }[] {
     return this.clients;
   }
 

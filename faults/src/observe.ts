@@ -31,7 +31,7 @@ export async function baseline(platform: FaultPlatform, load: Load): Promise<Bas
     rows: await platform.ps(),
     pids: platform.pids(),
     guardLines: platform.logLines(GUARD_LINE).length,
-    disconnects: load.clientViews().reduce((sum, client) => sum + client.disconnects, 0),
+    disconnects: load.disconnections.length,
   };
 }
 
@@ -157,6 +157,11 @@ export async function observeFault(
     problems.push(`${messages.lost} lost, ${messages.duplicated} duplicated messages`);
   const missed = await clientMissed(load, base);
   if (missed > 0) problems.push(`a Socket.IO client missed ${missed} acknowledged messages`);
+  const disconnections = load.disconnections.slice(base.disconnects);
+  if (!fault.disconnects && disconnections.length > 0)
+    problems.push(
+      `Socket.IO clients disconnected: ${summarize(disconnections.map((d) => ({ kind: 'socket', detail: d.reason })))}`,
+    );
   return {
     fault: fault.name,
     failed: failures.length,
@@ -164,8 +169,7 @@ export async function observeFault(
     recoveryMs: lastFailure - window.backAt,
     ...messages,
     clientMissed: missed,
-    disconnects:
-      load.clientViews().reduce((sum, client) => sum + client.disconnects, 0) - base.disconnects,
+    disconnects: disconnections.length,
     problems,
   };
 }
