@@ -9,7 +9,7 @@ import { CLUSTER_FAULTS, SINGLE_ETCD_FAULTS, type Fault } from './faults.js';
 import { Load } from './load.js';
 import { observeFault, RECOVERY_TARGET_MS } from './observe.js';
 import { FaultPlatform } from './platform.js';
-import { renderTable, type FaultRow } from './table.js';
+import { describeRow, renderTable, type FaultRow } from './table.js';
 
 const log = (line: string) =>
   console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -19,9 +19,9 @@ async function runPhase(
   members: number,
   releases: string,
   faults: readonly Fault[],
-): Promise<FaultRow[]> {
+  rows: FaultRow[],
+): Promise<void> {
   const platform = await FaultPlatform.create({ members, releases });
-  const rows: FaultRow[] = [];
   try {
     log(`platform with ${members} etcd member(s) in ${platform.settings.MF_STATE_DIR}: starting`);
     await platform.up();
@@ -35,9 +35,7 @@ async function runPhase(
       for (const fault of faults) {
         log(`${fault.name}…`);
         const row = await observeFault(platform, load, fault, phaseStart);
-        log(
-          `${fault.name}: ${row.failed}/${row.requests} failed, recovered in ${row.recoveryMs} ms${row.problems.length > 0 ? `; ${row.problems.join('; ')}` : ''}`,
-        );
+        log(describeRow(row));
         rows.push(row);
       }
     } finally {
@@ -46,16 +44,26 @@ async function runPhase(
   } finally {
     await platform.down();
   }
-  return rows;
+}
+
+/** The row of a phase that could not run to its end: the error is its problem. */
+function broken(members: number, error: unknown): FaultRow {
+  log(`the platform with ${members} etcd member(s) broke: ${String(error)}`);
+  const problems = [error instanceof Error ? error.message : String(error)];
+  const row = { failed: 0, requests: 0, failures: '', recoveryMs: 0, lost: 0, duplicated: 0 };
+  return { ...row, fault: `platform (${members} etcd)`, clientMissed: 0, disconnects: 0, problems };
 }
 
 const releases = mkdtempSync(join(tmpdir(), 'mf-faults-releases-'));
-let rows: FaultRow[] = [];
+const rows: FaultRow[] = [];
 try {
-  rows = [
-    ...(await runPhase(1, releases, SINGLE_ETCD_FAULTS)),
-    ...(await runPhase(3, releases, CLUSTER_FAULTS)),
-  ];
+  for (const [members, faults] of [
+    [1, SINGLE_ETCD_FAULTS],
+    [3, CLUSTER_FAULTS],
+  ] as const)
+    await runPhase(members, releases, faults, rows).catch((error: unknown) =>
+      rows.push(broken(members, error)),
+    );
 } finally {
   rmSync(releases, { recursive: true, force: true });
 }

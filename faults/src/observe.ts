@@ -91,15 +91,16 @@ function deaths(
 
 /** Acknowledged messages of this fault not stored, or stored twice; by their unique sources. */
 async function messageLosses(load: Load, base: Baseline, since: number) {
+  // Acknowledged before the read starts: a post acknowledged during the read is not in it.
+  const acked = load.acked.slice(base.acked);
   const counts = new Map<string, number>();
   for (const message of await load.allMessagesSince(since))
     counts.set(message.source, (counts.get(message.source) ?? 0) + 1);
-  const acked = load.acked.slice(base.acked);
-  const lost = acked.filter((a) => !counts.has(a.source)).length;
+  const lost = acked.filter((a) => !counts.has(a.source));
   const duplicated =
     acked.filter((a) => (counts.get(a.source) ?? 0) > 1).length +
     [...load.unanswered].filter((source) => (counts.get(source) ?? 0) > 1).length;
-  return { lost, duplicated };
+  return { lost: lost.length, duplicated, lostIds: lost.map((a) => a.id) };
 }
 
 /** The acknowledged messages of this fault the worst Socket.IO client has not heard of, after a bounded wait. */
@@ -152,9 +153,11 @@ export async function observeFault(
   if (!fault.mayFail && failures.length > 0)
     problems.push(`${failures.length} requests failed where none may: ${summarize(failures)}`);
   const lastFailure = Math.max(window.backAt, ...failures.map((o) => o.at));
-  const messages = await messageLosses(load, base, phaseStart);
+  const { lostIds, ...messages } = await messageLosses(load, base, phaseStart);
   if (messages.lost > 0 || messages.duplicated > 0)
-    problems.push(`${messages.lost} lost, ${messages.duplicated} duplicated messages`);
+    problems.push(
+      `${messages.lost} lost (ids ${lostIds.slice(0, 5).join(', ')}), ${messages.duplicated} duplicated messages`,
+    );
   const missed = await clientMissed(load, base);
   if (missed > 0) problems.push(`a Socket.IO client missed ${missed} acknowledged messages`);
   const disconnections = load.disconnections.slice(base.disconnects);
@@ -166,6 +169,7 @@ export async function observeFault(
     fault: fault.name,
     failed: failures.length,
     requests: outcomes.length,
+    failures: summarize(failures),
     recoveryMs: lastFailure - window.backAt,
     ...messages,
     clientMissed: missed,

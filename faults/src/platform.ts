@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import {
   existsSync,
   mkdirSync,
@@ -10,6 +11,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -41,6 +43,32 @@ const psRow = z.object({
 });
 export type PsRow = z.infer<typeof psRow>;
 
+/** The watcher's supervisor state: the pid of the watcher while it runs. */
+const watcherState = z.object({ pid: z.number().optional() });
+
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+async function portFree(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
+}
+
+/** The first of `count` consecutive free ports (the registry's members take port pairs in a row). */
+async function freePortRun(count: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    const rest = Array.from({ length: count - 1 }, (_, n) => first + n + 1);
+    if ((await Promise.all(rest.map(portFree))).every(Boolean)) return first;
+  }
+}
+
 /** The instances the suite runs: two of each service the load goes through. */
 export const SERVICES: Readonly<Record<string, number>> = {
   users: 2,
@@ -65,7 +93,7 @@ export class FaultPlatform {
   static async create(options: { members: number; releases?: string }): Promise<FaultPlatform> {
     const state = mkdtempSync(join(tmpdir(), 'mf-faults-'));
     if (options.releases !== undefined) symlinkSync(options.releases, join(state, 'releases'));
-    const etcdPort = await freePort();
+    const etcdPort = await freePortRun(2 * options.members);
     const overrides = {
       MF_STATE_DIR: state,
       MF_ETCD_MEMBERS: String(options.members),
@@ -102,7 +130,10 @@ export class FaultPlatform {
   /** Starts the infrastructure, then every service's instances. */
   async up(): Promise<void> {
     mkdirSync(statePaths(this.settings).logs, { recursive: true });
-    await this.admin('mfinfra', ['up']);
+    await this.admin('mfinfra', ['up']).catch((error: unknown) => {
+      const logs = this.logLines(/./).slice(-20).join('\n');
+      throw new Error(`mfinfra up failed: ${String(error)}\nlast log lines:\n${logs}`);
+    });
     for (const [service, count] of Object.entries(SERVICES))
       await this.admin('mfrun', [service, '--count', String(count)]);
   }
@@ -123,13 +154,18 @@ export class FaultPlatform {
     return z.array(psRow).parse(JSON.parse(await this.admin('mfps', ['--json'])));
   }
 
-  /** The pid of HAProxy's master and of the watcher (from their pid files). */
+  /** The pid of HAProxy's master and of the watcher (its supervisor records it). */
   pids(): { haproxy?: number | undefined; watcher?: number | undefined } {
     const runDir = statePaths(this.settings).run;
-    return {
-      haproxy: livePid(join(runDir, 'haproxy.pid')),
-      watcher: livePid(join(runDir, 'balancer.pid')),
-    };
+    const supervised = livePid(join(runDir, 'balancer.pid'));
+    let watcher: number | undefined;
+    try {
+      const state = readFileSync(join(runDir, 'balancer.state.json'), 'utf8');
+      watcher = supervised && watcherState.parse(JSON.parse(state)).pid;
+    } catch {
+      watcher = undefined;
+    }
+    return { haproxy: livePid(join(runDir, 'haproxy.pid')), watcher };
   }
 
   /** Lines of any log of the platform that match `pattern` (instances, watcher, infrastructure). */

@@ -4,6 +4,8 @@ export interface FaultRow {
   /** Failed requests of the load while the fault lasted, and all requests then. */
   failed: number;
   requests: number;
+  /** The failed requests by kind and outcome (`post 503 database_unavailable ×3`). */
+  failures: string;
   /** From the dependency's return to the last failed request (0: none failed after it). */
   recoveryMs: number;
   lost: number;
@@ -45,4 +47,11 @@ export function renderTable(rows: readonly FaultRow[]): string {
     `| ${values.map((value, column) => value.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   const rule = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
   return [line(HEADER), rule, ...cells.map(line)].join('\n');
+}
+
+/** One fault's line in the progress log: failures by kind, recovery, problems. Pure. */
+export function describeRow(row: FaultRow): string {
+  const failures = row.failed > 0 ? ` (${row.failures})` : '';
+  const problems = row.problems.length > 0 ? `; ${row.problems.join('; ')}` : '';
+  return `${row.fault}: ${row.failed}/${row.requests} failed${failures}, recovered in ${row.recoveryMs} ms${problems}`;
 }
