@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { baseEnv, currentEnv, loadConfig, renamed } from '@microflack/common/registry';
 import { z } from 'zod';
+import { etcdEndpoints } from './infra/etcd-members.js';
 
 /** The repository root (admin/dist/ is two levels below it). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,6 +18,12 @@ export const localEnv = {
   MF_STATS_PORT: port(8404),
   MF_ETCD_PORT: port(12379),
   MF_ETCD_PEER_PORT: port(12380),
+  /** The registry's members: 1, or a cluster of 3 or 5 on consecutive port pairs (docs/operations.md). */
+  MF_ETCD_MEMBERS: z.coerce
+    .number()
+    .int()
+    .refine((n) => [1, 3, 5].includes(n), '1, 3 or 5')
+    .default(1),
   MF_PG_PORT: port(15432),
   MF_REDIS_PORT: port(16379),
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
@@ -62,7 +69,8 @@ export function localSettings(): LocalSettings {
 /** The URLs of the local infrastructure, as every local process is told them. */
 export function localUrls(settings: LocalSettings) {
   return {
-    MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
+    /** Every member's client URL, comma-separated. */
+    MF_ETCD_URL: etcdEndpoints(settings).join(','),
     MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
     REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
     MF_BALANCER_URL: `http://127.0.0.1:${settings.MF_BALANCER_PORT}`,

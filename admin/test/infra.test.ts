@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { etcdArgs, redisArgs } from '../src/infra/components.js';
+import { redisArgs } from '../src/infra/components.js';
+import { etcdArgs, etcdMemberArgs } from '../src/infra/etcd.js';
+import { etcdEndpoints, etcdMembers } from '../src/infra/etcd-members.js';
 import { installDecision, missingPackages, type InstallDecision } from '../src/infra/packages.js';
 import { selectInstances } from '../src/local/select.js';
 
@@ -16,6 +18,30 @@ describe('infrastructure command lines', () => {
     expect(args).toContain('--listen-client-urls=http://127.0.0.1:12379');
     expect(args).toContain('--initial-cluster=microflack=http://127.0.0.1:12380');
     expect(args.join(' ')).not.toMatch(/0\.0\.0\.0/);
+  });
+
+  it('when the registry has three members, then each gets the next port pair and knows the others', () => {
+    const layout = { MF_ETCD_MEMBERS: 3, MF_ETCD_PORT: 12379, MF_ETCD_PEER_PORT: 12380 };
+
+    const members = etcdMembers(layout);
+    const [, second] = members;
+    if (!second) throw new Error('no second member');
+    const args = etcdMemberArgs('/data-2', second, members);
+
+    expect(members.map((m) => [m.name, m.port, m.peerPort])).toEqual([
+      ['microflack-1', 12379, 12380],
+      ['microflack-2', 12381, 12382],
+      ['microflack-3', 12383, 12384],
+    ]);
+    expect(args).toContain('--listen-client-urls=http://127.0.0.1:12381');
+    expect(args).toContain(
+      '--initial-cluster=microflack-1=http://127.0.0.1:12380,microflack-2=http://127.0.0.1:12382,microflack-3=http://127.0.0.1:12384',
+    );
+    expect(etcdEndpoints(layout)).toEqual([
+      'http://127.0.0.1:12379',
+      'http://127.0.0.1:12381',
+      'http://127.0.0.1:12383',
+    ]);
   });
 
   it('when redis is planned, then it binds loopback and persists nothing', () => {

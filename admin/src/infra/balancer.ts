@@ -10,9 +10,12 @@ import {
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { dotenv, ROOT, statePaths, type LocalSettings } from '../settings.js';
+import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
+import { instanceSpec, writeJsonFile } from '../supervisor/records.js';
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
+
+const SUPERVISOR = join(ROOT, 'admin', 'dist', 'supervisor', 'main.js');
 
 /**
  * The watcher's configuration for the local platform: `.env` and the environment, with the
@@ -22,7 +25,7 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
   return loadConfig(
     balancerEnv,
     {
-      MF_ETCD_URL: `http://127.0.0.1:${settings.MF_ETCD_PORT}`,
+      MF_ETCD_URL: localUrls(settings).MF_ETCD_URL,
       MF_BALANCER_BIND: '127.0.0.1',
       MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),
@@ -96,15 +99,35 @@ function watcher(settings: LocalSettings): Component {
       etcd.close();
     }
   };
+  // The watcher runs under the instances' supervisor: restarted after a crash, its restarts and
+  // last exit in `balancer.state.json` (the pid file is the supervisor's).
+  const specFile = join(statePaths(settings).run, 'balancer.json');
+  const stateFile = join(statePaths(settings).run, 'balancer.state.json');
   return {
     name: 'balancer',
     address: key,
     answers,
     async start() {
       const env = { ...currentEnv(), ...balancerEnvironment(config) };
-      const main = join(ROOT, 'haproxy', 'dist', 'main.js');
-      const spawn = () =>
-        spawnDetached({ command: process.execPath, args: [main], env, logFile, pidFile });
+      const release = join(ROOT, 'haproxy');
+      const spec = {
+        id: 'balancer',
+        service: 'balancer',
+        version: '-',
+        release,
+        logFile,
+        stateFile,
+      };
+      const spawn = () => {
+        writeJsonFile(specFile, instanceSpec.parse(spec));
+        return spawnDetached({
+          command: process.execPath,
+          args: [SUPERVISOR, specFile, pidFile],
+          env,
+          logFile,
+          pidFile,
+        });
+      };
       await startAndWait('balancer', pidFile, logFile, spawn, answers);
     },
     async stop() {

@@ -6,18 +6,10 @@ import { join } from 'node:path';
 import { waitUntil } from '@microflack/common';
 import { statePaths, type LocalSettings } from '../settings.js';
 import { balancer } from './balancer.js';
+import { etcd } from './etcd.js';
 import type { Component } from './component.js';
 import { postgresBinDir } from './packages.js';
-import { spawnDetached, stopPidFile } from './processes.js';
-
-async function httpAnswers(url: string, expect: (body: string) => boolean): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return response.ok && expect(await response.text());
-  } catch {
-    return false;
-  }
-}
+import { stopPidFile } from './processes.js';
 
 /** Sends PING to Redis on `port` and resolves whether PONG came back. */
 function redisPong(port: number): Promise<boolean> {
@@ -32,47 +24,6 @@ function redisPong(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
   });
-}
-
-/** The etcd command line for a single-node cluster on the given ports. Pure. */
-export function etcdArgs(dataDir: string, port: number, peerPort: number): string[] {
-  const client = `http://127.0.0.1:${port}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  return [
-    '--name=microflack',
-    `--data-dir=${dataDir}`,
-    `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=microflack=${peer}`,
-    '--initial-cluster-state=new',
-    '--log-level=warn',
-  ];
-}
-
-function etcd(settings: LocalSettings): Component {
-  const paths = statePaths(settings);
-  const pidFile = join(paths.run, 'etcd.pid');
-  const url = `http://127.0.0.1:${settings.MF_ETCD_PORT}`;
-  const answers = () => httpAnswers(`${url}/health`, (body) => body.includes('"health":"true"'));
-  return {
-    name: 'etcd',
-    address: `127.0.0.1:${settings.MF_ETCD_PORT}`,
-    answers,
-    async start() {
-      spawnDetached({
-        command: 'etcd',
-        args: etcdArgs(paths.etcd, settings.MF_ETCD_PORT, settings.MF_ETCD_PEER_PORT),
-        logFile: join(paths.logs, 'etcd.log'),
-        pidFile,
-      });
-      await waitUntil(answers, { what: 'etcd answering' });
-    },
-    async stop() {
-      await stopPidFile(pidFile);
-    },
-  };
 }
 
 /** The redis-server command line: no persistence, daemonized with a pid file. Pure. */

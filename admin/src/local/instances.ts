@@ -49,7 +49,7 @@ function instanceEnv(settings: LocalSettings, service: string, id: string, versi
 /** Connects to the local registry (the client is loaded now, not with the command). */
 export async function localEtcd(settings: LocalSettings): Promise<Etcd3> {
   const { connectEtcd } = await import('@microflack/common/etcd');
-  return connectEtcd([localUrls(settings).MF_ETCD_URL]);
+  return connectEtcd(localUrls(settings).MF_ETCD_URL.split(','));
 }
 
 /**

@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  components,
+  etcdMemberProcesses,
+  livePid,
+  localEnv,
+  statePaths,
+  type Component,
+  type EtcdMemberProcess,
+  type LocalSettings,
+} from '@microflack/admin/infra';
+import { currentEnv, loadConfig } from '@microflack/common';
+import { freePort } from '@microflack/common/testing';
+import { z } from 'zod';
+
+const run = promisify(execFile);
+const ADMIN = fileURLToPath(new URL('../../admin/', import.meta.url));
+
+/** One line of `mfps --json`. */
+const psRow = z.object({
+  instance: z.string(),
+  service: z.string(),
+  address: z.string(),
+  balancer: z.string(),
+  restarts: z.union([z.number(), z.string()]),
+  lastExit: z.string(),
+});
+export type PsRow = z.infer<typeof psRow>;
+
+/** The watcher's supervisor state: the pid of the watcher while it runs. */
+const watcherState = z.object({ pid: z.number().optional() });
+
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+async function portFree(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
+}
+
+/** The first of `count` consecutive free ports (the registry's members take port pairs in a row). */
+async function freePortRun(count: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    const rest = Array.from({ length: count - 1 }, (_, n) => first + n + 1);
+    if ((await Promise.all(rest.map(portFree))).every(Boolean)) return first;
+  }
+}
+
+/** The instances the suite runs: two of each service the load goes through. */
+export const SERVICES: Readonly<Record<string, number>> = {
+  users: 2,
+  tokens: 2,
+  messages: 2,
+  socketio: 2,
+  ui: 1,
+};
+
+/**
+ * A whole local platform of its own — etcd (one member or a cluster), PostgreSQL, Redis, HAProxy
+ * and its watcher on free ports, instances under supervisors — in a state directory of its own,
+ * started and broken through the admin commands and `@microflack/admin/infra`.
+ */
+export class FaultPlatform {
+  private constructor(
+    readonly settings: LocalSettings,
+    readonly env: Record<string, string | undefined>,
+  ) {}
+
+  /** Lays the platform out on free ports; `releases` shares built releases with another one. */
+  static async create(options: { members: number; releases?: string }): Promise<FaultPlatform> {
+    const state = mkdtempSync(join(tmpdir(), 'mf-faults-'));
+    if (options.releases !== undefined) symlinkSync(options.releases, join(state, 'releases'));
+    const etcdPort = await freePortRun(2 * options.members);
+    const overrides = {
+      MF_STATE_DIR: state,
+      MF_ETCD_MEMBERS: String(options.members),
+      MF_ETCD_PORT: String(etcdPort),
+      // Member n uses the pairs above the first (docs/operations.md): probed free, not reserved.
+      MF_ETCD_PEER_PORT: String(etcdPort + 1),
+      MF_PG_PORT: String(await freePort()),
+      MF_REDIS_PORT: String(await freePort()),
+      MF_BALANCER_PORT: String(await freePort()),
+      MF_STATS_PORT: String(await freePort()),
+      MF_ETCD_PREFIX: '/microflack',
+      MF_DATABASE_PREFIX: '',
+      MF_NO_INSTALL: '1',
+      LOG_LEVEL: 'info',
+    };
+    const env = { ...currentEnv(), ...overrides };
+    return new FaultPlatform(loadConfig(localEnv, overrides, {}), env);
+  }
+
+  get balancerUrl(): string {
+    return `http://127.0.0.1:${this.settings.MF_BALANCER_PORT}`;
+  }
+
+  get releases(): string {
+    return statePaths(this.settings).releases;
+  }
+
+  /** Runs `admin/<command> ...args` on this platform. */
+  async admin(command: string, args: readonly string[]): Promise<string> {
+    const { stdout } = await run(join(ADMIN, command), args, { env: this.env });
+    return stdout;
+  }
+
+  /** Starts the infrastructure, then every service's instances. */
+  async up(): Promise<void> {
+    mkdirSync(statePaths(this.settings).logs, { recursive: true });
+    await this.admin('mfinfra', ['up']).catch((error: unknown) => {
+      const logs = this.logLines(/./).slice(-20).join('\n');
+      throw new Error(`mfinfra up failed: ${String(error)}\nlast log lines:\n${logs}`);
+    });
+    for (const [service, count] of Object.entries(SERVICES))
+      await this.admin('mfrun', [service, '--count', String(count)]);
+  }
+
+  /** One infrastructure component by name: `etcd`, `postgresql`, `redis`, `haproxy`, `balancer`. */
+  component(name: string): Component {
+    const found = components(this.settings).find((component) => component.name === name);
+    if (!found) throw new Error(`no component ${name}`);
+    return found;
+  }
+
+  etcdMembers(): EtcdMemberProcess[] {
+    return etcdMemberProcesses(this.settings);
+  }
+
+  /** `mfps --json`: every instance, its balancer state, restarts and last exit. */
+  async ps(): Promise<PsRow[]> {
+    return z.array(psRow).parse(JSON.parse(await this.admin('mfps', ['--json'])));
+  }
+
+  /** The pid of HAProxy's master and of the watcher (its supervisor records it). */
+  pids(): { haproxy?: number | undefined; watcher?: number | undefined } {
+    const runDir = statePaths(this.settings).run;
+    const supervised = livePid(join(runDir, 'balancer.pid'));
+    let watcher: number | undefined;
+    try {
+      const state = readFileSync(join(runDir, 'balancer.state.json'), 'utf8');
+      watcher = supervised && watcherState.parse(JSON.parse(state)).pid;
+    } catch {
+      watcher = undefined;
+    }
+    return { haproxy: livePid(join(runDir, 'haproxy.pid')), watcher };
+  }
+
+  /** Lines of any log of the platform that match `pattern` (instances, watcher, infrastructure). */
+  logLines(pattern: RegExp): string[] {
+    const logs = statePaths(this.settings).logs;
+    return readdirSync(logs).flatMap((file) =>
+      readFileSync(join(logs, file), 'utf8')
+        .split('\n')
+        .filter((line) => pattern.test(line))
+        .map((line) => `${file}: ${line}`),
+    );
+  }
+
+  /** The configuration HAProxy runs (the watcher writes it before every reload). */
+  haproxyConfig(): string {
+    return readFileSync(join(this.settings.MF_STATE_DIR, 'haproxy', 'haproxy.cfg'), 'utf8');
+  }
+
+  /** Stops everything this platform started and removes its state. */
+  async down(): Promise<void> {
+    await this.admin('mfkill', ['all']).catch(() => undefined);
+    await this.admin('mfinfra', ['down']).catch(() => undefined);
+    // PostgreSQL's cluster may live outside the state directory (a link to /var/lib/microflack).
+    const pg = statePaths(this.settings).pg;
+    if (existsSync(pg)) rmSync(realpathSync(pg), { recursive: true, force: true });
+    rmSync(this.settings.MF_STATE_DIR, { recursive: true, force: true });
+  }
+}
