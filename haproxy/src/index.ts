@@ -1,5 +1,6 @@
 // The package's front door: the watcher and what the admin tools, the benchmark and the tests
 // use of it. Test helpers are behind `@microflack/haproxy/testing`.
+export { assignedLocation, PLATFORM_CATALOG, type Catalog } from './catalog.js';
 export {
   balancerEnv,
   balancerEnvironment,

@@ -1,5 +1,6 @@
 import type { Etcd3, Watcher } from 'etcd3';
 import { registryKeys, type Logger } from '@microflack/common';
+import type { Catalog } from './catalog.js';
 import { parseRegistry, type RegistrySnapshot } from './snapshot.js';
 
 /**
@@ -66,11 +67,15 @@ export class RegistryWatch {
 }
 
 /** Reads the whole registry under `<prefix>/services/` at one revision. */
-export async function readRegistry(etcd: Etcd3, prefix: string): Promise<RegistrySnapshot> {
+export async function readRegistry(
+  etcd: Etcd3,
+  prefix: string,
+  catalog: Catalog,
+): Promise<RegistrySnapshot> {
   const response = await etcd.getAll().prefix(registryKeys(prefix).services).exec();
   const entries = response.kvs.map((kv) => ({
     key: kv.key.toString('utf8'),
     value: kv.value.toString('utf8'),
   }));
-  return parseRegistry(prefix, response.header.revision, entries);
+  return parseRegistry(prefix, response.header.revision, entries, catalog);
 }

@@ -12,6 +12,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@microflack/common/testing';
+import { PLATFORM_CATALOG, type Catalog } from './catalog.js';
 import { haproxyPaths, type HaproxyPaths } from './config.js';
 import { haproxyArgs, prepareConfig } from './haproxy-process.js';
 import { MasterSocket } from './master-socket.js';
@@ -26,7 +27,15 @@ export interface TestBalancerOptions {
   logger?: Logger;
   /** Replaces the renderer (to test configurations HAProxy refuses). */
   render?: WatcherOptions['render'];
+  /** Which service may serve which location; by default {@link TEST_CATALOG}. */
+  catalog?: Catalog;
 }
+
+/**
+ * The platform's catalog, with any other service (a stand-in, a benchmark's) routed at
+ * `/api/<its name>`: what tests and benchmarks register. Still no service gets another's location.
+ */
+export const TEST_CATALOG: Catalog = { ...PLATFORM_CATALOG, admitOthers: true };
 
 /** A private HAProxy and watcher for one test file. */
 export interface TestBalancer {
@@ -100,6 +109,7 @@ export async function startTestBalancer(options: TestBalancerOptions): Promise<T
     prefix: options.prefix,
     leaseTtlSeconds: 5,
     settings,
+    catalog: options.catalog ?? TEST_CATALOG,
     configFile: paths.config,
     masterSocket: paths.masterSocket,
     adminSocket: paths.adminSocket,

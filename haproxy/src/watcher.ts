@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import { backOff, registryKeys, type Logger } from '@microflack/common';
 import { writeAtomically } from './config-file.js';
+import type { Catalog } from './catalog.js';
 import { MasterSocket } from './master-socket.js';
+import { blamedInstances, instanceKey, withoutRefused } from './refused-instances.js';
 import { RegistryWatch, readRegistry } from './registry-watch.js';
 import { Reloader } from './reloader.js';
 import { configShape, renderConfig, type RenderSettings } from './render.js';
@@ -22,6 +24,8 @@ export interface WatcherOptions {
   /** TTL of the lease that carries `<prefix>/balancer`. */
   leaseTtlSeconds: number;
   settings: RenderSettings;
+  /** Which service may serve which location (`PLATFORM_CATALOG` in production). */
+  catalog: Catalog;
   /** The file HAProxy's master reads on reload. */
   configFile: string;
   /** The master CLI socket (`haproxy -W -S <path>`). */
@@ -69,6 +73,8 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private readonly reloader: Reloader;
   private readonly watch: RegistryWatch;
   private readonly publisher: RevisionPublisher;
+  /** Instances HAProxy refused (by {@link instanceKey}), left out until they change or leave. */
+  private readonly refused = new Set<string>();
   private readonly stopping = new AbortController();
   private retireTimer: NodeJS.Timeout | undefined;
   private dirty = true;
@@ -76,7 +82,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private wake: (() => void) | undefined;
   private applied: string | undefined;
   private rejected: string | undefined;
-  private lastProblems = '';
+  private loggedProblems = new Set<string>();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: WatcherOptions) {
@@ -169,9 +175,12 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   }
 
   private async readChecked(): Promise<[RegistrySnapshot, string]> {
-    const { etcd, prefix, render = renderConfig, settings } = this.options;
-    const snapshot = await readRegistry(etcd, prefix);
-    this.watch.checkHistory(snapshot.revision);
+    const { etcd, prefix, catalog, render = renderConfig, settings } = this.options;
+    const registry = await readRegistry(etcd, prefix, catalog);
+    this.watch.checkHistory(registry.revision);
+    const present = new Set(registry.services.flatMap((s) => s.instances.map(instanceKey)));
+    for (const key of this.refused) if (!present.has(key)) this.refused.delete(key);
+    const snapshot = withoutRefused(registry, this.refused);
     this.logProblems(snapshot.problems);
     return [snapshot, render(snapshot, settings)];
   }
@@ -228,6 +237,13 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     const validation = await this.reloader.reload(text, snapshot);
     if (!validation.valid) {
       this.rejected = text;
+      const blamed = blamedInstances(validation.reason, text, snapshot);
+      if (blamed.length > 0) {
+        // One bad entry must not freeze the load balancer: leave it out and render again.
+        for (const instance of blamed) this.refused.add(instanceKey(instance));
+        this.markDirty();
+        return false;
+      }
       logger.error(
         { reason: validation.reason, revision: snapshot.revision },
         'rendered configuration failed validation; the last good one keeps serving',
@@ -263,11 +279,12 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     }
   }
 
+  /** Logs each ignored registry entry once, one line each, for as long as it stays. */
   private logProblems(problems: readonly string[]): void {
-    const joined = problems.join('\n');
-    if (joined !== this.lastProblems && problems.length > 0) {
-      this.options.logger.warn({ problems }, 'registry entries ignored');
+    for (const problem of problems) {
+      if (!this.loggedProblems.has(problem))
+        this.options.logger.warn({ problem }, 'registry entry ignored');
     }
-    this.lastProblems = joined;
+    this.loggedProblems = new Set(problems);
   }
 }

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configShape, parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
+import { TEST_CATALOG } from '@microflack/haproxy/testing';
 import { configEntry, instanceEntry, PLATFORM, PREFIX, SETTINGS } from './fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mf-render-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const render = (entries: Parameters<typeof parseRegistry>[2]) =>
-  renderConfig(parseRegistry(PREFIX, '1', entries), SETTINGS);
+const render = (entries: Parameters<typeof parseRegistry>[2], catalog = TEST_CATALOG) =>
+  renderConfig(parseRegistry(PREFIX, '1', entries, catalog), SETTINGS);
 
 /** What `haproxy -c` says about `text` (the real binary, so the golden files are known good). */
 async function haproxyAccepts(text: string, name: string): Promise<boolean> {
@@ -40,10 +41,17 @@ describe('renderConfig rules', () => {
   const lines = platform.split('\n').map((line) => line.trim());
 
   it('when locations nest, then the longest is matched first', () => {
-    const text = render([
-      configEntry('users', { location: '/api/users' }),
-      configEntry('avatars', { location: '/api/users/avatars' }),
-    ]);
+    const catalog = {
+      locations: { users: '/api/users', avatars: '/api/users/avatars' },
+      admitOthers: false,
+    };
+    const text = render(
+      [
+        configEntry('users', { location: '/api/users' }),
+        configEntry('avatars', { location: '/api/users/avatars' }),
+      ],
+      catalog,
+    );
     const order = text.split('\n').filter((line) => line.includes('use_backend'));
 
     expect(order.map((line) => line.trim())).toEqual([
@@ -100,7 +108,7 @@ describe('renderConfig rules', () => {
   });
 
   it('when the stats password holds quotes, then it stays one literal word', async () => {
-    const text = renderConfig(parseRegistry(PREFIX, '1', []), {
+    const text = renderConfig(parseRegistry(PREFIX, '1', [], TEST_CATALOG), {
       ...SETTINGS,
       statsAuth: `admin:it's"$HOME`,
     });
@@ -110,8 +118,11 @@ describe('renderConfig rules', () => {
   });
 
   it('when the same registry is read twice at different revisions, then the text is identical', () => {
-    const first = renderConfig(parseRegistry(PREFIX, '1', PLATFORM), SETTINGS);
-    const second = renderConfig(parseRegistry(PREFIX, '99', [...PLATFORM].reverse()), SETTINGS);
+    const first = renderConfig(parseRegistry(PREFIX, '1', PLATFORM, TEST_CATALOG), SETTINGS);
+    const second = renderConfig(
+      parseRegistry(PREFIX, '99', [...PLATFORM].reverse(), TEST_CATALOG),
+      SETTINGS,
+    );
 
     expect(second).toBe(first);
   });
