@@ -25,6 +25,14 @@ export const balancerEnv = {
   /** The directory holding haproxy.cfg, the server-state file and the master socket. */
   HAPROXY_DIR: z.string().min(1).default('/var/lib/microflack/haproxy'),
   HAPROXY_BIN: z.string().min(1).default('haproxy'),
+  /**
+   * `user:group` HAProxy's workers run as when HAProxy is started as root (e.g.
+   * `haproxy:haproxy`); unset, they keep the identity HAProxy started with.
+   */
+  HAPROXY_RUN_AS: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}:[a-z_][a-z0-9_-]{0,31}$/, 'must be user:group')
+    .optional(),
   HAPROXY_HARD_STOP_AFTER: z.coerce.number().int().positive().default(30),
   MF_RELOAD_INTERVAL_MS: z.coerce.number().int().min(0).default(500),
 };
@@ -38,10 +46,9 @@ export type BalancerConfig = z.infer<z.ZodObject<typeof balancerEnv>>;
  */
 export function balancerEnvironment(config: BalancerConfig): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(config).map(([name, value]) => [
-      name,
-      Array.isArray(value) ? value.join(',') : String(value),
-    ]),
+    Object.entries(config)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]),
   );
 }
 
@@ -83,5 +90,12 @@ export function renderSettings(config: BalancerConfig): RenderSettings {
     adminSocket: paths.adminSocket,
     peersSocket: paths.peersSocket,
     hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
+    ...(config.HAPROXY_RUN_AS === undefined ? {} : { runAs: runAs(config.HAPROXY_RUN_AS) }),
   };
+}
+
+/** `user:group` as the renderer's `runAs`. Pure. */
+function runAs(userGroup: string): { user: string; group: string } {
+  const [user = '', group = ''] = userGroup.split(':');
+  return { user, group };
 }

@@ -1,6 +1,6 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { validateConfig, writeAtomically, type Validation } from './config-file.js';
+import { validateConfig, writeAtomically, writePrivately, type Validation } from './config-file.js';
 import type { MasterSocket } from './master-socket.js';
 import { nextServerStates, parseServerStates } from './server-state.js';
 import type { RegistrySnapshot } from './snapshot.js';
@@ -46,7 +46,7 @@ export class Reloader {
   async reload(text: string, snapshot: RegistrySnapshot): Promise<Validation> {
     const { configFile, haproxy, master, stateFile } = this.options;
     const staged = `${configFile}.next`;
-    await writeFile(staged, text);
+    await writePrivately(staged, text);
     const validation = await validateConfig(haproxy, staged);
     if (!validation.valid) return validation;
     const states = await master.worker('show servers state');

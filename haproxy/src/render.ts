@@ -18,6 +18,11 @@ export interface RenderSettings {
   peersSocket: string;
   /** How long an old worker may linger after a reload (its WebSocket tunnels are then cut). */
   hardStopAfterSeconds: number;
+  /**
+   * The user and group HAProxy's workers drop to when it is started as root (after binding its
+   * ports and sockets and reading its files); unset, they keep the identity HAProxy started with.
+   */
+  runAs?: { user: string; group: string };
 }
 
 /**
@@ -36,6 +41,9 @@ const PEERS = 'balancer';
  */
 export const SERVER_CHECKS =
   'check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down';
+
+/** The userlist holding the stats credentials. */
+const STATS_USERS = 'stats_users';
 
 /** Backend for paths no service claims when no service owns "/" either. */
 const UNROUTED = '_unrouted';
@@ -67,9 +75,11 @@ function routedServices(services: readonly ServiceRoute[]): ServiceRoute[] {
 }
 
 function globalSection(settings: RenderSettings): string[] {
+  const { runAs } = settings;
   return [
     'global',
     '    log stdout format raw local0 info',
+    ...(runAs ? [`    user ${quote(runAs.user)}`, `    group ${quote(runAs.group)}`] : []),
     `    hard-stop-after ${settings.hardStopAfterSeconds}s`,
     `    server-state-file ${quote(settings.stateFile)}`,
     `    stats socket ${quote(settings.adminSocket)} mode 600 level admin`,
@@ -79,9 +89,13 @@ function globalSection(settings: RenderSettings): string[] {
 
 /** A local peer only: a reloading HAProxy hands its stick tables to the new worker through it. */
 function peersSection(settings: RenderSettings): string[] {
+  const { runAs } = settings;
+  // The old worker pushes its tables to the new one through this socket: under `runAs` it
+  // belongs to that user (the directory is then traversable, see prepareConfig).
+  const owner = runAs ? ` user ${quote(runAs.user)} group ${quote(runAs.group)} mode 600` : '';
   return [
     `peers ${PEERS}`,
-    `    bind ${quote(`unix@${settings.peersSocket}`)}`,
+    `    bind ${quote(`unix@${settings.peersSocket}`)}${owner}`,
     `    server ${PEERS}`,
   ];
 }
@@ -195,16 +209,26 @@ function unroutedBackend(): string[] {
   ];
 }
 
+/**
+ * The stats port: `/healthz` (answered before any rule) is open for supervisors; the stats page
+ * and Prometheus' `/metrics` need the stats credentials, since both show every instance's address.
+ */
 function statsSection(settings: RenderSettings): string[] {
+  const colon = settings.statsAuth.indexOf(':');
+  const user = settings.statsAuth.slice(0, colon);
+  const password = settings.statsAuth.slice(colon + 1);
   return [
+    `userlist ${STATS_USERS}`,
+    `    user ${quote(user)} insecure-password ${quote(password)}`,
+    '',
     'frontend stats',
     `    bind ${settings.bindHost}:${settings.statsPort}`,
     '    monitor-uri /healthz',
+    `    http-request auth realm haproxy-stats unless { http_auth(${STATS_USERS}) }`,
     '    http-request use-service prometheus-exporter if { path /metrics }',
     '    stats enable',
     '    stats uri /stats',
     '    stats refresh 5s',
-    `    stats auth ${quote(settings.statsAuth)}`,
   ];
 }
 

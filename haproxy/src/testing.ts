@@ -79,6 +79,8 @@ async function startHaproxy(paths: HaproxyPaths): Promise<[ChildProcess, RenderS
       adminSocket: paths.adminSocket,
       peersSocket: paths.peersSocket,
       hardStopAfterSeconds: 30,
+      // As production should: a root-started HAProxy's workers drop root (Debian's names).
+      ...(process.getuid?.() === 0 ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}),
     };
     rmSync(paths.config, { force: true });
     await prepareConfig('haproxy', paths, settings);

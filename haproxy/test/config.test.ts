@@ -27,6 +27,8 @@ describe('balancerEnv', () => {
     ['MF_BALANCER_PORT', '80800', /MF_BALANCER_PORT/],
     ['MF_ETCD_PREFIX', 'microflack/', /MF_ETCD_PREFIX/],
     ['HAPROXY_HARD_STOP_AFTER', '0', /HAPROXY_HARD_STOP_AFTER/],
+    ['HAPROXY_RUN_AS', 'haproxy', /HAPROXY_RUN_AS/],
+    ['HAPROXY_RUN_AS', "x:y' user root", /HAPROXY_RUN_AS/],
   ])('when %s is %j, then the error names it', (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(message);
   });
@@ -39,10 +41,17 @@ describe('balancerEnv', () => {
     });
   });
 
+  it('when HAPROXY_RUN_AS is user:group, then the workers drop to them', () => {
+    expect(renderSettings(load({ HAPROXY_RUN_AS: 'haproxy:haproxy' }))).toMatchObject({
+      runAs: { user: 'haproxy', group: 'haproxy' },
+    });
+  });
+
   it('when a configuration is turned back into an environment, then it parses to itself', () => {
     const config = load({
       MF_ETCD_URL: 'http://127.0.0.1:1,http://127.0.0.1:2',
       MF_BALANCER_PORT: '9000',
+      HAPROXY_RUN_AS: 'haproxy:haproxy',
     });
 
     expect(load(balancerEnvironment(config))).toEqual(config);

@@ -90,7 +90,11 @@ describe('renderConfig rules', () => {
       'a service without instances answers 503 no_instances',
       `http-error status 503 content-type application/json string '{"error":"No instance of messages is available.","code":"no_instances"}'`,
     ],
-    ['the stats page is guarded', "stats auth 'admin:s3cret'"],
+    ['the stats credentials are a userlist', "user 'admin' insecure-password 's3cret'"],
+    [
+      'the stats page and /metrics need them',
+      'http-request auth realm haproxy-stats unless { http_auth(stats_users) }',
+    ],
     [
       'Prometheus is served next to the stats',
       'http-request use-service prometheus-exporter if { path /metrics }',
@@ -113,7 +117,7 @@ describe('renderConfig rules', () => {
       statsAuth: `admin:it's"$HOME`,
     });
 
-    expect(text).toContain(`stats auth 'admin:it'\\''s"$HOME'`);
+    expect(text).toContain(`user 'admin' insecure-password 'it'\\''s"$HOME'`);
     expect(await haproxyAccepts(text, 'quotes.cfg')).toBe(true);
   });
 
