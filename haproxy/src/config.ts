@@ -46,9 +46,10 @@ export type BalancerConfig = z.infer<z.ZodObject<typeof balancerEnv>>;
  */
 export function balancerEnvironment(config: BalancerConfig): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(config)
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]),
+    Object.entries(config).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(',') : String(value),
+    ]),
   );
 }
 

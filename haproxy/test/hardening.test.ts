@@ -18,8 +18,9 @@ beforeAll(async () => {
   });
   statsBase = new URL(balancer.statsUrl).origin;
   // A new service: a reload, which writes haproxy.cfg and the server-state file.
-  running.push(await startStandIn(config, 'guarded'));
-  await routedTo(`${balancer.url}/api/guarded`, portOf(running[0]!), 10_000);
+  const guarded = await startStandIn(config, 'guarded');
+  running.push(guarded);
+  await routedTo(`${balancer.url}/api/guarded`, portOf(guarded), 10_000);
   await balancer.watcher.settled();
 });
 afterAll(async () => {
