@@ -17,6 +17,17 @@ export const balancerEnv = {
   /** The load balancer's port. */
   MF_BALANCER_PORT: renamed('MF_LB_PORT', port(8080)),
   MF_STATS_PORT: port(8404),
+  /**
+   * A PEM file with the certificate (chain) and private key of the load balancer's HTTPS
+   * listener; unset, HTTP only. The file is read by HAProxy (root before it drops privileges).
+   */
+  MF_BALANCER_TLS_CERT: z.string().min(1).optional(),
+  /** The HTTPS port, when `MF_BALANCER_TLS_CERT` is set. */
+  MF_BALANCER_HTTPS_PORT: port(8443),
+  /** Plain-HTTP requests outside `/api` redirected to HTTPS (with a certificate only). */
+  MF_BALANCER_HTTPS_REDIRECT: z.stringbool().default(false),
+  /** `Strict-Transport-Security` max-age in seconds on HTTPS answers; 0 sends none. */
+  MF_BALANCER_HSTS_MAX_AGE: z.coerce.number().int().min(0).default(0),
   /** `user:password` of the stats page; a secret, so production refuses the default. */
   HAPROXY_STATS_AUTH: z
     .string()
@@ -92,6 +103,16 @@ export function renderSettings(config: BalancerConfig): RenderSettings {
     peersSocket: paths.peersSocket,
     hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
     ...(config.HAPROXY_RUN_AS === undefined ? {} : { runAs: runAs(config.HAPROXY_RUN_AS) }),
+    ...(config.MF_BALANCER_TLS_CERT === undefined
+      ? {}
+      : {
+          https: {
+            port: config.MF_BALANCER_HTTPS_PORT,
+            certificate: config.MF_BALANCER_TLS_CERT,
+            redirect: config.MF_BALANCER_HTTPS_REDIRECT,
+            hstsMaxAgeSeconds: config.MF_BALANCER_HSTS_MAX_AGE,
+          },
+        }),
   };
 }
 

@@ -13,7 +13,13 @@ export { validateConfig, type Validation } from './config-file.js';
 export { haproxyArgs, prepareConfig } from './haproxy-process.js';
 export { MasterSocket, parseProcessTable, type ProcessTable } from './master-socket.js';
 export { publishedBalancerState } from './revision-publisher.js';
-export { configShape, renderConfig, SESSION_COOKIE, type RenderSettings } from './render.js';
+export {
+  configShape,
+  renderConfig,
+  SESSION_COOKIE,
+  type HttpsSettings,
+  type RenderSettings,
+} from './render.js';
 export {
   leftoverServers,
   planRuntime,

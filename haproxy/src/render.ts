@@ -23,6 +23,19 @@ export interface RenderSettings {
    * ports and sockets and reading its files); unset, they keep the identity HAProxy started with.
    */
   runAs?: { user: string; group: string };
+  /** HTTPS next to HTTP on the same frontend; unset, HTTP only. */
+  https?: HttpsSettings;
+}
+
+/** The load balancer's HTTPS listener. */
+export interface HttpsSettings {
+  port: number;
+  /** A PEM file holding the certificate (chain) and its private key, as HAProxy's `crt` reads. */
+  certificate: string;
+  /** Whether plain-HTTP requests outside `/api` are redirected (308) to HTTPS. */
+  redirect: boolean;
+  /** `Strict-Transport-Security: max-age=…` on HTTPS answers; 0 sends none. */
+  hstsMaxAgeSeconds: number;
 }
 
 /**
@@ -133,12 +146,41 @@ function defaultsSection(): string[] {
   ];
 }
 
+/**
+ * The HTTPS side of the frontend: a TLS listener, `X-Forwarded-Proto` for the services, cookies
+ * made `Secure` (Socket.IO's `io` cookie among them: its name, so stickiness, is unchanged), and
+ * when asked a redirect and HSTS. `/api` is never redirected: the services call each other through
+ * the load balancer over plain HTTP, and an API client that sent a token over HTTP has already
+ * leaked it; browsers, sent to HTTPS for the ui's page, stay there (relative URLs, HSTS).
+ */
+function httpsLines(bindHost: string, https: HttpsSettings): string[] {
+  const lines = [
+    `    bind ${bindHost}:${https.port} ssl crt ${quote(https.certificate)} alpn http/1.1`,
+    '    http-request set-header X-Forwarded-Proto https if { ssl_fc }',
+    '    http-request set-header X-Forwarded-Proto http unless { ssl_fc }',
+    `    http-response replace-header Set-Cookie ${quote(String.raw`^((?!.*;\s*[Ss]ecure(;|$)).*)$`)} ${quote(String.raw`\1; Secure`)} if { ssl_fc }`,
+  ];
+  if (https.redirect) {
+    const target = `https://%[req.hdr(host),regsub(:\\d+$,)]:${https.port}%[capture.req.uri]`;
+    lines.push(
+      `    http-request redirect location ${quote(target)} code 308 unless { ssl_fc } || { path /api } || { path_beg /api/ }`,
+    );
+  }
+  if (https.hstsMaxAgeSeconds > 0) {
+    lines.push(
+      `    http-after-response set-header Strict-Transport-Security max-age=${https.hstsMaxAgeSeconds} if { ssl_fc }`,
+    );
+  }
+  return lines;
+}
+
 function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): string[] {
   const routed = routedServices(snapshot.services);
   const root = snapshot.services.find((service) => service.config.location === '/');
   const lines = [
     'frontend http',
     `    bind ${settings.bindHost}:${settings.balancerPort}`,
+    ...(settings.https ? httpsLines(settings.bindHost, settings.https) : []),
     '    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid',
     '    http-request set-header X-Request-Id %[unique-id] unless { req.hdr(x-request-id) -m found }',
     '    http-request set-var(txn.request_id) req.hdr(x-request-id)',

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configShape, parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
 import { TEST_CATALOG } from '@microflack/haproxy/testing';
@@ -21,17 +23,43 @@ async function haproxyAccepts(text: string, name: string): Promise<boolean> {
   return true;
 }
 
+/** The certificate path of the HTTPS golden file; a real one replaces it for `haproxy -c`. */
+const CERTIFICATE = '/etc/microflack/balancer.pem';
+
+/** A self-signed certificate (and key) in one PEM, as HAProxy's `crt` reads. */
+async function certificateFile(): Promise<string> {
+  const [key, cert, pem] = [
+    join(scratch, 'key.pem'),
+    join(scratch, 'cert.pem'),
+    join(scratch, 'x.pem'),
+  ];
+  await promisify(execFile)('openssl', [
+    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=x'],
+    ...['-keyout', key, '-out', cert],
+  ]);
+  writeFileSync(pem, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
+  return pem;
+}
+
 describe('renderConfig golden files', () => {
+  const https = {
+    ...SETTINGS,
+    https: { port: 8443, certificate: CERTIFICATE, redirect: true, hstsMaxAgeSeconds: 31536000 },
+    runAs: { user: 'haproxy', group: 'haproxy' },
+  };
+
   it.each([
-    ['platform', PLATFORM],
-    ['empty', []],
+    ['platform', PLATFORM, SETTINGS],
+    ['empty', [], SETTINGS],
+    ['https', PLATFORM, https],
   ])(
     'when the registry is %s, then the config matches its golden file and HAProxy accepts it',
-    async (name, entries) => {
-      const text = render(entries);
+    async (name, entries, settings) => {
+      const text = renderConfig(parseRegistry(PREFIX, '1', entries, TEST_CATALOG), settings);
 
       await expect(text).toMatchFileSnapshot(`./golden/${name}.cfg`);
-      expect(await haproxyAccepts(text, `${name}.cfg`)).toBe(true);
+      const checked = text.replaceAll(CERTIFICATE, await certificateFile());
+      expect(await haproxyAccepts(checked, `${name}.cfg`)).toBe(true);
     },
   );
 });
