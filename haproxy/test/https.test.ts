@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, type RunningService } from '@microflack/common';
 import { portOf, startStandIn, testConfig, waitFor } from '@microflack/common/testing';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { selfSigned } from './certificate.js';
 import { request, routedTo } from './http.js';
 import { connectWhoami, startSocketInstance, type WhoamiClient } from './socket-instance.js';
 
@@ -19,26 +18,13 @@ let httpsUrl: string;
 /** The self-signed certificate of 127.0.0.1 the load balancer presents. */
 let ca: string;
 
-/** A self-signed certificate for 127.0.0.1, and the PEM HAProxy reads (certificate + key). */
-async function selfSigned(): Promise<string> {
-  const key = join(scratch, 'key.pem');
-  const cert = join(scratch, 'cert.pem');
-  const pem = join(scratch, 'balancer.pem');
-  await promisify(execFile)('openssl', [
-    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'],
-    ...['-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1'],
-    ...['-addext', 'subjectAltName=IP:127.0.0.1'],
-  ]);
-  ca = readFileSync(cert, 'utf8');
-  writeFileSync(pem, ca + readFileSync(key, 'utf8'), { mode: 0o600 });
-  return pem;
-}
-
 beforeAll(async () => {
+  const { pem, certificate } = await selfSigned(scratch);
+  ca = certificate;
   balancer = await startTestBalancer({
     etcdUrl: config.MF_ETCD_URL,
     prefix: config.MF_ETCD_PREFIX,
-    https: { certificate: await selfSigned(), redirect: true, hstsMaxAgeSeconds: 600 },
+    https: { certificate: pem, redirect: true, hstsMaxAgeSeconds: 600 },
   });
   httpsUrl = balancer.httpsUrl ?? '';
   const [plain, socketA, socketB] = await Promise.all([

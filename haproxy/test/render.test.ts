@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configShape, parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
 import { TEST_CATALOG } from '@microflack/haproxy/testing';
+import { selfSigned } from './certificate.js';
 import { configEntry, instanceEntry, PLATFORM, PREFIX, SETTINGS } from './fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mf-render-'));
@@ -26,21 +25,6 @@ async function haproxyAccepts(text: string, name: string): Promise<boolean> {
 /** The certificate path of the HTTPS golden file; a real one replaces it for `haproxy -c`. */
 const CERTIFICATE = '/etc/microflack/balancer.pem';
 
-/** A self-signed certificate (and key) in one PEM, as HAProxy's `crt` reads. */
-async function certificateFile(): Promise<string> {
-  const [key, cert, pem] = [
-    join(scratch, 'key.pem'),
-    join(scratch, 'cert.pem'),
-    join(scratch, 'x.pem'),
-  ];
-  await promisify(execFile)('openssl', [
-    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=x'],
-    ...['-keyout', key, '-out', cert],
-  ]);
-  writeFileSync(pem, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
-  return pem;
-}
-
 describe('renderConfig golden files', () => {
   const https = {
     ...SETTINGS,
@@ -58,7 +42,7 @@ describe('renderConfig golden files', () => {
       const text = renderConfig(parseRegistry(PREFIX, '1', entries, TEST_CATALOG), settings);
 
       await expect(text).toMatchFileSnapshot(`./golden/${name}.cfg`);
-      const checked = text.replaceAll(CERTIFICATE, await certificateFile());
+      const checked = text.replaceAll(CERTIFICATE, (await selfSigned(scratch)).pem);
       expect(await haproxyAccepts(checked, `${name}.cfg`)).toBe(true);
     },
   );
