@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rename, writeFile } from 'node:fs/promises';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -28,9 +28,18 @@ export async function validateConfig(haproxy: string, file: string): Promise<Val
   }
 }
 
-/** Writes `text` next to `file` and renames it over `file`, so readers never see half a file. */
+/**
+ * Writes `text` to `file`, readable by its owner only: haproxy.cfg holds the stats password, and
+ * the server-state file every instance's address.
+ */
+export async function writePrivately(file: string, text: string): Promise<void> {
+  await writeFile(file, text, { mode: 0o600 });
+  await chmod(file, 0o600); // `mode` applies only when the file is created
+}
+
+/** Writes `text` next to `file` (owner only) and renames it over `file`: never half a file. */
 export async function writeAtomically(file: string, text: string): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
+  await writePrivately(temporary, text);
   await rename(temporary, file);
 }

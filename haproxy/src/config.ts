@@ -17,6 +17,17 @@ export const balancerEnv = {
   /** The load balancer's port. */
   MF_BALANCER_PORT: renamed('MF_LB_PORT', port(8080)),
   MF_STATS_PORT: port(8404),
+  /**
+   * A PEM file with the certificate (chain) and private key of the load balancer's HTTPS
+   * listener; unset, HTTP only. The file is read by HAProxy (root before it drops privileges).
+   */
+  MF_BALANCER_TLS_CERT: z.string().min(1).optional(),
+  /** The HTTPS port, when `MF_BALANCER_TLS_CERT` is set. */
+  MF_BALANCER_HTTPS_PORT: port(8443),
+  /** Plain-HTTP requests outside `/api` redirected to HTTPS (with a certificate only). */
+  MF_BALANCER_HTTPS_REDIRECT: z.stringbool().default(false),
+  /** `Strict-Transport-Security` max-age in seconds on HTTPS answers; 0 sends none. */
+  MF_BALANCER_HSTS_MAX_AGE: z.coerce.number().int().min(0).default(0),
   /** `user:password` of the stats page; a secret, so production refuses the default. */
   HAPROXY_STATS_AUTH: z
     .string()
@@ -25,6 +36,14 @@ export const balancerEnv = {
   /** The directory holding haproxy.cfg, the server-state file and the master socket. */
   HAPROXY_DIR: z.string().min(1).default('/var/lib/microflack/haproxy'),
   HAPROXY_BIN: z.string().min(1).default('haproxy'),
+  /**
+   * `user:group` HAProxy's workers run as when HAProxy is started as root (e.g.
+   * `haproxy:haproxy`); unset, they keep the identity HAProxy started with.
+   */
+  HAPROXY_RUN_AS: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}:[a-z_][a-z0-9_-]{0,31}$/, 'must be user:group')
+    .optional(),
   HAPROXY_HARD_STOP_AFTER: z.coerce.number().int().positive().default(30),
   MF_RELOAD_INTERVAL_MS: z.coerce.number().int().min(0).default(500),
 };
@@ -83,5 +102,22 @@ export function renderSettings(config: BalancerConfig): RenderSettings {
     adminSocket: paths.adminSocket,
     peersSocket: paths.peersSocket,
     hardStopAfterSeconds: config.HAPROXY_HARD_STOP_AFTER,
+    ...(config.HAPROXY_RUN_AS === undefined ? {} : { runAs: runAs(config.HAPROXY_RUN_AS) }),
+    ...(config.MF_BALANCER_TLS_CERT === undefined
+      ? {}
+      : {
+          https: {
+            port: config.MF_BALANCER_HTTPS_PORT,
+            certificate: config.MF_BALANCER_TLS_CERT,
+            redirect: config.MF_BALANCER_HTTPS_REDIRECT,
+            hstsMaxAgeSeconds: config.MF_BALANCER_HSTS_MAX_AGE,
+          },
+        }),
   };
+}
+
+/** `user:group` as the renderer's `runAs`. Pure. */
+function runAs(userGroup: string): { user: string; group: string } {
+  const [user = '', group = ''] = userGroup.split(':');
+  return { user, group };
 }

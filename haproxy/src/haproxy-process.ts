@@ -1,5 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { validateConfig } from './config-file.js';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { validateConfig, writePrivately } from './config-file.js';
 import type { HaproxyPaths } from './config.js';
 import { renderConfig, type RenderSettings } from './render.js';
 
@@ -21,9 +21,16 @@ export async function prepareConfig(
   paths: HaproxyPaths,
   settings: RenderSettings,
 ): Promise<void> {
-  await mkdir(paths.dir, { recursive: true });
+  // Sockets, secrets and addresses: nobody else's business. Workers that dropped root must still
+  // reach the peers socket (their own): traversable then, never listable.
+  const mode = settings.runAs ? 0o711 : 0o700;
+  await mkdir(paths.dir, { recursive: true, mode });
+  await chmod(paths.dir, mode);
   const existing = await readFile(paths.config, 'utf8').catch(() => undefined);
-  if (existing !== undefined && (await validateConfig(haproxy, paths.config)).valid) return;
+  if (existing !== undefined && (await validateConfig(haproxy, paths.config)).valid) {
+    await chmod(paths.config, 0o600); // written by an older version, maybe world-readable
+    return;
+  }
   const empty = { revision: '0', services: [], problems: [] };
-  await writeFile(paths.config, renderConfig(empty, settings));
+  await writePrivately(paths.config, renderConfig(empty, settings));
 }

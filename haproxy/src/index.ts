@@ -1,5 +1,6 @@
 // The package's front door: the watcher and what the admin tools, the benchmark and the tests
 // use of it. Test helpers are behind `@microflack/haproxy/testing`.
+export { assignedLocation, PLATFORM_CATALOG, type Catalog } from './catalog.js';
 export {
   balancerEnv,
   balancerEnvironment,
@@ -12,7 +13,13 @@ export { validateConfig, type Validation } from './config-file.js';
 export { haproxyArgs, prepareConfig } from './haproxy-process.js';
 export { MasterSocket, parseProcessTable, type ProcessTable } from './master-socket.js';
 export { publishedBalancerState } from './revision-publisher.js';
-export { configShape, renderConfig, SESSION_COOKIE, type RenderSettings } from './render.js';
+export {
+  configShape,
+  renderConfig,
+  SESSION_COOKIE,
+  type HttpsSettings,
+  type RenderSettings,
+} from './render.js';
 export {
   leftoverServers,
   planRuntime,

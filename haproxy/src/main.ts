@@ -1,6 +1,7 @@
 // The watcher process: keeps a running HAProxy in step with the registry until SIGTERM/SIGINT.
 // HAProxy itself is started by its owner (mfinfra, the test helper, the container entry point).
 import { configOrExit, connectEtcd, createLogger, stopOnSignals } from '@microflack/common';
+import { PLATFORM_CATALOG } from './catalog.js';
 import { balancerEnv, haproxyPaths, renderSettings } from './config.js';
 import { BalancerWatcher } from './watcher.js';
 
@@ -13,6 +14,7 @@ const watcher = new BalancerWatcher({
   prefix: config.MF_ETCD_PREFIX,
   leaseTtlSeconds: config.MF_LEASE_TTL,
   settings: renderSettings(config),
+  catalog: PLATFORM_CATALOG,
   configFile: paths.config,
   masterSocket: paths.masterSocket,
   adminSocket: paths.adminSocket,

@@ -18,6 +18,24 @@ export interface RenderSettings {
   peersSocket: string;
   /** How long an old worker may linger after a reload (its WebSocket tunnels are then cut). */
   hardStopAfterSeconds: number;
+  /**
+   * The user and group HAProxy's workers drop to when it is started as root (after binding its
+   * ports and sockets and reading its files); unset, they keep the identity HAProxy started with.
+   */
+  runAs?: { user: string; group: string };
+  /** HTTPS next to HTTP on the same frontend; unset, HTTP only. */
+  https?: HttpsSettings;
+}
+
+/** The load balancer's HTTPS listener. */
+export interface HttpsSettings {
+  port: number;
+  /** A PEM file holding the certificate (chain) and its private key, as HAProxy's `crt` reads. */
+  certificate: string;
+  /** Whether plain-HTTP requests outside `/api` are redirected (308) to HTTPS. */
+  redirect: boolean;
+  /** `Strict-Transport-Security: max-age=…` on HTTPS answers; 0 sends none. */
+  hstsMaxAgeSeconds: number;
 }
 
 /**
@@ -36,6 +54,9 @@ const PEERS = 'balancer';
  */
 export const SERVER_CHECKS =
   'check inter 1s fastinter 250ms downinter 100ms fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down';
+
+/** The userlist holding the stats credentials. */
+const STATS_USERS = 'stats_users';
 
 /** Backend for paths no service claims when no service owns "/" either. */
 const UNROUTED = '_unrouted';
@@ -67,9 +88,11 @@ function routedServices(services: readonly ServiceRoute[]): ServiceRoute[] {
 }
 
 function globalSection(settings: RenderSettings): string[] {
+  const { runAs } = settings;
   return [
     'global',
     '    log stdout format raw local0 info',
+    ...(runAs ? [`    user ${quote(runAs.user)}`, `    group ${quote(runAs.group)}`] : []),
     `    hard-stop-after ${settings.hardStopAfterSeconds}s`,
     `    server-state-file ${quote(settings.stateFile)}`,
     `    stats socket ${quote(settings.adminSocket)} mode 600 level admin`,
@@ -79,9 +102,13 @@ function globalSection(settings: RenderSettings): string[] {
 
 /** A local peer only: a reloading HAProxy hands its stick tables to the new worker through it. */
 function peersSection(settings: RenderSettings): string[] {
+  const { runAs } = settings;
+  // The old worker pushes its tables to the new one through this socket: under `runAs` it
+  // belongs to that user (the directory is then traversable, see prepareConfig).
+  const owner = runAs ? ` user ${quote(runAs.user)} group ${quote(runAs.group)} mode 600` : '';
   return [
     `peers ${PEERS}`,
-    `    bind ${quote(`unix@${settings.peersSocket}`)}`,
+    `    bind ${quote(`unix@${settings.peersSocket}`)}${owner}`,
     `    server ${PEERS}`,
   ];
 }
@@ -119,12 +146,41 @@ function defaultsSection(): string[] {
   ];
 }
 
+/**
+ * The HTTPS side of the frontend: a TLS listener, `X-Forwarded-Proto` for the services, cookies
+ * made `Secure` (Socket.IO's `io` cookie among them: its name, so stickiness, is unchanged), and
+ * when asked a redirect and HSTS. `/api` is never redirected: the services call each other through
+ * the load balancer over plain HTTP, and an API client that sent a token over HTTP has already
+ * leaked it; browsers, sent to HTTPS for the ui's page, stay there (relative URLs, HSTS).
+ */
+function httpsLines(bindHost: string, https: HttpsSettings): string[] {
+  const lines = [
+    `    bind ${bindHost}:${https.port} ssl crt ${quote(https.certificate)} alpn http/1.1`,
+    '    http-request set-header X-Forwarded-Proto https if { ssl_fc }',
+    '    http-request set-header X-Forwarded-Proto http unless { ssl_fc }',
+    `    http-response replace-header Set-Cookie ${quote(String.raw`^((?!.*;\s*[Ss]ecure(;|$)).*)$`)} ${quote(String.raw`\1; Secure`)} if { ssl_fc }`,
+  ];
+  if (https.redirect) {
+    const target = `https://%[req.hdr(host),regsub(:\\d+$,)]:${https.port}%[capture.req.uri]`;
+    lines.push(
+      `    http-request redirect location ${quote(target)} code 308 unless { ssl_fc } || { path /api } || { path_beg /api/ }`,
+    );
+  }
+  if (https.hstsMaxAgeSeconds > 0) {
+    lines.push(
+      `    http-after-response set-header Strict-Transport-Security max-age=${https.hstsMaxAgeSeconds} if { ssl_fc }`,
+    );
+  }
+  return lines;
+}
+
 function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): string[] {
   const routed = routedServices(snapshot.services);
   const root = snapshot.services.find((service) => service.config.location === '/');
   const lines = [
     'frontend http',
     `    bind ${settings.bindHost}:${settings.balancerPort}`,
+    ...(settings.https ? httpsLines(settings.bindHost, settings.https) : []),
     '    unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid',
     '    http-request set-header X-Request-Id %[unique-id] unless { req.hdr(x-request-id) -m found }',
     '    http-request set-var(txn.request_id) req.hdr(x-request-id)',
@@ -195,16 +251,26 @@ function unroutedBackend(): string[] {
   ];
 }
 
+/**
+ * The stats port: `/healthz` (answered before any rule) is open for supervisors; the stats page
+ * and Prometheus' `/metrics` need the stats credentials, since both show every instance's address.
+ */
 function statsSection(settings: RenderSettings): string[] {
+  const colon = settings.statsAuth.indexOf(':');
+  const user = settings.statsAuth.slice(0, colon);
+  const password = settings.statsAuth.slice(colon + 1);
   return [
+    `userlist ${STATS_USERS}`,
+    `    user ${quote(user)} insecure-password ${quote(password)}`,
+    '',
     'frontend stats',
     `    bind ${settings.bindHost}:${settings.statsPort}`,
     '    monitor-uri /healthz',
+    `    http-request auth realm haproxy-stats unless { http_auth(${STATS_USERS}) }`,
     '    http-request use-service prometheus-exporter if { path /metrics }',
     '    stats enable',
     '    stats uri /stats',
     '    stats refresh 5s',
-    `    stats auth ${quote(settings.statsAuth)}`,
   ];
 }
 

@@ -7,6 +7,8 @@ import {
   type InstanceRecord,
   type ServiceConfigRecord,
 } from '@microflack/common';
+import { catalogRefusal, type Catalog } from './catalog.js';
+import { addressProblem } from './instance-address.js';
 
 /** A service as the balancer routes it: its config and its live instances (sorted by id). */
 export interface ServiceRoute {
@@ -32,13 +34,16 @@ export interface RegistryEntry {
 }
 
 /**
- * Builds a snapshot from the entries under `<prefix>/services/`. Pure: entries that do not
- * follow the registry's shapes (docs/architecture.md, registry) are skipped and reported in `problems`, never rendered.
+ * Builds a snapshot from the entries under `<prefix>/services/`. Pure: entries that do not follow
+ * the registry's shapes (docs/architecture.md, registry), addresses HAProxy would refuse and
+ * services at a location `catalog` does not assign them are skipped, each reported in `problems`
+ * and never rendered: one bad entry cannot take the others down with it.
  */
 export function parseRegistry(
   prefix: string,
   revision: string,
   entries: readonly RegistryEntry[],
+  catalog: Catalog,
 ): RegistrySnapshot {
   const root = `${prefix}/services/`;
   const configs = new Map<string, ServiceConfigRecord>();
@@ -55,10 +60,12 @@ export function parseRegistry(
       else problems.push(`ignored ${key}: ${describeProblems(parsed.error)}`);
     } else if (kind === 'instances' && id !== undefined) {
       const parsed = parseJsonValue(instanceRecord, value);
-      if (!parsed.success) problems.push(`ignored ${key}: ${describeProblems(parsed.error)}`);
-      else if (parsed.data.id !== id || parsed.data.service !== service)
-        problems.push(`ignored ${key}: its id or service does not match its key`);
-      else instances.set(service, [...(instances.get(service) ?? []), parsed.data]);
+      const problem = parsed.success
+        ? instanceProblem(parsed.data, id, service)
+        : describeProblems(parsed.error);
+      if (problem !== undefined) problems.push(`ignored ${key}: ${problem}`);
+      else if (parsed.success)
+        instances.set(service, [...(instances.get(service) ?? []), parsed.data]);
     } else {
       problems.push(`ignored ${key}: not a config or instance key`);
     }
@@ -67,17 +74,22 @@ export function parseRegistry(
     if (!configs.has(service))
       problems.push(`ignored ${list.length} instance(s) of ${service}: the service has no config`);
   }
-  const owners = new Map<string, string>();
   const services: ServiceRoute[] = [];
   for (const [name, config] of [...configs].sort(([a], [b]) => a.localeCompare(b))) {
-    const owner = owners.get(config.location);
-    if (owner !== undefined) {
-      problems.push(`ignored service ${name}: ${owner} already serves ${config.location}`);
+    const refusal = catalogRefusal(catalog, name, config.location);
+    if (refusal !== undefined) {
+      problems.push(`ignored service ${name}: ${refusal}`);
       continue;
     }
-    owners.set(config.location, name);
     const list = (instances.get(name) ?? []).sort((a, b) => a.id.localeCompare(b.id));
     services.push({ name, config, instances: list });
   }
   return { revision, services, problems };
+}
+
+/** Why an instance record under `…/<service>/instances/<id>` is not routed, if it is not. Pure. */
+function instanceProblem(record: InstanceRecord, id: string, service: string): string | undefined {
+  if (record.id !== id || record.service !== service)
+    return 'its id or service does not match its key';
+  return addressProblem(record.address);
 }

@@ -12,10 +12,11 @@ import {
   uniquePrefix,
   waitFor,
 } from '@microflack/common/testing';
+import { PLATFORM_CATALOG, type Catalog } from './catalog.js';
 import { haproxyPaths, type HaproxyPaths } from './config.js';
 import { haproxyArgs, prepareConfig } from './haproxy-process.js';
 import { MasterSocket } from './master-socket.js';
-import type { RenderSettings } from './render.js';
+import type { HttpsSettings, RenderSettings } from './render.js';
 import { BalancerWatcher, type WatcherOptions } from './watcher.js';
 
 /** What {@link startTestBalancer} needs: the registry to follow. */
@@ -26,12 +27,24 @@ export interface TestBalancerOptions {
   logger?: Logger;
   /** Replaces the renderer (to test configurations HAProxy refuses). */
   render?: WatcherOptions['render'];
+  /** Which service may serve which location; by default {@link TEST_CATALOG}. */
+  catalog?: Catalog;
+  /** An HTTPS listener too (on a free port). */
+  https?: Omit<HttpsSettings, 'port'>;
 }
+
+/**
+ * The platform's catalog, with any other service (a stand-in, a benchmark's) routed at
+ * `/api/<its name>`: what tests and benchmarks register. Still no service gets another's location.
+ */
+export const TEST_CATALOG: Catalog = { ...PLATFORM_CATALOG, admitOthers: true };
 
 /** A private HAProxy and watcher for one test file. */
 export interface TestBalancer {
   /** The load balancer, e.g. `http://127.0.0.1:41234`. */
   url: string;
+  /** Its HTTPS listener, e.g. `https://127.0.0.1:41235`, when asked for. */
+  httpsUrl?: string;
   /** The stats page (basic auth: {@link statsAuth}). */
   statsUrl: string;
   /** `user:password` of the stats page. */
@@ -55,12 +68,20 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Starts HAProxy on two free ports; retries when another process took a port meanwhile. */
-async function startHaproxy(paths: HaproxyPaths): Promise<[ChildProcess, RenderSettings]> {
+/** `count` distinct free ports. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Starts HAProxy on free ports; retries when another process took a port meanwhile. */
+async function startHaproxy(
+  paths: HaproxyPaths,
+  https: TestBalancerOptions['https'],
+): Promise<[ChildProcess, RenderSettings]> {
   for (let attempt = 1; ; attempt++) {
-    const balancerPort = await freePort();
-    let statsPort = await freePort();
-    while (statsPort === balancerPort) statsPort = await freePort();
+    const [balancerPort = 0, statsPort = 0, httpsPort = 0] = await freePorts(3);
     const settings: RenderSettings = {
       bindHost: '127.0.0.1',
       balancerPort,
@@ -70,6 +91,9 @@ async function startHaproxy(paths: HaproxyPaths): Promise<[ChildProcess, RenderS
       adminSocket: paths.adminSocket,
       peersSocket: paths.peersSocket,
       hardStopAfterSeconds: 30,
+      // As production should: a root-started HAProxy's workers drop root (Debian's names).
+      ...(process.getuid?.() === 0 ? { runAs: { user: 'nobody', group: 'nogroup' } } : {}),
+      ...(https ? { https: { ...https, port: httpsPort } } : {}),
     };
     rmSync(paths.config, { force: true });
     await prepareConfig('haproxy', paths, settings);
@@ -93,13 +117,14 @@ async function startHaproxy(paths: HaproxyPaths): Promise<[ChildProcess, RenderS
  */
 export async function startTestBalancer(options: TestBalancerOptions): Promise<TestBalancer> {
   const paths = haproxyPaths(mkdtempSync(join(tmpdir(), 'mf-haproxy-')));
-  const [haproxy, settings] = await startHaproxy(paths);
+  const [haproxy, settings] = await startHaproxy(paths, options.https);
   const etcd = connectEtcd(options.etcdUrl);
   const watcher = new BalancerWatcher({
     etcd,
     prefix: options.prefix,
     leaseTtlSeconds: 5,
     settings,
+    catalog: options.catalog ?? TEST_CATALOG,
     configFile: paths.config,
     masterSocket: paths.masterSocket,
     adminSocket: paths.adminSocket,
@@ -120,6 +145,7 @@ export async function startTestBalancer(options: TestBalancerOptions): Promise<T
   };
   return {
     url: `http://127.0.0.1:${settings.balancerPort}`,
+    ...(settings.https ? { httpsUrl: `https://127.0.0.1:${settings.https.port}` } : {}),
     statsUrl: `http://127.0.0.1:${settings.statsPort}/stats`,
     statsAuth: STATS_AUTH,
     master: new MasterSocket(paths.masterSocket),

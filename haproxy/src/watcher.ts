@@ -1,16 +1,18 @@
 import { EventEmitter, once } from 'node:events';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
-import type { Etcd3, Watcher } from 'etcd3';
+import { readFile } from 'node:fs/promises';
+import type { Etcd3 } from 'etcd3';
 import { backOff, registryKeys, type Logger } from '@microflack/common';
-import { validateConfig, writeAtomically } from './config-file.js';
+import { writeAtomically } from './config-file.js';
+import type { Catalog } from './catalog.js';
 import { MasterSocket } from './master-socket.js';
+import { blamedInstances, instanceKey, withoutRefused } from './refused-instances.js';
+import { RegistryWatch, readRegistry } from './registry-watch.js';
+import { Reloader } from './reloader.js';
 import { configShape, renderConfig, type RenderSettings } from './render.js';
 import { RevisionPublisher } from './revision-publisher.js';
-import { leftoverServers, planRuntime, wantedServers } from './runtime-plan.js';
-import { resolveAddress, ServerRuntime } from './server-runtime.js';
-import { nextServerStates, parseServerStates } from './server-state.js';
-import { parseRegistry, type RegistrySnapshot } from './snapshot.js';
+import { applyServers, retireLeftovers } from './runtime-sync.js';
+import { ServerRuntime } from './server-runtime.js';
+import type { RegistrySnapshot } from './snapshot.js';
 
 /** How often servers left in maintenance with connections attached are tried again. */
 const RETIRE_RETRY_MS = 1000;
@@ -22,6 +24,8 @@ export interface WatcherOptions {
   /** TTL of the lease that carries `<prefix>/balancer`. */
   leaseTtlSeconds: number;
   settings: RenderSettings;
+  /** Which service may serve which location (`PLATFORM_CATALOG` in production). */
+  catalog: Catalog;
   /** The file HAProxy's master reads on reload. */
   configFile: string;
   /** The master CLI socket (`haproxy -W -S <path>`). */
@@ -65,31 +69,41 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   runtimeSyncs = 0;
   /** Runtime changes that failed and were applied by a reload instead. */
   fallbacks = 0;
-  private readonly master: MasterSocket;
   private readonly runtime: ServerRuntime;
-  private retireTimer: NodeJS.Timeout | undefined;
+  private readonly reloader: Reloader;
+  private readonly watch: RegistryWatch;
   private readonly publisher: RevisionPublisher;
-  private readonly keys;
+  /** Instances HAProxy refused (by {@link instanceKey}), left out until they change or leave. */
+  private readonly refused = new Set<string>();
   private readonly stopping = new AbortController();
-  private watch: Watcher | undefined;
+  private retireTimer: NodeJS.Timeout | undefined;
   private dirty = true;
   private busy = true;
   private wake: (() => void) | undefined;
   private applied: string | undefined;
   private rejected: string | undefined;
-  private lastReloadAt = Number.NEGATIVE_INFINITY;
-  private lastProblems = '';
-  private highestRevision = 0n;
+  private loggedProblems = new Set<string>();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: WatcherOptions) {
     super();
-    this.keys = registryKeys(options.prefix);
-    this.master = new MasterSocket(options.masterSocket);
-    this.runtime = new ServerRuntime(options.adminSocket, this.master);
+    const keys = registryKeys(options.prefix);
+    const master = new MasterSocket(options.masterSocket);
+    this.runtime = new ServerRuntime(options.adminSocket, master);
+    this.reloader = new Reloader({
+      master,
+      configFile: options.configFile,
+      stateFile: options.settings.stateFile,
+      haproxy: options.haproxy,
+      minReloadIntervalMs: options.minReloadIntervalMs,
+      settleMs: options.settleMs ?? 50,
+    });
+    this.watch = new RegistryWatch(options.etcd, keys.services, options.logger, () =>
+      this.markDirty(),
+    );
     this.publisher = new RevisionPublisher(
       options.etcd,
-      this.keys.balancer,
+      keys.balancer,
       options.leaseTtlSeconds,
       options.logger,
       () => this.markDirty(),
@@ -100,7 +114,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   async start(): Promise<void> {
     // A restarted watcher need not reload when HAProxy already runs what it would render.
     this.applied = await readFile(this.options.configFile, 'utf8').catch(() => undefined);
-    this.startWatch();
+    this.watch.start();
     this.loop = this.run();
   }
 
@@ -112,7 +126,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     await this.loop;
     this.dirty = this.busy = false;
     this.emit('idle');
-    await this.watch?.cancel();
+    await this.watch.cancel();
     await this.publisher.close();
   }
 
@@ -124,37 +138,6 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private markDirty(): void {
     this.dirty = true;
     this.wake?.();
-  }
-
-  private startWatch(): void {
-    const { etcd, logger } = this.options;
-    etcd
-      .watch()
-      .prefix(this.keys.services)
-      .create()
-      .then((watch) => {
-        if (this.stopped()) return void watch.cancel();
-        this.watch = watch;
-        watch.on('put', () => this.markDirty());
-        watch.on('delete', () => this.markDirty());
-        // Events may have been missed while disconnected: read the whole registry again.
-        watch.on('connected', () => this.markDirty());
-        watch.on('disconnected', () =>
-          logger.warn('registry watch disconnected; HAProxy serves on'),
-        );
-        watch.on('error', (error) => this.restartWatch(error));
-        this.markDirty();
-      })
-      .catch((error: unknown) => this.restartWatch(error));
-  }
-
-  private restartWatch(error: unknown): void {
-    if (this.stopped()) return;
-    this.options.logger.warn({ err: error }, 'registry watch failed; watching again');
-    const old = this.watch;
-    this.watch = undefined;
-    void old?.cancel().catch(() => undefined);
-    this.startWatch();
   }
 
   /** Whether {@link stop} was called (a method, so checks after an await are not narrowed away). */
@@ -191,93 +174,53 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     }
   }
 
-  private async readRegistry(): Promise<RegistrySnapshot> {
-    const response = await this.options.etcd.getAll().prefix(this.keys.services).exec();
-    const entries = response.kvs.map((kv) => ({
-      key: kv.key.toString('utf8'),
-      value: kv.value.toString('utf8'),
-    }));
-    return parseRegistry(this.options.prefix, response.header.revision, entries);
+  private async readChecked(): Promise<[RegistrySnapshot, string]> {
+    const { etcd, prefix, catalog, render = renderConfig, settings } = this.options;
+    const registry = await readRegistry(etcd, prefix, catalog);
+    this.watch.checkHistory(registry.revision);
+    const present = new Set(registry.services.flatMap((s) => s.instances.map(instanceKey)));
+    for (const key of this.refused) if (!present.has(key)) this.refused.delete(key);
+    const snapshot = withoutRefused(registry, this.refused);
+    this.logProblems(snapshot.problems);
+    return [snapshot, render(snapshot, settings)];
   }
 
   private async sync(): Promise<void> {
-    let snapshot = await this.readRegistry();
-    let text = this.renderChecked(snapshot);
+    let [snapshot, text] = await this.readChecked();
     let reloaded = false;
     if (text !== this.applied) {
       if (text === this.rejected) return; // already refused; wait for the next change
       const sameShape =
         this.applied !== undefined && configShape(text) === configShape(this.applied);
       if (!sameShape || !(await this.applyAtRuntime(text, snapshot))) {
-        if (!(await this.waitForReload())) return;
+        if (!(await this.reloader.waitForTurn(this.stopping.signal))) return;
         if (this.dirty) {
           // Changes that arrived meanwhile join this reload.
           this.dirty = false;
-          snapshot = await this.readRegistry();
-          text = this.renderChecked(snapshot);
+          [snapshot, text] = await this.readChecked();
         }
-        if (text !== this.applied && !(await this.apply(text, snapshot))) return;
+        if (text !== this.applied && !(await this.reload(text, snapshot))) return;
         reloaded = true;
       }
     }
     await this.publisher.publish(snapshot.revision);
-    await this.retireLeftovers(snapshot);
+    await this.retire(snapshot);
     this.options.logger.debug({ revision: snapshot.revision, reloaded }, 'synced');
     this.emit('synced', snapshot.revision, reloaded);
   }
 
-  /** Renders `snapshot` after checking etcd's history and logging ignored entries. */
-  private renderChecked(snapshot: RegistrySnapshot): string {
-    this.checkHistory(snapshot.revision);
-    this.logProblems(snapshot.problems);
-    return (this.options.render ?? renderConfig)(snapshot, this.options.settings);
-  }
-
   /**
-   * Coalescing, not waiting on a condition: a reload waits until `minReloadIntervalMs` passed
-   * since the last one began, and at least `settleMs` (a new service writes its config, then its
-   * instance's key: one reload for both). False when the watcher stops meanwhile.
-   */
-  private async waitForReload(): Promise<boolean> {
-    const { minReloadIntervalMs, settleMs = 50 } = this.options;
-    const wait = Math.max(this.lastReloadAt + minReloadIntervalMs - performance.now(), settleMs);
-    await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-    return !this.stopped();
-  }
-
-  /**
-   * Applies a change of servers only through the runtime API: new instances added (taking traffic
-   * once their first check passed), deregistered ones drained, then the file rewritten so the next
+   * Applies a change of servers only through the runtime API, then rewrites the file so the next
    * reload starts with the same servers. False when HAProxy refused a step: the caller reloads.
    */
   private async applyAtRuntime(text: string, snapshot: RegistrySnapshot): Promise<boolean> {
     const { logger, configFile } = this.options;
     try {
-      const addresses = new Map<string, string>();
-      for (const address of new Set(
-        snapshot.services.flatMap((s) => s.instances.map((i) => i.address)),
-      ))
-        addresses.set(address, await resolveAddress(address));
-      const wanted = wantedServers(snapshot, (address) => addresses.get(address) ?? address);
-      const plan = planRuntime(await this.runtime.servers(), wanted, backendsOf(snapshot));
-      for (const target of plan.add) await this.runtime.add(target);
-      for (const target of plan.readdress) await this.runtime.readdress(target);
-      for (const target of plan.ready) await this.runtime.setState(target, 'ready');
-      for (const target of plan.drain) await this.runtime.setState(target, 'drain');
+      const change = await applyServers(this.runtime, snapshot);
       await writeAtomically(configFile, text);
       this.applied = text;
       this.runtimeSyncs++;
-      const { add, ready, readdress, drain } = plan;
-      logger.info(
-        {
-          revision: snapshot.revision,
-          added: add.length,
-          ready: ready.length,
-          moved: readdress.length,
-          drained: drain.length,
-        },
-        'servers changed without a reload',
-      );
+      logger.info({ revision: snapshot.revision, ...change }, 'servers changed without a reload');
       return true;
     } catch (error) {
       this.fallbacks++;
@@ -287,20 +230,43 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     }
   }
 
-  /**
-   * Puts servers that left the registry into maintenance (after `<prefix>/balancer` was published,
-   * so a draining instance is told only once no new session reaches it) and deletes them; one that
-   * still has connections attached (a WebSocket being closed) is tried again a second later.
-   */
-  private async retireLeftovers(snapshot: RegistrySnapshot): Promise<void> {
-    try {
-      const wanted = wantedServers(snapshot, (address) => address);
-      const running = await this.runtime.servers();
-      let waiting = false;
-      for (const server of leftoverServers(running, wanted, backendsOf(snapshot))) {
-        if (server.admin !== 'MAINT') await this.runtime.setState(server, 'maint');
-        if (!(await this.runtime.remove(server))) waiting = true;
+  /** Validates, swaps in and reloads; false when HAProxy refused the configuration. */
+  private async reload(text: string, snapshot: RegistrySnapshot): Promise<boolean> {
+    const { logger } = this.options;
+    const started = performance.now();
+    const validation = await this.reloader.reload(text, snapshot);
+    if (!validation.valid) {
+      this.rejected = text;
+      const blamed = blamedInstances(validation.reason, text, snapshot);
+      if (blamed.length > 0) {
+        // One bad entry must not freeze the load balancer: leave it out and render again.
+        for (const instance of blamed) this.refused.add(instanceKey(instance));
+        this.markDirty();
+        return false;
       }
+      logger.error(
+        { reason: validation.reason, revision: snapshot.revision },
+        'rendered configuration failed validation; the last good one keeps serving',
+      );
+      this.emit('rejected', validation.reason);
+      return false;
+    }
+    this.applied = text;
+    this.rejected = undefined;
+    this.reloads++;
+    const ms = Math.round(performance.now() - started);
+    logger.info({ revision: snapshot.revision, reloads: this.reloads, ms }, 'HAProxy reloaded');
+    return true;
+  }
+
+  /**
+   * Retires servers that left, after `<prefix>/balancer` was published (a draining instance is
+   * told only once no new session reaches it); one with connections attached is tried again a
+   * second later.
+   */
+  private async retire(snapshot: RegistrySnapshot): Promise<void> {
+    try {
+      const waiting = await retireLeftovers(this.runtime, snapshot);
       if (waiting && !this.stopped()) {
         this.retireTimer ??= setTimeout(() => {
           this.retireTimer = undefined;
@@ -313,82 +279,12 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
     }
   }
 
-  /**
-   * An etcd whose revision went backwards lost its data (restored or wiped): the watch would
-   * resume at a revision that does not exist yet and miss events, so it starts over.
-   */
-  private checkHistory(revision: string): void {
-    const now = BigInt(revision);
-    if (now < this.highestRevision) {
-      this.restartWatch(
-        new Error(`etcd revision went back from ${this.highestRevision} to ${now}`),
-      );
-    }
-    this.highestRevision = now;
-  }
-
+  /** Logs each ignored registry entry once, one line each, for as long as it stays. */
   private logProblems(problems: readonly string[]): void {
-    const joined = problems.join('\n');
-    if (joined !== this.lastProblems && problems.length > 0) {
-      this.options.logger.warn({ problems }, 'registry entries ignored');
+    for (const problem of problems) {
+      if (!this.loggedProblems.has(problem))
+        this.options.logger.warn({ problem }, 'registry entry ignored');
     }
-    this.lastProblems = joined;
+    this.loggedProblems = new Set(problems);
   }
-
-  /** Validates, swaps in and reloads; false when HAProxy refused the configuration. */
-  private async apply(text: string, snapshot: RegistrySnapshot): Promise<boolean> {
-    const { configFile, haproxy, logger, settings } = this.options;
-    const staged = `${configFile}.next`;
-    await writeFile(staged, text);
-    const validation = await validateConfig(haproxy, staged);
-    if (!validation.valid) {
-      this.rejected = text;
-      logger.error(
-        { reason: validation.reason, revision: snapshot.revision },
-        'rendered configuration failed validation; the last good one keeps serving',
-      );
-      this.emit('rejected', validation.reason);
-      return false;
-    }
-    const states = await this.master.worker('show servers state');
-    await this.retireRemoved(states, snapshot);
-    await writeAtomically(settings.stateFile, nextServerStates(states, snapshot));
-    await rename(staged, configFile);
-    const started = performance.now();
-    await this.master.reload();
-    this.lastReloadAt = started;
-    this.applied = text;
-    this.rejected = undefined;
-    this.reloads++;
-    logger.info(
-      {
-        revision: snapshot.revision,
-        reloads: this.reloads,
-        ms: Math.round(performance.now() - started),
-      },
-      'HAProxy reloaded',
-    );
-    return true;
-  }
-
-  /**
-   * Puts servers that left the registry into maintenance in every running worker before the
-   * reload: old workers still finish keep-alive connections, and must not send them to an
-   * instance that is about to close.
-   */
-  private async retireRemoved(states: string, snapshot: RegistrySnapshot): Promise<void> {
-    const wanted = new Set(
-      snapshot.services.flatMap((s) => s.instances.map((i) => `${s.name}/${i.id}`)),
-    );
-    for (const { backend, server, admin } of parseServerStates(states)) {
-      const name = `${backend}/${server}`;
-      if (wanted.has(name) || admin === 'MAINT') continue;
-      await this.master.everyWorker(`set server ${name} state maint`);
-    }
-  }
-}
-
-/** The backends of the snapshot's services. Pure. */
-function backendsOf(snapshot: RegistrySnapshot): Set<string> {
-  return new Set(snapshot.services.map((service) => service.name));
 }

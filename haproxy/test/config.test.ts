@@ -27,6 +27,9 @@ describe('balancerEnv', () => {
     ['MF_BALANCER_PORT', '80800', /MF_BALANCER_PORT/],
     ['MF_ETCD_PREFIX', 'microflack/', /MF_ETCD_PREFIX/],
     ['HAPROXY_HARD_STOP_AFTER', '0', /HAPROXY_HARD_STOP_AFTER/],
+    ['HAPROXY_RUN_AS', 'haproxy', /HAPROXY_RUN_AS/],
+    ['MF_BALANCER_HTTPS_REDIRECT', 'sometimes', /MF_BALANCER_HTTPS_REDIRECT/],
+    ['HAPROXY_RUN_AS', "x:y' user root", /HAPROXY_RUN_AS/],
   ])('when %s is %j, then the error names it', (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(message);
   });
@@ -39,10 +42,36 @@ describe('balancerEnv', () => {
     });
   });
 
+  it('when HAPROXY_RUN_AS is user:group, then the workers drop to them', () => {
+    expect(renderSettings(load({ HAPROXY_RUN_AS: 'haproxy:haproxy' }))).toMatchObject({
+      runAs: { user: 'haproxy', group: 'haproxy' },
+    });
+  });
+
+  it('when MF_BALANCER_TLS_CERT is set, then HTTPS listens on MF_BALANCER_HTTPS_PORT', () => {
+    const config = load({
+      MF_BALANCER_TLS_CERT: '/etc/microflack/balancer.pem',
+      MF_BALANCER_HTTPS_REDIRECT: 'true',
+      MF_BALANCER_HSTS_MAX_AGE: '600',
+    });
+
+    expect(renderSettings(config).https).toEqual({
+      port: 8443,
+      certificate: '/etc/microflack/balancer.pem',
+      redirect: true,
+      hstsMaxAgeSeconds: 600,
+    });
+    expect(renderSettings(load({ MF_BALANCER_HTTPS_REDIRECT: 'true' })).https).toBeUndefined();
+    expect(load({ MF_BALANCER_HTTPS_REDIRECT: 'false' }).MF_BALANCER_HTTPS_REDIRECT).toBe(false);
+  });
+
   it('when a configuration is turned back into an environment, then it parses to itself', () => {
     const config = load({
       MF_ETCD_URL: 'http://127.0.0.1:1,http://127.0.0.1:2',
       MF_BALANCER_PORT: '9000',
+      HAPROXY_RUN_AS: 'haproxy:haproxy',
+      MF_BALANCER_TLS_CERT: '/etc/microflack/balancer.pem',
+      MF_BALANCER_HTTPS_REDIRECT: 'true',
     });
 
     expect(load(balancerEnvironment(config))).toEqual(config);

@@ -5,6 +5,7 @@ import {
   parseRegistry,
   parseServerStates,
 } from '@microflack/haproxy';
+import { TEST_CATALOG } from '@microflack/haproxy/testing';
 import { configEntry, instanceEntry, PREFIX } from './fixtures.js';
 
 // Answers captured from HAProxy 2.6.12's master CLI.
@@ -83,12 +84,17 @@ describe('parseServerStates', () => {
 });
 
 describe('nextServerStates', () => {
-  const snapshot = parseRegistry(PREFIX, '1', [
-    configEntry('users', {}),
-    instanceEntry('users', 'aaaa0001', '127.0.0.1:40011'),
-    instanceEntry('users', 'aaaa0002', '127.0.0.1:40012'),
-    instanceEntry('users', 'aaaa0009', '[::1]:40019'),
-  ]);
+  const snapshot = parseRegistry(
+    PREFIX,
+    '1',
+    [
+      configEntry('users', {}),
+      instanceEntry('users', 'aaaa0001', '127.0.0.1:40011'),
+      instanceEntry('users', 'aaaa0002', '127.0.0.1:40012'),
+      instanceEntry('users', 'aaaa0009', '[::1]:40019'),
+    ],
+    TEST_CATALOG,
+  );
 
   it('when instances are new to HAProxy, then they are added DOWN and the known ones keep their state', () => {
     const next = parseServerStates(nextServerStates(SHOW_SERVERS_STATE, snapshot));

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { waitFor, type StandInAnswer } from '@microflack/common/testing';
 
 /** An answer read whole. */
@@ -19,10 +20,18 @@ export function request(
     method = 'GET',
     headers = {},
     body,
-  }: { method?: string; headers?: Record<string, string>; body?: string } = {},
+    ca,
+  }: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** The certificate an `https:` URL's server must present (a test's self-signed one). */
+    ca?: string;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(url, { method, headers, agent: false, ca }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

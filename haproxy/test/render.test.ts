@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configShape, parseRegistry, renderConfig, validateConfig } from '@microflack/haproxy';
+import { TEST_CATALOG } from '@microflack/haproxy/testing';
+import { selfSigned } from './certificate.js';
 import { configEntry, instanceEntry, PLATFORM, PREFIX, SETTINGS } from './fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mf-render-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const render = (entries: Parameters<typeof parseRegistry>[2]) =>
-  renderConfig(parseRegistry(PREFIX, '1', entries), SETTINGS);
+const render = (entries: Parameters<typeof parseRegistry>[2], catalog = TEST_CATALOG) =>
+  renderConfig(parseRegistry(PREFIX, '1', entries, catalog), SETTINGS);
 
 /** What `haproxy -c` says about `text` (the real binary, so the golden files are known good). */
 async function haproxyAccepts(text: string, name: string): Promise<boolean> {
@@ -20,17 +22,28 @@ async function haproxyAccepts(text: string, name: string): Promise<boolean> {
   return true;
 }
 
+/** The certificate path of the HTTPS golden file; a real one replaces it for `haproxy -c`. */
+const CERTIFICATE = '/etc/microflack/balancer.pem';
+
 describe('renderConfig golden files', () => {
+  const https = {
+    ...SETTINGS,
+    https: { port: 8443, certificate: CERTIFICATE, redirect: true, hstsMaxAgeSeconds: 31536000 },
+    runAs: { user: 'haproxy', group: 'haproxy' },
+  };
+
   it.each([
-    ['platform', PLATFORM],
-    ['empty', []],
+    ['platform', PLATFORM, SETTINGS],
+    ['empty', [], SETTINGS],
+    ['https', PLATFORM, https],
   ])(
     'when the registry is %s, then the config matches its golden file and HAProxy accepts it',
-    async (name, entries) => {
-      const text = render(entries);
+    async (name, entries, settings) => {
+      const text = renderConfig(parseRegistry(PREFIX, '1', entries, TEST_CATALOG), settings);
 
       await expect(text).toMatchFileSnapshot(`./golden/${name}.cfg`);
-      expect(await haproxyAccepts(text, `${name}.cfg`)).toBe(true);
+      const checked = text.replaceAll(CERTIFICATE, (await selfSigned(scratch)).pem);
+      expect(await haproxyAccepts(checked, `${name}.cfg`)).toBe(true);
     },
   );
 });
@@ -40,10 +53,17 @@ describe('renderConfig rules', () => {
   const lines = platform.split('\n').map((line) => line.trim());
 
   it('when locations nest, then the longest is matched first', () => {
-    const text = render([
-      configEntry('users', { location: '/api/users' }),
-      configEntry('avatars', { location: '/api/users/avatars' }),
-    ]);
+    const catalog = {
+      locations: { users: '/api/users', avatars: '/api/users/avatars' },
+      admitOthers: false,
+    };
+    const text = render(
+      [
+        configEntry('users', { location: '/api/users' }),
+        configEntry('avatars', { location: '/api/users/avatars' }),
+      ],
+      catalog,
+    );
     const order = text.split('\n').filter((line) => line.includes('use_backend'));
 
     expect(order.map((line) => line.trim())).toEqual([
@@ -82,7 +102,11 @@ describe('renderConfig rules', () => {
       'a service without instances answers 503 no_instances',
       `http-error status 503 content-type application/json string '{"error":"No instance of messages is available.","code":"no_instances"}'`,
     ],
-    ['the stats page is guarded', "stats auth 'admin:s3cret'"],
+    ['the stats credentials are a userlist', "user 'admin' insecure-password 's3cret'"],
+    [
+      'the stats page and /metrics need them',
+      'http-request auth realm haproxy-stats unless { http_auth(stats_users) }',
+    ],
     [
       'Prometheus is served next to the stats',
       'http-request use-service prometheus-exporter if { path /metrics }',
@@ -100,18 +124,21 @@ describe('renderConfig rules', () => {
   });
 
   it('when the stats password holds quotes, then it stays one literal word', async () => {
-    const text = renderConfig(parseRegistry(PREFIX, '1', []), {
+    const text = renderConfig(parseRegistry(PREFIX, '1', [], TEST_CATALOG), {
       ...SETTINGS,
       statsAuth: `admin:it's"$HOME`,
     });
 
-    expect(text).toContain(`stats auth 'admin:it'\\''s"$HOME'`);
+    expect(text).toContain(`user 'admin' insecure-password 'it'\\''s"$HOME'`);
     expect(await haproxyAccepts(text, 'quotes.cfg')).toBe(true);
   });
 
   it('when the same registry is read twice at different revisions, then the text is identical', () => {
-    const first = renderConfig(parseRegistry(PREFIX, '1', PLATFORM), SETTINGS);
-    const second = renderConfig(parseRegistry(PREFIX, '99', [...PLATFORM].reverse()), SETTINGS);
+    const first = renderConfig(parseRegistry(PREFIX, '1', PLATFORM, TEST_CATALOG), SETTINGS);
+    const second = renderConfig(
+      parseRegistry(PREFIX, '99', [...PLATFORM].reverse(), TEST_CATALOG),
+      SETTINGS,
+    );
 
     expect(second).toBe(first);
   });

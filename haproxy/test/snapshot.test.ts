@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistry, type RegistryEntry } from '@microflack/haproxy';
+import { parseRegistry, PLATFORM_CATALOG, type RegistryEntry } from '@microflack/haproxy';
+import { TEST_CATALOG } from '@microflack/haproxy/testing';
 import { configEntry, instanceEntry, PREFIX } from './fixtures.js';
 
-const parse = (entries: RegistryEntry[]) => parseRegistry(PREFIX, '7', entries);
+const parse = (entries: RegistryEntry[], catalog = TEST_CATALOG) =>
+  parseRegistry(PREFIX, '7', entries, catalog);
 const raw = (key: string, value: unknown): RegistryEntry => ({
   key: `${PREFIX}/services/${key}`,
   value: typeof value === 'string' ? value : JSON.stringify(value),
@@ -32,7 +34,7 @@ describe('parseRegistry', () => {
     ]);
   });
 
-  it.each([
+  it.each<[string, RegistryEntry[], RegExp]>([
     ['a config that is not JSON', [raw('users/config', '{nope')], /users\/config/],
     ['a location with a space', [configEntry('users', { location: '/api/us ers' })], /location/],
     [
@@ -79,21 +81,65 @@ describe('parseRegistry', () => {
       ],
       /address/,
     ],
+    ...['127.0.0.1:0', '127.0.0.1:080', '...:80', '-users:80', '999.1.1.1:80', '[zz]:80'].map(
+      (address): [string, RegistryEntry[], RegExp] => [
+        `an address HAProxy refuses (${address})`,
+        [
+          configEntry('users', {}),
+          raw('users/instances/users-1-a', instance('users', 'users-1-a', address)),
+        ],
+        /address/,
+      ],
+    ),
+    [
+      'an instance that is not JSON',
+      [configEntry('users', {}), raw('users/instances/users-1-a', '{"id": "users-1-a",')],
+      /users-1-a/,
+    ],
     [
       'instances of a service without config',
       [instanceEntry('users', 'a', '127.0.0.1:1')],
       /no config/,
-    ],
-    [
-      'two services on one location',
-      [configEntry('a', { location: '/x' }), configEntry('b', { location: '/x' })],
-      /a already serves \/x/,
     ],
   ])('when the registry holds %s, then it is skipped and reported', (_case, entries, problem) => {
     const snapshot = parse(entries);
 
     expect(snapshot.problems).toEqual([expect.stringMatching(problem)]);
     expect(snapshot.services.flatMap((s) => s.instances)).toEqual([]);
+  });
+
+  it.each([
+    ['a stranger claims /api/tokens', 'thief', '/api/tokens', /gives thief \/api\/thief/],
+    [
+      'a stranger claims a path below /api/tokens',
+      'thief',
+      '/api/tokens/x',
+      /not \/api\/tokens\/x/,
+    ],
+    ['a stranger claims /', 'thief', '/', /not \/$/],
+    ['users claims /api/tokens', 'users', '/api/tokens', /gives users \/api\/users/],
+  ])(
+    'when %s, then the service is not routed and the rightful one keeps its location',
+    (_case, service, location, problem) => {
+      const snapshot = parse([
+        configEntry('tokens', {}),
+        instanceEntry('tokens', 'aaaa0001', '127.0.0.1:1'),
+        configEntry(service, { location }),
+        instanceEntry(service, 'ffff0001', '127.0.0.1:2'),
+      ]);
+
+      expect(snapshot.problems).toEqual([expect.stringMatching(problem)]);
+      expect(snapshot.services.map((s) => [s.name, s.config.location])).toEqual([
+        ['tokens', '/api/tokens'],
+      ]);
+    },
+  );
+
+  it('when a service the platform catalog does not name registers, then it is not routed', () => {
+    const snapshot = parse([configEntry('extra', {}), configEntry('users', {})], PLATFORM_CATALOG);
+
+    expect(snapshot.problems).toEqual([expect.stringMatching(/no service extra/)]);
+    expect(snapshot.services.map((s) => s.name)).toEqual(['users']);
   });
 
   it('when an address is IPv6 or a host name, then it is accepted', () => {
