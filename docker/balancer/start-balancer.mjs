@@ -1,6 +1,7 @@
 // The container's entry point: HAProxy in master-worker mode as a child, then the watcher in
 // this process. tini (PID 1, `-g`) hands SIGTERM to both; HAProxy exiting ends the container.
 import { spawn } from 'node:child_process';
+import process from 'node:process';
 import { configOrExit } from '@microflack/common';
 import {
   balancerEnv,
