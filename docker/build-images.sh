@@ -102,11 +102,12 @@ node_binary() {
   echo "$dir/node"
 }
 
-# A digest of what `pnpm deploy` of PACKAGE copies: the lockfile and the built workspace packages.
+# A digest of what `pnpm deploy` of PACKAGE copies: the lockfile and the built workspace packages
+# (not the precompressed copies of the ui's files: gzip stamps them with the time).
 deploy_key() {
   local dirs=("$ROOT/$1" "$ROOT/common")
   find "${dirs[@]}" -path '*/node_modules' -prune -o -path '*/src' -prune -o -path '*/test' -prune \
-    -o -type f ! -name '*.tsbuildinfo' -print0 | sort -z | xargs -0 sha256sum |
+    -o -type f ! -name '*.tsbuildinfo' ! -name '*.gz' ! -name '*.br' -print0 | sort -z | xargs -0 sha256sum |
     cat - "$ROOT/pnpm-lock.yaml" | sha256sum | cut -d' ' -f1
 }
 
@@ -122,6 +123,20 @@ deploy() {
   name=$(node -p "require('$ROOT/$path/package.json').name")
   (cd "$ROOT" && pnpm --filter "$name" deploy --legacy --prod "$context/app" > /dev/null)
   echo "$key" > "$context/deploy.key"
+}
+
+# Builds an app image from CONTEXT unless TAG already holds this very app on this very base: the
+# image carries both in a label, and a warm run skips even sending the context.
+build_app() {
+  local tag=$1 dockerfile=$2 context=$3 node_image=$4 inputs
+  shift 4
+  inputs="$(cat "$context/deploy.key")-$(docker image inspect --format '{{.Id}}' "$node_image")"
+  if [ "$(docker image inspect --format '{{index .Config.Labels "org.microflack.inputs"}}' "$tag" 2> /dev/null)" = "$inputs" ]; then
+    log "$tag is up to date"
+    return
+  fi
+  build "$tag" "$dockerfile" "$context" --build-arg "MF_NODE_IMAGE=$node_image" \
+    --label "org.microflack.inputs=$inputs" "$@"
 }
 
 main() {
@@ -156,14 +171,13 @@ main() {
 
   for service in "${SERVICES[@]}"; do
     deploy "services/$service" "$CONTEXTS/$service"
-    build "microflack/$service:$TAG" "$ROOT/docker/service/Dockerfile" "$CONTEXTS/$service" \
-      --build-arg "MF_NODE_IMAGE=$node_image" --build-arg "SERVICE=$service" \
-      --label "org.microflack.service=$service"
+    build_app "microflack/$service:$TAG" "$ROOT/docker/service/Dockerfile" "$CONTEXTS/$service" \
+      "$node_image" --label "org.microflack.service=$service"
   done
   deploy haproxy "$CONTEXTS/balancer"
   cp "$ROOT/docker/balancer/start-balancer.mjs" "$CONTEXTS/balancer/app/"
-  build "microflack/balancer:$TAG" "$ROOT/docker/balancer/Dockerfile" "$CONTEXTS/balancer" \
-    --build-arg "MF_NODE_IMAGE=$node_image"
+  build_app "microflack/balancer:$TAG" "$ROOT/docker/balancer/Dockerfile" "$CONTEXTS/balancer" \
+    "$node_image" --label "org.microflack.service=balancer"
   log "done in $((SECONDS - started)) s"
   docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' 'microflack/*' >&2
 }

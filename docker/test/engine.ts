@@ -56,5 +56,8 @@ export async function findOrStartEngine(candidates: string[], stateDir: string):
 async function stopEngine(dockerd: ChildProcess, exited: Promise<unknown>, stateDir: string) {
   if (dockerd.exitCode === null) dockerd.kill('SIGTERM');
   await exited;
-  await rm(join(stateDir, 'exec'), { recursive: true, force: true });
+  // dockerd leaves its default network namespace mounted in the exec root.
+  const execRoot = join(stateDir, 'exec');
+  await run('umount', [join(execRoot, 'netns', 'default')], { check: false });
+  await rm(execRoot, { recursive: true, force: true });
 }
