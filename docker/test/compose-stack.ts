@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '@microflack/common/testing';
 import { run, type RunResult } from './run.js';
@@ -63,6 +63,11 @@ export class ComposeStack {
   /** Runs `docker` on the engine of this project. */
   docker(...args: string[]): Promise<RunResult> {
     return run('docker', args, { env: { DOCKER_HOST: this.dockerHost }, timeoutMs: 120_000 });
+  }
+
+  /** Removes the project's env file (after `down`). */
+  async remove(): Promise<void> {
+    await rm(this.envFile, { force: true });
   }
 
   /** What the project left on the engine: containers, networks and volumes (none after down). */

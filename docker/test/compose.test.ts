@@ -64,6 +64,7 @@ afterAll(async () => {
     if (started) {
       await started.compose('down', '--volumes', '--remove-orphans', '--timeout', '20');
       expect(await started.leftovers()).toEqual([]);
+      await started.remove();
     }
   } finally {
     await engine?.stop();
