@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '@microflack/common/testing';
+import { run, type RunResult } from './run.js';
+
+/** The platform as a compose project of its own, published on free ports of 127.0.0.1. */
+export class ComposeStack {
+  private constructor(
+    private readonly root: string,
+    private readonly envFile: string,
+    private readonly dockerHost: string,
+    readonly project: string,
+    /** The load balancer, e.g. `http://127.0.0.1:40123`. */
+    readonly url: string,
+    /** HAProxy's stats page, with its credentials. */
+    readonly stats: { url: string; auth: string },
+  ) {}
+
+  /** Writes the project's env file (its own name, ports and stats credentials). */
+  static async create(root: string, stateDir: string, dockerHost: string): Promise<ComposeStack> {
+    const project = `mftest${randomBytes(3).toString('hex')}`;
+    const [balancerPort, statsPort] = [await freePort(), await freePort()];
+    const auth = `admin:${randomBytes(6).toString('hex')}`;
+    const envFile = join(stateDir, `${project}.env`);
+    const lines = [
+      `COMPOSE_PROJECT_NAME=${project}`,
+      `MF_BALANCER_PORT=${balancerPort}`,
+      `MF_STATS_PORT=${statsPort}`,
+      `HAPROXY_STATS_AUTH=${auth}`,
+      'BCRYPT_COST=4',
+    ];
+    await writeFile(envFile, `${lines.join('\n')}\n`);
+    const stats = { url: `http://127.0.0.1:${statsPort}`, auth };
+    return new ComposeStack(
+      root,
+      envFile,
+      dockerHost,
+      project,
+      `http://127.0.0.1:${balancerPort}`,
+      stats,
+    );
+  }
+
+  /** `admin/mfimages --offline` with this project's env file (which gets the image variables). */
+  buildImages(): Promise<RunResult> {
+    return run(join(this.root, 'admin', 'mfimages'), ['--offline', '--env-file', this.envFile], {
+      env: { DOCKER_HOST: this.dockerHost },
+      timeoutMs: 1_800_000,
+    });
+  }
+
+  /** Runs `docker-compose` (v1.29 works, so does v2's `docker compose`) on this project. */
+  compose(...args: string[]): Promise<RunResult> {
+    const file = join(this.root, 'compose.yaml');
+    return run('docker-compose', ['--env-file', this.envFile, '-f', file, ...args], {
+      env: { DOCKER_HOST: this.dockerHost },
+      cwd: this.root,
+      timeoutMs: 600_000,
+    });
+  }
+
+  /** Runs `docker` on the engine of this project. */
+  docker(...args: string[]): Promise<RunResult> {
+    return run('docker', args, { env: { DOCKER_HOST: this.dockerHost }, timeoutMs: 120_000 });
+  }
+
+  /** Removes the project's env file (after `down`). */
+  async remove(): Promise<void> {
+    await rm(this.envFile, { force: true });
+  }
+
+  /** What the project left on the engine: containers, networks and volumes (none after down). */
+  async leftovers(): Promise<string[]> {
+    const label = `label=com.docker.compose.project=${this.project}`;
+    const listings = await Promise.all(
+      [
+        ['ps', '-a', '-q', '--filter', label],
+        ['network', 'ls', '-q', '--filter', label],
+        ['volume', 'ls', '-q', '--filter', label],
+      ].map((args) => this.docker(...args)),
+    );
+    return listings.flatMap(({ stdout }) => stdout.split('\n').filter(Boolean));
+  }
+}

@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import { io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  basic,
+  bearer,
+  nextEvent,
+  startChatLoad,
+  uniqueNickname,
+  waitFor,
+} from '@microflack/common/testing';
+import { backendServers } from './balancer-stats.js';
+import { ComposeStack } from './compose-stack.js';
+import { findOrStartEngine, type Engine } from './engine.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const STATE_DIR = join(ROOT, '.mf', 'docker');
+
+const token = z.looseObject({ token: z.string() });
+const message = z.looseObject({ id: z.number(), source: z.string() });
+const update = z.looseObject({ model: message });
+
+let engine: Engine | undefined;
+let started: ComposeStack | undefined;
+
+/** The stack `beforeAll` brought up. */
+function stack(): ComposeStack {
+  if (!started) throw new Error('the stack did not start');
+  return started;
+}
+
+/** Seconds since `start`, for the figures the run prints (never asserted). */
+const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1);
+
+async function answers(url: string): Promise<boolean> {
+  const response = await fetch(url).catch(() => undefined);
+  return response?.status === 200;
+}
+
+beforeAll(async () => {
+  const candidates = [process.env['DOCKER_HOST'], 'unix:///var/run/docker.sock'];
+  candidates.push(`unix://${join(STATE_DIR, 'docker.sock')}`);
+  engine = await findOrStartEngine(
+    candidates.filter((host): host is string => Boolean(host)),
+    STATE_DIR,
+  );
+  started = await ComposeStack.create(ROOT, STATE_DIR, engine.host);
+  let start = performance.now();
+  await stack().buildImages();
+  console.info(`docker test: images built in ${since(start)} s`);
+  start = performance.now();
+  await stack().compose('up', '-d');
+  await waitFor(
+    async () =>
+      (await answers(`${stack().url}/`)) && (await answers(`${stack().url}/api/messages`)),
+    { timeoutMs: 600_000, intervalMs: 1000, what: 'the platform through the load balancer' },
+  );
+  console.info(`docker test: compose up to a routed platform in ${since(start)} s`);
+});
+
+afterAll(async () => {
+  try {
+    if (started) {
+      await started.compose('down', '--volumes', '--remove-orphans', '--timeout', '20');
+      expect(await started.leftovers()).toEqual([]);
+      await started.remove();
+    }
+  } finally {
+    await engine?.stop();
+  }
+});
+
+async function signedIn(url: string): Promise<string> {
+  const nickname = uniqueNickname('docker');
+  const password = `pw-${nickname}`;
+  const registered = await fetch(`${url}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nickname, password }),
+  });
+  expect(registered.status).toBe(201);
+  const answer = await fetch(`${url}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: basic(nickname, password) },
+  });
+  expect(answer.status).toBe(200);
+  return token.parse(await answer.json()).token;
+}
+
+describe('the platform on Docker Compose', () => {
+  it('when a user registers, signs in and posts, then a Socket.IO client receives the message', async () => {
+    const start = performance.now();
+    const userToken = await signedIn(stack().url);
+    const socket = io(stack().url, { auth: { token: userToken } });
+    try {
+      await nextEvent(socket, 'connect');
+      const source = `hello from ${stack().project}`;
+      // Bounded by the test's timeout: the message arrives, or the test fails.
+      const received = new Promise<void>((resolve) => {
+        socket.on('updated_model', (payload: unknown) => {
+          if (update.safeParse(payload).data?.model.source === source) resolve();
+        });
+      });
+      const posted = await fetch(`${stack().url}/api/messages`, {
+        method: 'POST',
+        headers: { authorization: bearer(userToken), 'content-type': 'application/json' },
+        body: JSON.stringify({ source }),
+      });
+      expect(posted.status).toBe(201);
+      await received;
+      console.info(`docker test: registered, signed in, posted and received in ${since(start)} s`);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('when messages is scaled to 3, then every instance takes traffic and no chat message is lost', async () => {
+    const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
+    await stack().compose('up', '-d', '--no-recreate', '--scale', 'messages=3');
+    await waitFor(
+      async () => {
+        const servers = await backendServers(stack().stats, 'messages');
+        return servers.length === 3 && servers.every((server) => server.status === 'UP');
+      },
+      { timeoutMs: 300_000, intervalMs: 1000, what: 'three messages instances up' },
+    );
+    await waitFor(
+      async () => (await backendServers(stack().stats, 'messages')).every(({ total }) => total > 0),
+      { timeoutMs: 120_000, intervalMs: 500, what: 'every messages instance taking requests' },
+    );
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(result.reads.failures).toEqual([]);
+    expect(result.posted).toBeGreaterThan(0);
+    expect(result.lost).toBe(0);
+    expect(result.duplicated).toBe(0);
+  });
+});
