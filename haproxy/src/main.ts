@@ -1,6 +1,12 @@
 // The watcher process: keeps a running HAProxy in step with the registry until SIGTERM/SIGINT.
 // HAProxy itself is started by its owner (mfinfra, the test helper, the container entry point).
-import { configOrExit, connectEtcd, createLogger, stopOnSignals } from '@microflack/common';
+import {
+  configOrExit,
+  connectEtcd,
+  createLogger,
+  guardProcess,
+  stopOnSignals,
+} from '@microflack/common';
 import { PLATFORM_CATALOG } from './catalog.js';
 import { balancerEnv, haproxyPaths, renderSettings } from './config.js';
 import { BalancerWatcher } from './watcher.js';
@@ -23,9 +29,13 @@ const watcher = new BalancerWatcher({
   logger,
 });
 
-stopOnSignals(logger, async () => {
+const stop = async () => {
   await watcher.stop();
   etcd.close();
-});
+};
+// Like every instance: what nothing handled is logged and counted, never silent; after an
+// uncaught exception the watcher stops and its supervisor starts it again.
+guardProcess(logger, stop);
+stopOnSignals(logger, stop);
 await watcher.start();
 logger.info({ prefix: config.MF_ETCD_PREFIX, dir: paths.dir }, 'watching the registry');
