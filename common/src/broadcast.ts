@@ -11,6 +11,8 @@ export interface ServerToClientEvents {
   deleted_model: (payload: { class: 'Message'; id: number }) => void;
   expired_token: () => void;
   typing: (payload: { user_id: number; nickname: string }) => void;
+  /** Broadcasts were lost (Redis was away): catch up now. */
+  resync: () => void;
 }
 
 /**
@@ -25,17 +27,18 @@ export function broadcastKey(prefix: string): string {
 /**
  * Broadcasts model changes to every Socket.IO client on every socketio instance, through the
  * Socket.IO Redis emitter (no HTTP hop, no dependency on socketio being up). While Redis is
- * away a broadcast is dropped with a warning and the change itself still succeeds: clients
- * catch up on reconnect (docs/architecture.md, when a dependency goes away).
+ * away a broadcast is dropped with a warning and the change itself still succeeds; when Redis
+ * is back every client gets `resync` and catches up (docs/architecture.md, when a dependency
+ * goes away).
  */
 export class Broadcaster {
   private readonly emitter: Emitter<ServerToClientEvents>;
 
   /** @param prefix the platform's etcd prefix: its {@link broadcastKey} names the channel. */
   constructor(redis: Redis, prefix: string, logger: Logger) {
-    this.emitter = new Emitter<ServerToClientEvents>(droppingPublisher(redis, logger), {
-      key: broadcastKey(prefix),
-    });
+    // Once Redis is back after broadcasts were dropped, every client is told to catch up.
+    const publisher = droppingPublisher(redis, logger, () => this.emitter.emit('resync'));
+    this.emitter = new Emitter<ServerToClientEvents>(publisher, { key: broadcastKey(prefix) });
   }
 
   /** Tells every client that a model was created or changed. */

@@ -30,10 +30,23 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
  * A view of `redis` whose `publish` never rejects: a message that cannot be published (Redis
  * away) is dropped with a warning. The Socket.IO emitter and adapter publish without handling
  * the result, so they get this view; every other command behaves as on `redis`.
+ * @param onRecovered called once Redis is ready again after something was dropped: the place
+ *   to tell clients to catch up on what they missed.
  */
-export function droppingPublisher(redis: Redis, logger: Logger): Redis {
+export function droppingPublisher(
+  redis: Redis,
+  logger: Logger,
+  onRecovered: () => void = () => undefined,
+): Redis {
+  let dropped = false;
+  redis.on('ready', () => {
+    if (!dropped) return;
+    dropped = false;
+    onRecovered();
+  });
   const publish = (channel: string | Buffer, message: string | Buffer): Promise<number> =>
     redis.publish(channel, message).catch((error: unknown) => {
+      dropped = true;
       logger.warn(
         { err: error, channel: channel.toString() },
         'redis unavailable; broadcast dropped',

@@ -5,6 +5,7 @@ import {
   Broadcaster,
   connectRedis,
   createServiceApp,
+  droppingPublisher,
   errorBody,
   type Redis,
 } from '@microflack/common';
@@ -59,5 +60,19 @@ describe('a Redis connection while Redis is away', () => {
     expect(refused.headers['retry-after']).toBe('1');
     broadcaster.updated('User', { id: 2 });
     expect(await redis.ping()).toBe('PONG');
+  });
+
+  it('when a broadcast was dropped while Redis was away, then the recovery hook (resync) runs once it is back, once', async () => {
+    let recovered = 0;
+    const publisher = droppingPublisher(redis, logger, () => recovered++);
+    await publisher.publish('mf-test-channel', 'before');
+
+    await server.kill();
+    expect(await publisher.publish('mf-test-channel', 'dropped')).toBe(0);
+    await server.start();
+    await waitFor(() => recovered === 1, { timeoutMs: 5000, what: 'the recovery hook' });
+    await publisher.publish('mf-test-channel', 'after');
+
+    expect(recovered).toBe(1);
   });
 });

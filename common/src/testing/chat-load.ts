@@ -112,10 +112,10 @@ class Listener {
     this.socket.on('updated_model', (payload: { model?: unknown }) => this.keep(payload.model));
     this.socket.io.on('reconnect', () => {
       this.reconnects++;
-      this.catchUp().catch((error: unknown) =>
-        this.failures.push({ what: 'catch-up', outcome: String(error) }),
-      );
+      this.resync();
     });
+    // Broadcasts were lost while Redis was away: as after a reconnect, the catch-up brings them.
+    this.socket.on('resync', () => this.resync());
   }
 
   /** Resolves once connected. */
@@ -133,6 +133,12 @@ class Listener {
     const parsed = message.safeParse(model);
     if (!parsed.success) return;
     this.seen.add(parsed.data.id);
+  }
+
+  private resync(): void {
+    this.catchUp().catch((error: unknown) =>
+      this.failures.push({ what: 'catch-up', outcome: String(error) }),
+    );
   }
 
   /** As a real client must: the catch-up can itself meet a change, so it is retried. */

@@ -48,6 +48,14 @@ export function socketioDefinition(config: SocketioConfig): ServiceDefinition<So
         mayType: typingThrottle(publisher, config.MF_ETCD_PREFIX, logger),
       });
       countConnections(parts.io, context.metrics.registry);
+      // While the subscriber was away this instance's sockets missed every broadcast: once it
+      // is back they are told to catch up.
+      let lost = false;
+      subscriber.on('close', () => (lost = true));
+      subscriber.on('ready', () => {
+        if (lost) parts.io.local.emit('resync');
+        lost = false;
+      });
       // Runs before the Redis connections close (closers run last-registered first).
       context.onClose(() => parts.io.close());
       return parts;

@@ -149,6 +149,10 @@ export class ChatSession {
     socket.on('deleted_model', ({ id }) => {
       this.messages.value = markDeleted(this.messages.value, id);
     });
+    // Broadcasts were lost while Redis was away: the catch-up brings what they carried.
+    socket.on('resync', () => {
+      if (this.messages.value.loaded) void this.catchUp();
+    });
     socket.on('typing', (notice) => {
       if (notice.user_id === this.session.userId) return;
       this.typers.value = noteTyping(

@@ -6,6 +6,7 @@ export interface ServerToClientEvents {
   deleted_model: (payload: { class: string; id: number }) => void;
   expired_token: () => void;
   typing: (payload: { user_id: number; nickname: string }) => void;
+  resync: () => void;
 }
 
 /** What the client says; every ack is `{ok: true, …}` or the API's `{error, code}`. */
