@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { uniquePrefix } from '@microflack/common/testing';
+import { TEST_JWT_SECRET_KEY, uniquePrefix } from '@microflack/common/testing';
 import { balancerStatus, parseServerStatuses } from '../src/local/balancer-state.js';
 import { formatTable, uptime } from '../src/local/table.js';
 
@@ -72,7 +72,11 @@ describe('mfrun, mfps, mfkill', () => {
     'when an instance is run, listed and stopped, then it registers, shows up and leaves',
     { timeout: 90_000 },
     async () => {
-      const env = { ...process.env, MF_ETCD_PREFIX: uniquePrefix() };
+      const env = {
+        ...process.env,
+        MF_ETCD_PREFIX: uniquePrefix(),
+        JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
+      };
 
       const started = await run(admin('mfrun'), ['tokens'], { env });
       const id = /registered (tokens-\S+)/.exec(started.stdout)?.[1] ?? '';
