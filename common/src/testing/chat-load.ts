@@ -47,7 +47,11 @@ export interface ChatLoad {
 }
 
 const message = z.looseObject({ id: z.number(), source: z.string(), updated_at: z.number() });
-const messageList = z.object({ messages: z.array(message), cursor: z.string() });
+const messageList = z.object({
+  messages: z.array(message),
+  cursor: z.string(),
+  pending: z.boolean().optional(),
+});
 const tokenAnswer = z.looseObject({ token: z.string() });
 const userAnswer = z.looseObject({ id: z.number() });
 type Message = z.infer<typeof message>;
@@ -75,7 +79,10 @@ async function messagesAfter(
     const page = messageList.parse(await response.json());
     for (const row of page.messages) all.set(row.id, row);
     at = page.cursor;
-    if (page.messages.length < 500) return { messages: [...all.values()], cursor: at };
+    // Committed changes held back behind an older transaction: asked for again shortly.
+    if (page.pending === true && waits++ < 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    else if (page.messages.length < 500) return { messages: [...all.values()], cursor: at };
   }
 }
 

@@ -111,6 +111,20 @@ export class MessagesRepo {
     });
   }
 
+  /**
+   * Whether a committed change waits at or after `horizon` (after `position`): its transaction
+   * ended, but an older one still runs, so a catch-up holds it back until that one ends.
+   */
+  async heldBack(position: ChangePosition, horizon: string, userId?: number): Promise<boolean> {
+    const result = await this.pool.query(
+      `SELECT EXISTS (SELECT 1 FROM messages
+        WHERE (changed_xid, id) > ($1::xid8, $2::integer) AND changed_xid >= $3::xid8
+          AND ($4::integer IS NULL OR user_id = $4)) AS held`,
+      [position.xid, position.id, horizon, userId ?? null],
+    );
+    return z.object({ held: z.boolean() }).parse(result.rows[0]).held;
+  }
+
   /** One message, tombstones included. */
   find(id: number): Promise<MessageRow | undefined> {
     return this.one(`SELECT ${COLUMNS} FROM messages WHERE id = $1`, [id]);

@@ -57,6 +57,11 @@ export type ListQuery = { limit: number; userId?: number | undefined } & (
 export interface MessagePage {
   messages: Message[];
   cursor: string;
+  /**
+   * On a short catch-up page: true when committed changes are held back behind an older
+   * transaction still running; the client asks again with the cursor in a moment.
+   */
+  pending?: boolean;
 }
 
 /** A post's outcome: `created` false when it was a retry that found the first message. */
@@ -133,8 +138,11 @@ export class Messages {
       const changes = await repo.changedAfter(query.after, horizon, { limit, userId });
       const last = changes.at(-1);
       // A short page has every settled change: the next one starts at the horizon.
-      const cursor = changes.length === limit && last ? formatCursor(last.position) : restart;
-      return { messages: changes.map(({ row }) => toMessage(row)), cursor };
+      const messages = changes.map(({ row }) => toMessage(row));
+      if (changes.length === limit && last)
+        return { messages, cursor: formatCursor(last.position) };
+      const pending = await repo.heldBack(query.after, horizon, userId);
+      return { messages, cursor: restart, pending };
     }
     const rows =
       query.kind === 'updated_since'

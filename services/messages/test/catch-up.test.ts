@@ -41,8 +41,8 @@ class CatchingUpClient {
     return new CatchingUpClient((await world.list('limit=1')).cursor);
   }
 
-  /** One catch-up: every page until a short one. */
-  async catchUp(limit = 500): Promise<void> {
+  /** One catch-up: every page until a short one, whose `pending` it returns. */
+  async catchUp(limit = 500): Promise<boolean | undefined> {
     for (;;) {
       const page = await world.list(`cursor=${this.cursor}&limit=${limit}`);
       for (const message of page.messages) {
@@ -50,7 +50,7 @@ class CatchingUpClient {
         if (!known || known.updated_at <= message.updated_at) this.seen.set(message.id, message);
       }
       this.cursor = page.cursor;
-      if (page.messages.length < limit) return;
+      if (page.messages.length < limit) return page.pending;
     }
   }
 
@@ -159,7 +159,7 @@ describe('catch-up with a cursor', () => {
       const late = held.rows[0]?.id ?? 0;
       const quick = await post(kim.token, 'quick');
       const legacyFirst = await world.list(`user_id=${kim.id}&updated_since=${since}`);
-      await client.catchUp();
+      const pendingWhileHeld = await client.catchUp();
       await slow.query('COMMIT');
 
       const lateMessage = await request(world.app).get(`/api/messages/${late}`);
@@ -173,6 +173,8 @@ describe('catch-up with a cursor', () => {
       expect(legacyNext.messages).toEqual([]);
       // The cursor had not passed `quick`: `slow` was still running, so nothing after it was due.
       expect(client.seen.has(quick.id)).toBe(false);
+      // …and the answer said so: `quick` is committed and held back, ask again in a moment.
+      expect(pendingWhileHeld).toBe(true);
       await client.catchUpUntilSeen([late, quick.id]);
     } finally {
       await slow.query('ROLLBACK').catch(() => undefined);

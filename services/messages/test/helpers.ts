@@ -27,6 +27,7 @@ export const messageShape = z.strictObject({
 export const messageList = z.strictObject({
   messages: z.array(messageShape),
   cursor: z.string().regex(/^\d+\.\d+$/),
+  pending: z.boolean().optional(),
 });
 
 export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));

@@ -20,6 +20,10 @@ import { mergeUsers, unknownUsers, type UserMap } from './state/users.js';
 /** What the connection indicator shows. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
+/** How often, and how far apart, a catch-up asks again for changes the API says are pending. */
+const PENDING_WAITS = 50;
+const PENDING_WAIT_MS = 200;
+
 /** Messages per page: the latest on arrival, then each history page. */
 export const PAGE_SIZE = 50;
 // The API's largest page: a catch-up reads this many at a time.
@@ -255,7 +259,7 @@ export class ChatSession {
    */
   private async catchUp(): Promise<void> {
     try {
-      for (;;) {
+      for (let waits = 0; ;) {
         const before = this.messages.value;
         const body = await this.request(
           'GET',
@@ -266,6 +270,11 @@ export class ChatSession {
         this.messages.value = withCursor(this.messages.value, cursorOf(body));
         const after = this.messages.value;
         const moved = after.cursor !== before.cursor || after.since !== before.since;
+        // Committed changes held back behind an older transaction: asked for again shortly.
+        if (isObject(body) && body['pending'] === true && waits++ < PENDING_WAITS) {
+          await new Promise((resolve) => setTimeout(resolve, PENDING_WAIT_MS));
+          continue;
+        }
         if (page.length < CATCH_UP_PAGE || !moved) break;
       }
       const online = await this.request('GET', '/api/users?online=1');
