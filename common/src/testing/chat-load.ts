@@ -72,7 +72,7 @@ async function messagesAfter(
 ): Promise<{ messages: Message[]; cursor: string } | number> {
   // A change can come twice (in a page and again after its cursor): kept by id, it counts once.
   const all = new Map<number, Message>();
-  for (let at = cursor; ;) {
+  for (let at = cursor, waits = 0; ;) {
     const query = new URLSearchParams({ cursor: at, limit: '500' });
     const response = await fetch(`${url}/api/messages?${query.toString()}`);
     if (response.status !== 200) return response.status;
