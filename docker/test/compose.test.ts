@@ -3,11 +3,10 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  basic,
   bearer,
   nextEvent,
+  signedInUser,
   startChatLoad,
-  uniqueNickname,
   waitFor,
 } from '@microflack/common/testing';
 import { backendServers } from './balancer-stats.js';
@@ -17,7 +16,6 @@ import { findOrStartEngine, type Engine } from './engine.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const STATE_DIR = join(ROOT, '.mf', 'docker');
 
-const token = z.looseObject({ token: z.string() });
 const message = z.looseObject({ id: z.number(), source: z.string() });
 const update = z.looseObject({ model: message });
 
@@ -71,27 +69,10 @@ afterAll(async () => {
   }
 });
 
-async function signedIn(url: string): Promise<string> {
-  const nickname = uniqueNickname('docker');
-  const password = `pw-${nickname}`;
-  const registered = await fetch(`${url}/api/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nickname, password }),
-  });
-  expect(registered.status).toBe(201);
-  const answer = await fetch(`${url}/api/tokens`, {
-    method: 'POST',
-    headers: { authorization: basic(nickname, password) },
-  });
-  expect(answer.status).toBe(200);
-  return token.parse(await answer.json()).token;
-}
-
 describe('the platform on Docker Compose', () => {
   it('when a user registers, signs in and posts, then a Socket.IO client receives the message', async () => {
     const start = performance.now();
-    const userToken = await signedIn(stack().url);
+    const userToken = (await signedInUser(stack().url, 'docker')).token;
     const socket = io(stack().url, { auth: { token: userToken } });
     try {
       await nextEvent(socket, 'connect');

@@ -1,17 +1,9 @@
 // The whole platform the benchmark measures: every service on the local runtime, started by the
 // admin commands on a private prefix, state directory, databases and HAProxy.
 import { LocalPlatform } from '@microflack/admin/testing';
-import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
-import { z } from 'zod';
+import { bearer, signedInUser, type SignedInUser } from '@microflack/common/testing';
 
 const SERVICES = ['users', 'tokens', 'messages', 'socketio', 'ui'] as const;
-
-/** A user of the benchmark, signed in. */
-export interface BenchUser {
-  nickname: string;
-  password: string;
-  token: string;
-}
 
 /** Starts one instance of every service and waits until each takes traffic. */
 export async function startBenchPlatform(): Promise<LocalPlatform> {
@@ -26,25 +18,12 @@ export async function startBenchPlatform(): Promise<LocalPlatform> {
 }
 
 /** Registers a fresh user through the load balancer and signs it in. */
-export async function benchUser(url: string): Promise<BenchUser> {
-  const nickname = uniqueNickname('bench');
-  const password = `pw-${nickname}`;
-  const registered = await fetch(`${url}/api/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nickname, password }),
-  });
-  if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
-  const signedIn = await fetch(`${url}/api/tokens`, {
-    method: 'POST',
-    headers: { authorization: basic(nickname, password) },
-  });
-  const { token } = z.object({ token: z.string() }).parse(await signedIn.json());
-  return { nickname, password, token };
+export function benchUser(url: string): Promise<SignedInUser> {
+  return signedInUser(url, 'bench');
 }
 
 /** Posts `source` as `user`; throws unless it was created. */
-export async function benchPost(url: string, user: BenchUser, source: string): Promise<void> {
+export async function benchPost(url: string, user: SignedInUser, source: string): Promise<void> {
   const response = await fetch(`${url}/api/messages`, {
     method: 'POST',
     headers: { authorization: bearer(user.token), 'content-type': 'application/json' },

@@ -86,21 +86,33 @@ async function messagesAfter(
   }
 }
 
-/** Registers a fresh user through the load balancer and signs it in; returns its token. */
-async function signedInUser(url: string): Promise<string> {
-  const nickname = uniqueNickname('load');
+/** A user registered and signed in through the load balancer. */
+export interface SignedInUser {
+  nickname: string;
+  password: string;
+  token: string;
+}
+
+/**
+ * Registers a fresh user through the load balancer at `url` and signs it in.
+ * @throws when registration is not a 201 or sign-in not a 200.
+ */
+export async function signedInUser(url: string, stem = 'load'): Promise<SignedInUser> {
+  const nickname = uniqueNickname(stem);
   const password = `pw-${nickname}`;
   const registered = await fetch(`${url}/api/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ nickname, password }),
   });
+  if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
   userAnswer.parse(await registered.json());
   const signedIn = await fetch(`${url}/api/tokens`, {
     method: 'POST',
     headers: { authorization: basic(nickname, password) },
   });
-  return tokenAnswer.parse(await signedIn.json()).token;
+  if (signedIn.status !== 200) throw new Error(`sign-in answered ${signedIn.status}`);
+  return { nickname, password, token: tokenAnswer.parse(await signedIn.json()).token };
 }
 
 /** A Socket.IO client that keeps the id of every message it learns of, like the ui does. */
@@ -231,7 +243,10 @@ export async function startChatLoad(options: ChatLoadOptions): Promise<ChatLoad>
   const failures: ChatFailure[] = [];
   const acked = new Map<number, string>();
   const tokens = await Promise.all(
-    Array.from({ length: Math.max(posters, listeners) }, () => signedInUser(url)),
+    Array.from(
+      { length: Math.max(posters, listeners) },
+      async () => (await signedInUser(url)).token,
+    ),
   );
   const followers = tokens
     .slice(0, listeners)

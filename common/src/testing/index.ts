@@ -3,11 +3,13 @@
 
 export { silentLogger, TEST_JWT_SECRET_KEY, testConfig, uniquePrefix } from './config.js';
 export {
+  signedInUser,
   startChatLoad,
   type ChatFailure,
   type ChatLoad,
   type ChatLoadOptions,
   type ChatLoadResult,
+  type SignedInUser,
 } from './chat-load.js';
 export { basic, bearer, randomAddress, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
