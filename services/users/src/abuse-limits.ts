@@ -60,8 +60,11 @@ export class SignInLimits {
     return ceiling;
   }
 
-  /** The attempt succeeded: it no longer counts as a failure. */
-  async succeeded(nickname: string, address: string): Promise<void> {
+  /**
+   * The attempt was not a failed sign-in (it succeeded, or it could not be checked: the
+   * database away, hashing busy): it no longer counts.
+   */
+  async release(nickname: string, address: string): Promise<void> {
     const keys = this.keys(nickname, address);
     await this.limits.signInFailures.giveBack(keys.pair);
     await this.limits.signInFailuresPerNickname.giveBack(keys.nickname);

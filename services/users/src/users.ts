@@ -169,10 +169,19 @@ export class Users {
         message: 'Too many failed sign-ins for this nickname; try again later.',
       });
     }
-    const row = await this.deps.repo.byNickname(nickname);
-    const hash = row?.password_hash ?? (await this.decoyHash());
-    if (!row || !(await this.matches(password, hash))) throw wrongCredentials();
-    await this.signIns.succeeded(nickname, address);
+    let row: UserRow | undefined;
+    let matches: boolean;
+    try {
+      row = await this.deps.repo.byNickname(nickname);
+      matches = await this.matches(password, row?.password_hash ?? (await this.decoyHash()));
+    } catch (error) {
+      // Not a failed sign-in: it could not be checked (a 503). Counted, a short outage would
+      // lock every user out for a minute.
+      await this.signIns.release(nickname, address);
+      throw error;
+    }
+    if (!row || !matches) throw wrongCredentials();
+    await this.signIns.release(nickname, address);
     return this.presence(await this.deps.repo.markOnline(row.id));
   }
 
