@@ -26,7 +26,7 @@ import {
   type LocalSettings,
 } from '@microflack/admin/infra';
 import { currentEnv, loadConfig } from '@microflack/common';
-import { freePort } from '@microflack/common/testing';
+import { freePort, TEST_JWT_SECRET_KEY } from '@microflack/common/testing';
 import { z } from 'zod';
 
 const run = promisify(execFile);
@@ -108,6 +108,9 @@ export class FaultPlatform {
       MF_DATABASE_PREFIX: '',
       MF_NO_INSTALL: '1',
       LOG_LEVEL: 'info',
+      JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
+      // Every client of the suite is the one loopback address: the limits are raised as in tests.
+      MF_RATE_LIMIT_SCALE: '1000',
     };
     const env = { ...currentEnv(), ...overrides };
     return new FaultPlatform(loadConfig(localEnv, overrides, {}), env);
