@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { errorBody } from '@microflack/common';
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
@@ -21,6 +22,11 @@ export interface Acked {
 const message = z.object({ id: z.number(), source: z.string(), updated_at: z.number() });
 type Message = z.infer<typeof message>;
 const messagePage = z.object({ messages: z.array(message) });
+const changesPage = z.object({
+  messages: z.array(message),
+  cursor: z.string(),
+  pending: z.boolean().optional(),
+});
 const tokenBody = z.object({ token: z.string() });
 const modelEvent = z.object({ class: z.string(), model: z.unknown() });
 
@@ -53,14 +59,14 @@ function reason(error: unknown): string {
 class ChatClient {
   readonly seen = new Map<number, Message>();
   failedCatchUps = 0;
-  private since: number;
+  private cursor: string;
   private readonly socket: Socket;
 
   constructor(
     private readonly load: Load,
-    startedAt: number,
+    startCursor: string,
   ) {
-    this.since = startedAt;
+    this.cursor = startCursor;
     this.socket = io(load.url, {
       path: '/socket.io',
       transports: ['websocket', 'polling'],
@@ -69,6 +75,8 @@ class ChatClient {
       randomizationFactor: 0.5,
     });
     this.socket.on('connect', () => void this.catchUp());
+    // Broadcasts were lost while Redis was away: caught up as after a reconnect.
+    this.socket.on('resync', () => void this.catchUp());
     this.socket.on('disconnect', (why) => {
       load.disconnections.push({ at: Date.now(), reason: why });
       if (why === 'io server disconnect') this.socket.connect();
@@ -82,20 +90,19 @@ class ChatClient {
   }
 
   private heard(messages: readonly Message[]): void {
-    for (const m of messages) {
-      this.seen.set(m.id, m);
-      this.since = Math.max(this.since, m.updated_at);
-    }
+    for (const m of messages) this.seen.set(m.id, m);
   }
 
-  /** Everything changed since the newest change heard of, page by page (as the ui does). */
+  /** Every change after the cursor of its last catch-up, exactly, page by page (as the ui does). */
   private async catchUp(): Promise<void> {
     try {
-      for (;;) {
-        const since = this.since;
-        const page = await this.load.messagesSince(since, CATCH_UP_PAGE);
-        this.heard(page);
-        if (page.length < CATCH_UP_PAGE || this.since === since) return;
+      for (let waits = 0; ;) {
+        const page = await this.load.changesAfter(this.cursor, CATCH_UP_PAGE);
+        this.heard(page.messages);
+        this.cursor = page.cursor;
+        // Committed changes held back behind an older transaction: asked for again shortly.
+        if (page.pending === true && waits++ < 50) await setTimeout(100);
+        else if (page.messages.length < CATCH_UP_PAGE) return;
       }
     } catch {
       this.failedCatchUps++;
@@ -110,7 +117,7 @@ class ChatClient {
 /**
  * The steady load of the suite, all through the load balancer: reads of the latest messages,
  * posts by a few users (each acknowledged one remembered), sign-ins (which need Redis), and
- * Socket.IO clients that catch up with `updated_since` after each (re)connect.
+ * Socket.IO clients that catch up with the exact cursor after each (re)connect and `resync`.
  */
 export class Load {
   readonly outcomes: Outcome[] = [];
@@ -141,7 +148,8 @@ export class Load {
       if (response.status !== 201) throw new Error(`registering ${nickname}: ${response.status}`);
     }
     load.tokens = await Promise.all(names.map((name) => load.signIn(name)));
-    for (let n = 0; n < CLIENTS; n++) load.clients.push(new ChatClient(load, startedAt));
+    const { cursor } = changesPage.parse(await (await fetch(`${url}/api/messages?limit=1`)).json());
+    for (let n = 0; n < CLIENTS; n++) load.clients.push(new ChatClient(load, cursor));
     load.timers.push(
       setInterval(() => void load.read(), READ_EVERY_MS),
       setInterval(() => void load.post(), POST_EVERY_MS),
@@ -212,6 +220,16 @@ export class Load {
     });
     if (response.status !== 200) throw new Error(`catch-up: ${response.status}`);
     return messagePage.parse(await response.json()).messages;
+  }
+
+  /** One page of the exact catch-up after `cursor` (a request outside the counted load). */
+  async changesAfter(cursor: string, limit: number): Promise<z.infer<typeof changesPage>> {
+    const query = new URLSearchParams({ cursor, limit: String(limit) });
+    const response = await fetch(`${this.url}/api/messages?${query.toString()}`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (response.status !== 200) throw new Error(`catch-up: ${response.status}`);
+    return changesPage.parse(await response.json());
   }
 
   /** Every message stored since `since`, read page by page. */
