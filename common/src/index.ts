@@ -1,5 +1,8 @@
 // The front door of @microflack/common: what the services, the watcher and the admin tools use,
-// named one by one. Anything not listed here is internal to common.
+// named one by one. Anything not listed here is internal to common. It holds all of the light
+// door (`@microflack/common/registry`), which lists what a registry client needs once, for both.
+
+export * from './registry-door.js';
 
 export {
   basicCredentials,
@@ -10,7 +13,6 @@ export {
   type BasicCredentials,
   type TokenAuth,
 } from './auth.js';
-export { backOff } from './backoff.js';
 export { balancerCaughtUp } from './balancer.js';
 export {
   broadcastKey,
@@ -18,22 +20,12 @@ export {
   type ModelClass,
   type ServerToClientEvents,
 } from './broadcast.js';
-export {
-  baseEnv,
-  ConfigError,
-  configOrExit,
-  currentEnv,
-  databaseEnv,
-  loadConfig,
-  renamed,
-  testOnly,
-  type BaseConfig,
-} from './config.js';
+export { configOrExit, databaseEnv, testOnly } from './config.js';
 export { openDatabase, type Pool } from './db.js';
 export { errorBody, HttpError, unauthorized, type ErrorBody } from './errors.js';
-export { connectEtcd, type Etcd3 } from './etcd.js';
+export { connectEtcd } from './etcd.js';
 export { createServiceApp } from './http-app.js';
-export { describeProblems, parseInput, parseJsonValue } from './input.js';
+export { parseInput } from './input.js';
 export {
   Limit,
   limitRequests,
@@ -43,19 +35,8 @@ export {
   type Verdict,
 } from './limits.js';
 export { createLogger, REQUEST_ID_HEADER, type Logger } from './logger.js';
-export { readPackageVersion, resolveVersion } from './package-version.js';
 export { connectRedis, droppingPublisher, type Redis } from './redis.js';
-export { Registration, newInstanceId } from './registry.js';
-export { registryKeys } from './registry-keys.js';
-export {
-  balancerState,
-  instanceRecord,
-  serviceConfigRecord,
-  serviceName,
-  type BalancerState,
-  type InstanceRecord,
-  type ServiceConfigRecord,
-} from './registry-records.js';
+export { Registration } from './registry.js';
 export { RevocationSet } from './revocations.js';
 export { guardProcess, stopOnSignals } from './process-guard.js';
 export {
@@ -74,4 +55,3 @@ export {
   type IssuedToken,
   type TokenClaims,
 } from './tokens.js';
-export { waitUntil, type WaitOptions } from './wait.js';
