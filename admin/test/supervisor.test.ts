@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const main = fileURLToPath(new URL('../dist/supervisor/main.js', import.meta.url));
 const policy = { baseMs: 10, maxMs: 40, limit: 3, windowMs: 60_000, stopTimeoutMs: 5000 };
 
-/** Starts a supervisor of a release whose main is `source`. */
-function supervise(name: string, source: string) {
+/** Starts a supervisor of a release whose main is `source`, or of `command` when given. */
+function supervise(name: string, source: string, command?: string[]) {
   const release = join(dir, name);
   mkdirSync(join(release, 'dist'), { recursive: true });
   writeFileSync(join(release, 'dist', 'main.js'), source);
@@ -25,7 +25,7 @@ function supervise(name: string, source: string) {
     logFile: join(dir, `${name}.log`),
     pidFile: join(dir, `${name}.pid`),
   };
-  const spec = { id: name, service: 'tokens', version: 't', release, policy, ...files };
+  const spec = { id: name, service: 'tokens', version: 't', release, policy, command, ...files };
   writeJsonFile(files.specFile, spec);
   const child = spawn(process.execPath, [main, files.specFile, files.pidFile], { stdio: 'ignore' });
   const state = () => readJsonFile(files.stateFile, supervisorState);
@@ -80,5 +80,24 @@ describe('supervisor', { timeout: 60_000 }, () => {
     expect(state()).toMatchObject({ status: 'crash-loop', restarts: 2, lastExit: { code: 3 } });
     expect(existsSync(files.specFile)).toBe(true); // recorded: mfps shows it gave up
     expect(existsSync(files.pidFile)).toBe(false);
+  });
+
+  it('when the spec names a program (as HAProxy is run), then that program runs and is restarted after a SIGKILL', async () => {
+    const program = [process.execPath, '-e', 'setInterval(() => undefined, 1000);', 'program'];
+    const { child, state } = supervise('program', 'process.exit(3);\n', program);
+    const first = await waitFor(() => state()?.pid, { what: 'the first start', timeoutMs: 30_000 });
+
+    process.kill(first, 'SIGKILL');
+    const restarted = await waitFor(
+      () => (state()?.restarts === 1 && state()?.status === 'running' ? state() : undefined),
+      { what: 'the restart', timeoutMs: 30_000 },
+    );
+    const commandLine = readFileSync(`/proc/${restarted.pid ?? 0}/cmdline`, 'utf8');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+
+    expect(commandLine.split('\0')).toEqual([...program, '']);
+    expect(child.exitCode).toBe(0);
   });
 });

@@ -6,10 +6,8 @@ import type { FaultPlatform } from './platform.js';
 export interface FaultWindow {
   downAt: number;
   backAt: number;
-  /** Instance ids the fault SIGKILLed itself (their supervisors restart them). */
+  /** Instance ids the fault SIGKILLed itself, or `haproxy` (their supervisors restart them). */
   killed: string[];
-  /** Processes of the infrastructure that died without the suite killing them. */
-  deaths: string[];
 }
 
 /** One fault of the suite. */
@@ -32,7 +30,6 @@ const window = (downAt: number, extra: Partial<FaultWindow> = {}): FaultWindow =
   downAt,
   backAt: Date.now(),
   killed: [],
-  deaths: [],
   ...extra,
 });
 
@@ -122,9 +119,8 @@ function childrenOf(parent: number): number[] {
 }
 
 /**
- * SIGKILLs HAProxy's worker. What should happen: the master stays and traffic flows again (a
- * new worker). When the master dies with it, that is recorded as a death and HAProxy is started
- * again, so the rest of the suite runs.
+ * SIGKILLs HAProxy's worker. HAProxy's master exits with its last worker; what should happen is
+ * that its supervisor starts it again, serving the configuration the watcher kept in step.
  */
 const killHaproxyWorker: Fault = {
   name: "kill the HAProxy master's worker",
@@ -133,23 +129,16 @@ const killHaproxyWorker: Fault = {
   async inject(platform) {
     const master = platform.pids().haproxy;
     if (master === undefined) throw new Error('HAProxy is not running');
+    const restarts = platform.restarts().haproxy;
     const workers = childrenOf(master);
     const downAt = Date.now();
     for (const worker of workers) process.kill(worker, 'SIGKILL');
     const haproxy = platform.component('haproxy');
-    const serving = () => haproxy.answers();
-    await waitUntil(async () => (await serving()) || platform.pids().haproxy === undefined, {
-      what: 'HAProxy serving again or its master gone',
+    await waitUntil(async () => platform.restarts().haproxy > restarts && (await haproxy.answers()), {
+      what: 'HAProxy started again by its supervisor and serving',
       timeoutMs: 30_000,
     });
-    const deaths: string[] = [];
-    if (platform.pids().haproxy === undefined) {
-      deaths.push(`HAProxy master ${master} exited with its worker`);
-      await haproxy.start();
-      // The watcher's runtime API socket belongs to the new master: let it apply the registry.
-      await platform.admin('mfinfra', ['up']);
-    }
-    return window(downAt, { deaths });
+    return window(downAt, { killed: ['haproxy'] });
   },
 };
 

@@ -72,7 +72,7 @@ function deaths(
   window: FaultWindow,
   now: FaultPlatform['pids'],
 ): string[] {
-  const found = [...window.deaths];
+  const found: string[] = [];
   for (const row of rows) {
     const old = base.rows.find((before) => before.instance === row.instance);
     const expected = Number(old?.restarts ?? 0) + (window.killed.includes(row.instance) ? 1 : 0);
@@ -82,7 +82,7 @@ function deaths(
       );
   }
   const pids = now();
-  if (window.deaths.length === 0 && pids.haproxy !== base.pids.haproxy)
+  if (!window.killed.includes('haproxy') && pids.haproxy !== base.pids.haproxy)
     found.push(`HAProxy master ${String(base.pids.haproxy)} is gone`);
   if (base.pids.watcher !== undefined && pids.watcher !== base.pids.watcher)
     found.push(`the watcher (pid ${base.pids.watcher}) died`);
@@ -143,7 +143,8 @@ export async function observeFault(
     return [];
   });
   problems.push(...deaths(base, rows, window, () => platform.pids()));
-  // Nothing supervises HAProxy and the watcher: bring back what died, for the faults to come.
+  // Their supervisors start HAProxy and the watcher again; one that gave up is brought back here,
+  // for the faults to come.
   if (platform.pids().watcher === undefined || platform.pids().haproxy === undefined)
     await platform.admin('mfinfra', ['up']);
   const guard = platform.logLines(GUARD_LINE).slice(base.guardLines);

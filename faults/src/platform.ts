@@ -43,8 +43,8 @@ const psRow = z.object({
 });
 export type PsRow = z.infer<typeof psRow>;
 
-/** The watcher's supervisor state: the pid of the watcher while it runs. */
-const watcherState = z.object({ pid: z.number().optional() });
+/** A supervisor's state file: the pid of its program while it runs, and its restarts. */
+const supervisorState = z.object({ pid: z.number().optional(), restarts: z.number().optional() });
 
 /** Whether `port` on 127.0.0.1 can be listened on now. */
 async function portFree(port: number): Promise<boolean> {
@@ -157,18 +157,32 @@ export class FaultPlatform {
     return z.array(psRow).parse(JSON.parse(await this.admin('mfps', ['--json'])));
   }
 
-  /** The pid of HAProxy's master and of the watcher (its supervisor records it). */
+  /** The pid of HAProxy's master and of the watcher (their supervisors record them). */
   pids(): { haproxy?: number | undefined; watcher?: number | undefined } {
-    const runDir = statePaths(this.settings).run;
-    const supervised = livePid(join(runDir, 'balancer.pid'));
-    let watcher: number | undefined;
+    return { haproxy: this.supervisedPid('haproxy'), watcher: this.supervisedPid('balancer') };
+  }
+
+  /** Supervisor records: how often HAProxy's master and the watcher were started again. */
+  restarts(): { haproxy: number; watcher: number } {
+    return {
+      haproxy: this.supervisorState('haproxy')?.restarts ?? 0,
+      watcher: this.supervisorState('balancer')?.restarts ?? 0,
+    };
+  }
+
+  /** The pid of the program supervised as `name`, while its supervisor runs it. */
+  private supervisedPid(name: string): number | undefined {
+    const supervisor = livePid(join(statePaths(this.settings).run, `${name}.pid`));
+    return supervisor && this.supervisorState(name)?.pid;
+  }
+
+  private supervisorState(name: string): z.infer<typeof supervisorState> | undefined {
     try {
-      const state = readFileSync(join(runDir, 'balancer.state.json'), 'utf8');
-      watcher = supervised && watcherState.parse(JSON.parse(state)).pid;
+      const state = readFileSync(join(statePaths(this.settings).run, `${name}.state.json`), 'utf8');
+      return supervisorState.parse(JSON.parse(state));
     } catch {
-      watcher = undefined;
+      return undefined;
     }
-    return { haproxy: livePid(join(runDir, 'haproxy.pid')), watcher };
   }
 
   /** Lines of any log of the platform that match `pattern` (instances, watcher, infrastructure). */

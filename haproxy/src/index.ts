@@ -12,6 +12,7 @@ export {
 export { validateConfig, type Validation } from './config-file.js';
 export { haproxyArgs, prepareConfig } from './haproxy-process.js';
 export { MasterSocket, parseProcessTable, type ProcessTable } from './master-socket.js';
+export { withHeld } from './registry-hold.js';
 export { publishedBalancerState } from './revision-publisher.js';
 export {
   configShape,

@@ -12,6 +12,7 @@ export class RegistryWatch {
   private watch: Watcher | undefined;
   private cancelled = false;
   private highestRevision = 0n;
+  private highestTerm = 0n;
 
   constructor(
     private readonly etcd: Etcd3,
@@ -47,13 +48,19 @@ export class RegistryWatch {
     await this.watch?.cancel();
   }
 
-  /** Watches again when `revision` (of a registry just read) is older than one seen before. */
-  checkHistory(revision: string): void {
-    const now = BigInt(revision);
-    if (now < this.highestRevision) {
-      this.restart(new Error(`etcd revision went back from ${this.highestRevision} to ${now}`));
+  /**
+   * Whether etcd's history went back since the last read (its data was lost: the revision or the
+   * raft term of a registry just read is older than one seen before); then it watches again.
+   */
+  checkHistory({ registry, raftTerm }: RegistryRead): boolean {
+    const [revision, term] = [BigInt(registry.revision), BigInt(raftTerm)];
+    const wentBack = revision < this.highestRevision || term < this.highestTerm;
+    if (wentBack) {
+      const seen = `revision ${this.highestRevision}, term ${this.highestTerm}`;
+      this.restart(new Error(`etcd history went back from ${seen} to ${revision}, ${term}`));
     }
-    this.highestRevision = now;
+    [this.highestRevision, this.highestTerm] = [revision, term];
+    return wentBack;
   }
 
   private restart(error: unknown): void {
@@ -66,16 +73,23 @@ export class RegistryWatch {
   }
 }
 
+/** The registry as read, and the raft term of the etcd that answered. */
+export interface RegistryRead {
+  registry: RegistrySnapshot;
+  raftTerm: string;
+}
+
 /** Reads the whole registry under `<prefix>/services/` at one revision. */
 export async function readRegistry(
   etcd: Etcd3,
   prefix: string,
   catalog: Catalog,
-): Promise<RegistrySnapshot> {
+): Promise<RegistryRead> {
   const response = await etcd.getAll().prefix(registryKeys(prefix).services).exec();
   const entries = response.kvs.map((kv) => ({
     key: kv.key.toString('utf8'),
     value: kv.value.toString('utf8'),
   }));
-  return parseRegistry(prefix, response.header.revision, entries, catalog);
+  const { revision, raft_term: raftTerm } = response.header;
+  return { registry: parseRegistry(prefix, revision, entries, catalog), raftTerm };
 }

@@ -6,6 +6,7 @@ import { writeAtomically } from './config-file.js';
 import type { Catalog } from './catalog.js';
 import { MasterSocket } from './master-socket.js';
 import { blamedInstances, instanceKey, withoutRefused } from './refused-instances.js';
+import { RegistryHold } from './registry-hold.js';
 import { RegistryWatch, readRegistry } from './registry-watch.js';
 import { Reloader } from './reloader.js';
 import { configShape, renderConfig, type RenderSettings } from './render.js';
@@ -21,7 +22,7 @@ const RETIRE_RETRY_MS = 1000;
 export interface WatcherOptions {
   etcd: Etcd3;
   prefix: string;
-  /** TTL of the lease that carries `<prefix>/balancer`. */
+  /** TTL of the lease that carries `<prefix>/balancer` (`MF_LEASE_TTL`, as the instances'). */
   leaseTtlSeconds: number;
   settings: RenderSettings;
   /** Which service may serve which location (`PLATFORM_CATALOG` in production). */
@@ -77,6 +78,8 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private readonly refused = new Set<string>();
   private readonly stopping = new AbortController();
   private retireTimer: NodeJS.Timeout | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly hold: RegistryHold;
   private dirty = true;
   private busy = true;
   private wake: (() => void) | undefined;
@@ -88,6 +91,8 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   constructor(private readonly options: WatcherOptions) {
     super();
     const keys = registryKeys(options.prefix);
+    // An instance registers again within its lease TTL (the watcher's is the same setting).
+    this.hold = new RegistryHold(2 * options.leaseTtlSeconds * 1000);
     const master = new MasterSocket(options.masterSocket);
     this.runtime = new ServerRuntime(options.adminSocket, master);
     this.reloader = new Reloader({
@@ -122,6 +127,7 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   async stop(): Promise<void> {
     this.stopping.abort();
     clearTimeout(this.retireTimer);
+    clearTimeout(this.holdTimer);
     this.wake?.();
     await this.loop;
     this.dirty = this.busy = false;
@@ -176,8 +182,9 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
 
   private async readChecked(): Promise<[RegistrySnapshot, string]> {
     const { etcd, prefix, catalog, render = renderConfig, settings } = this.options;
-    const registry = await readRegistry(etcd, prefix, catalog);
-    this.watch.checkHistory(registry.revision);
+    const read = await readRegistry(etcd, prefix, catalog);
+    if (this.watch.checkHistory(read)) this.holdAfterDataLoss();
+    const registry = this.hold.route(read.registry);
     const present = new Set(registry.services.flatMap((s) => s.instances.map(instanceKey)));
     for (const key of this.refused) if (!present.has(key)) this.refused.delete(key);
     const snapshot = withoutRefused(registry, this.refused);
@@ -277,6 +284,17 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
       // Harmless: a server in maintenance takes no traffic, and the next reload drops it.
       this.options.logger.warn({ err: error }, 'could not delete a server that left');
     }
+  }
+
+  /** etcd lost its data: what was routed stays routed while the instances register again. */
+  private holdAfterDataLoss(): void {
+    this.hold.begin();
+    this.options.logger.warn(
+      { holdMs: this.hold.holdMs },
+      'etcd lost its data; routing the last registry while instances register again',
+    );
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => this.markDirty(), this.hold.holdMs);
   }
 
   /** Logs each ignored registry entry once, one line each, for as long as it stays. */

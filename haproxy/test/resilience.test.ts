@@ -106,4 +106,69 @@ describe('etcd away', () => {
     await routedToSteady(balancer, portOf(second));
     await routedToSteady(balancer, portOf(first));
   });
+
+  it('when etcd comes back without its data, then the last registry stays routed, with no reload, until the hold ends', async () => {
+    const privateEtcd = await startPrivateEtcd();
+    cleanups.push(() => privateEtcd.dispose());
+    const config = testConfig(baseEnv, { MF_ETCD_URL: privateEtcd.url, MF_LEASE_TTL: '2' });
+    const balancer = await startBalancer(config);
+    // An instance registered in the shared etcd, copied into this registry by hand: once this
+    // etcd forgets it, nothing registers it again, so what the balancer routes is the hold alone.
+    const elsewhere = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '3' });
+    const steady = await standIn(elsewhere, 'steady');
+    await copyRegistry(elsewhere, config);
+    await routedToSteady(balancer, portOf(steady));
+    await balancer.watcher.settled();
+    const reloads = balancer.watcher.reloads;
+    const revision = await currentRevision(config);
+
+    await privateEtcd.kill();
+    const followedWipedEtcd = syncedBelow(balancer, revision);
+    await privateEtcd.start({ wipe: true });
+    await followedWipedEtcd;
+
+    expect(await statuses(`${balancer.url}/api/steady`, 20)).toEqual(Array(20).fill(200));
+    expect(balancer.watcher.reloads).toBe(reloads);
+    // The hold (two lease TTLs) ends: the registry is followed as it is, without the service.
+    await expect
+      .poll(async () => (await request(`${balancer.url}/api/steady`)).status, { timeout: 15_000 })
+      .not.toBe(200);
+  });
 });
+
+/** Copies the registry under `from`'s prefix into `to`'s etcd and prefix (plain keys, no lease). */
+async function copyRegistry(from: BaseConfig, to: BaseConfig): Promise<void> {
+  const [source, target] = [connectEtcd(from.MF_ETCD_URL), connectEtcd(to.MF_ETCD_URL)];
+  try {
+    const root = registryKeys(from.MF_ETCD_PREFIX).services;
+    const entries = await source.getAll().prefix(root).strings();
+    for (const [key, value] of Object.entries(entries)) {
+      const path = key.slice(root.length);
+      await target.put(`${registryKeys(to.MF_ETCD_PREFIX).services}${path}`).value(value);
+    }
+  } finally {
+    source.close();
+    target.close();
+  }
+}
+
+async function currentRevision(config: BaseConfig): Promise<bigint> {
+  const etcd = connectEtcd(config.MF_ETCD_URL);
+  try {
+    return BigInt((await etcd.get('/revision-probe').exec()).header.revision);
+  } finally {
+    etcd.close();
+  }
+}
+
+/** Resolves once the watcher synced a registry older than `revision` (an etcd that lost its data). */
+function syncedBelow(balancer: TestBalancer, revision: bigint): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (synced: string) => {
+      if (BigInt(synced) >= revision) return;
+      balancer.watcher.off('synced', listener);
+      resolve();
+    };
+    balancer.watcher.on('synced', listener);
+  });
+}

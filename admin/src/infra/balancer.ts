@@ -11,7 +11,13 @@ import {
   type BalancerConfig,
 } from '@microflack/haproxy';
 import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
-import { instanceSpec, writeJsonFile } from '../supervisor/records.js';
+import {
+  instanceSpec,
+  restartPolicy,
+  writeJsonFile,
+  type InstanceSpec,
+  type RestartPolicy,
+} from '../supervisor/records.js';
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
@@ -51,11 +57,56 @@ async function startAndWait(
   if (!alive(pid)) throw new Error(`${name} exited at start; see ${logFile}`);
 }
 
+/** What {@link startSupervised} runs: the supervisor spec's own part. */
+type SupervisedProgram = Pick<InstanceSpec, 'release' | 'command'> & {
+  policy?: Partial<RestartPolicy>;
+};
+
+/**
+ * Starts `name` under the instances' supervisor unless its pid file names a live process, and
+ * waits until it answers: restarted after a crash, its restarts and last exit in
+ * `<name>.state.json`, its output in `<name>.log`. The pid file is the supervisor's; stopping it
+ * (SIGTERM) stops the program for good.
+ */
+async function startSupervised(
+  settings: LocalSettings,
+  name: string,
+  program: SupervisedProgram,
+  answers: () => Promise<boolean>,
+  env: Record<string, string | undefined> = currentEnv(),
+): Promise<void> {
+  const { run, logs } = statePaths(settings);
+  const [pidFile, specFile] = [join(run, `${name}.pid`), join(run, `${name}.json`)];
+  const logFile = join(logs, `${name}.log`);
+  const spec = instanceSpec.parse({
+    id: name,
+    service: name,
+    version: '-',
+    logFile,
+    stateFile: join(run, `${name}.state.json`),
+    ...program,
+    policy: restartPolicy.parse(program.policy ?? {}),
+  });
+  const spawn = () => {
+    writeJsonFile(specFile, spec);
+    return spawnDetached({
+      command: process.execPath,
+      args: [SUPERVISOR, specFile, pidFile],
+      env,
+      logFile,
+      pidFile,
+    });
+  };
+  await startAndWait(name, pidFile, logFile, spawn, answers);
+}
+
+function supervisedPidFile(settings: LocalSettings, name: string): string {
+  return join(statePaths(settings).run, `${name}.pid`);
+}
+
 function haproxy(settings: LocalSettings): Component {
   const config = balancerConfig(settings);
   const paths = haproxyPaths(config.HAPROXY_DIR);
-  const pidFile = join(statePaths(settings).run, 'haproxy.pid');
-  const logFile = join(statePaths(settings).logs, 'haproxy.log');
   const answers = async () => {
     try {
       const url = `http://127.0.0.1:${config.MF_STATS_PORT}/healthz`;
@@ -70,20 +121,22 @@ function haproxy(settings: LocalSettings): Component {
     answers,
     async start() {
       await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));
-      const spawn = () =>
-        spawnDetached({ command: config.HAPROXY_BIN, args: haproxyArgs(paths), logFile, pidFile });
-      await startAndWait('haproxy', pidFile, logFile, spawn, answers);
+      // HAProxy's master exits when its last worker dies (`no-exit-on-failure` only spares it
+      // while other workers remain), so it is supervised: started again with the configuration
+      // the watcher keeps in step, within a fraction of a second.
+      const command = [config.HAPROXY_BIN, ...haproxyArgs(paths)];
+      const program = { release: paths.dir, command, policy: { baseMs: 100 } };
+      await startSupervised(settings, 'haproxy', program, answers);
     },
     async stop() {
-      await stopPidFile(pidFile); // SIGTERM: the master stops its workers at once
+      // SIGTERM: the supervisor stops the master, which stops its workers at once.
+      await stopPidFile(supervisedPidFile(settings, 'haproxy'));
     },
   };
 }
 
 function watcher(settings: LocalSettings): Component {
   const config = balancerConfig(settings);
-  const pidFile = join(statePaths(settings).run, 'balancer.pid');
-  const logFile = join(statePaths(settings).logs, 'balancer.log');
   const key = registryKeys(config.MF_ETCD_PREFIX).balancer;
   // Healthy means: a watcher publishes the revision HAProxy serves. The key lives on the
   // watcher's lease, so it leaves with a dead watcher; and a watcher started by another checkout
@@ -99,10 +152,6 @@ function watcher(settings: LocalSettings): Component {
       etcd.close();
     }
   };
-  // The watcher runs under the instances' supervisor: restarted after a crash, its restarts and
-  // last exit in `balancer.state.json` (the pid file is the supervisor's).
-  const specFile = join(statePaths(settings).run, 'balancer.json');
-  const stateFile = join(statePaths(settings).run, 'balancer.state.json');
   return {
     name: 'balancer',
     address: key,
@@ -110,28 +159,10 @@ function watcher(settings: LocalSettings): Component {
     async start() {
       const env = { ...currentEnv(), ...balancerEnvironment(config) };
       const release = join(ROOT, 'haproxy');
-      const spec = {
-        id: 'balancer',
-        service: 'balancer',
-        version: '-',
-        release,
-        logFile,
-        stateFile,
-      };
-      const spawn = () => {
-        writeJsonFile(specFile, instanceSpec.parse(spec));
-        return spawnDetached({
-          command: process.execPath,
-          args: [SUPERVISOR, specFile, pidFile],
-          env,
-          logFile,
-          pidFile,
-        });
-      };
-      await startAndWait('balancer', pidFile, logFile, spawn, answers);
+      await startSupervised(settings, 'balancer', { release }, answers, env);
     },
     async stop() {
-      await stopPidFile(pidFile); // the watcher withdraws <prefix>/balancer as it exits
+      await stopPidFile(supervisedPidFile(settings, 'balancer')); // the watcher withdraws <prefix>/balancer as it exits
     },
   };
 }

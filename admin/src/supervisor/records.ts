@@ -25,6 +25,8 @@ export const instanceSpec = z.object({
   version: z.string(),
   /** The release directory the instance runs from (its working directory). */
   release: z.string(),
+  /** The program and its arguments, when not `node <release>/dist/main.js` (HAProxy's master). */
+  command: z.array(z.string()).min(1).optional(),
   logFile: z.string(),
   stateFile: z.string(),
   policy: restartPolicy.default(restartPolicy.parse({})),

@@ -11,7 +11,7 @@ export function restartDelay(crashes: number, { baseMs, maxMs }: InstanceSpec['p
 }
 
 /**
- * Runs one instance (`node <release>/dist/main.js`) and keeps it running: restarts it after a
+ * Runs one instance (`node <release>/dist/main.js`, or the spec's command) and keeps it running: restarts it after a
  * crash with exponential backoff, gives up after `policy.limit` crashes within `policy.windowMs`,
  * and records every change in the state file. {@link stop} (SIGTERM) stops it gracefully, for good.
  */
@@ -29,10 +29,12 @@ export class Supervisor {
 
   /** Starts the instance process. */
   start(): void {
-    const log = openSync(this.spec.logFile, 'a');
+    const { command, release, logFile } = this.spec;
+    const [program, ...args] = command ?? [process.execPath, join(release, 'dist', 'main.js')];
+    const log = openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, [join(this.spec.release, 'dist', 'main.js')], {
-        cwd: this.spec.release,
+      const child = spawn(program ?? process.execPath, args, {
+        cwd: release,
         stdio: ['ignore', log, log],
       });
       this.child = child;
