@@ -134,10 +134,13 @@ const killHaproxyWorker: Fault = {
     const downAt = Date.now();
     for (const worker of workers) process.kill(worker, 'SIGKILL');
     const haproxy = platform.component('haproxy');
-    await waitUntil(async () => platform.restarts().haproxy > restarts && (await haproxy.answers()), {
-      what: 'HAProxy started again by its supervisor and serving',
-      timeoutMs: 30_000,
-    });
+    await waitUntil(
+      async () => platform.restarts().haproxy > restarts && (await haproxy.answers()),
+      {
+        what: 'HAProxy started again by its supervisor and serving',
+        timeoutMs: 30_000,
+      },
+    );
     return window(downAt, { killed: ['haproxy'] });
   },
 };
