@@ -41,8 +41,10 @@ describe('mfupgrade', () => {
       const result = await loop.stop();
       const after = await platform.ps('messages');
 
+      // The rate is the machine's, not the platform's: printed, never asserted.
+      console.info(`roll of messages under load: ${Math.round(result.perSecond)} requests/s`);
       expect(result.failures).toEqual([]);
-      expect(result.perSecond).toBeGreaterThanOrEqual(200);
+      expect(result.requests).toBeGreaterThan(100); // the load really ran through the roll
       expect(rolled.stdout).toMatch(/messages: rolled to v2 \(2 new, 2 replaced\)/);
       expect(after.map((row) => [row.version, row.balancer])).toEqual([
         ['v2', 'UP'],
