@@ -122,7 +122,8 @@ export async function signedInUser(url: string, stem = 'load'): Promise<SignedIn
       body: JSON.stringify({ nickname, password }),
     }),
   );
-  if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
+  if (registered.status !== 201)
+    throw new Error(`registration answered ${registered.status} ${await registered.text()}`);
   userAnswer.parse(await registered.json());
   const signedIn = await politely(() =>
     fetch(`${url}/api/tokens`, {
@@ -130,7 +131,8 @@ export async function signedInUser(url: string, stem = 'load'): Promise<SignedIn
       headers: { authorization: basic(nickname, password) },
     }),
   );
-  if (signedIn.status !== 200) throw new Error(`sign-in answered ${signedIn.status}`);
+  if (signedIn.status !== 200)
+    throw new Error(`sign-in answered ${signedIn.status} ${await signedIn.text()}`);
   return { nickname, password, token: tokenAnswer.parse(await signedIn.json()).token };
 }
 
