@@ -1,11 +1,11 @@
-import type { RunningService } from '@microflack/common';
-import { nextEvent } from '@microflack/common/testing';
+import { connectRedis, type RunningService } from '@microflack/common';
+import { nextEvent, silentLogger, startPrivateRedis, waitFor } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SOCKETIO_LIMIT_RULES } from '../src/abuse-limits.js';
 import type { PingAck, PostAck } from '../src/events.js';
 import { ping, post } from './chat-client.js';
-import { ChatWorld, type ChatClient } from './world.js';
+import { ChatWorld, type ChatClient, type TestUser } from './world.js';
 
 let world: ChatWorld;
 let a: RunningService;
@@ -22,6 +22,30 @@ afterAll(async () => {
 });
 
 const refusal = { error: expect.stringMatching(/^Too many/) as unknown, code: 'rate_limited' };
+const perSocketPings = SOCKETIO_LIMIT_RULES.perSocket.ping_user.points;
+const perUserPings = SOCKETIO_LIMIT_RULES.perUser.ping_user.points;
+
+/**
+ * Sockets of `user`, taking turns among the instances at `urls`: enough that together they can
+ * pass the user's ping limit while each stays within its own.
+ */
+async function pingSockets(chat: ChatWorld, urls: string[], user: TestUser): Promise<ChatClient[]> {
+  const sockets: ChatClient[] = [];
+  for (let n = 0; n * perSocketPings <= perUserPings; n++) {
+    sockets.push(
+      await chat.client(urls[n % urls.length] ?? chat.config.MF_BALANCER_URL, user.token),
+    );
+  }
+  return sockets;
+}
+
+/** Every socket pings as often as its own limit allows: together past the user's limit. */
+async function pingPastUserLimit(sockets: ChatClient[]): Promise<PingAck[]> {
+  const acks = await Promise.all(
+    sockets.map((socket) => atOnce(perSocketPings, () => ping(socket))),
+  );
+  return acks.flat();
+}
 
 /** `times` calls of `send` at once, each answered by its ack. */
 function atOnce<Ack>(times: number, send: (n: number) => Promise<Ack>): Promise<Ack[]> {
@@ -50,21 +74,13 @@ describe('abuse limits of socketio', () => {
   });
 
   it('when one user pings from sockets on two instances, then past the per-user limit every socket is acked rate_limited', async () => {
-    const { points } = SOCKETIO_LIMIT_RULES.perUser.ping_user;
-    const perSocket = SOCKETIO_LIMIT_RULES.perSocket.ping_user.points;
     const gus = await world.register('gus');
-    const sockets: ChatClient[] = [];
-    // Enough sockets that each stays under its own limit while together they pass the user's.
-    for (let n = 0; n * perSocket <= points; n++) {
-      sockets.push(await world.client(n % 2 ? b.url : a.url, gus.token));
-    }
+    const sockets = await pingSockets(world, [a.url, b.url], gus);
 
-    const acks = (
-      await Promise.all(sockets.map((socket) => atOnce(perSocket - 1, () => ping(socket))))
-    ).flat();
+    const acks = await pingPastUserLimit(sockets);
 
     const codes = acks.map(codeOf);
-    expect(codes.filter((code) => code === 'ok')).toHaveLength(points);
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(perUserPings);
     expect(codes.filter((code) => code !== 'ok').every((code) => code === 'rate_limited')).toBe(
       true,
     );
@@ -107,3 +123,63 @@ describe('abuse limits of socketio', () => {
     expect(codeOf(await ping(bystander))).toBe('ok');
   });
 });
+
+describe('abuse limits of socketio while Redis is away', () => {
+  it('when Redis stops, then typing still goes out and a user past the ping limit is still refused (counted in memory)', async () => {
+    const redis = await startPrivateRedis();
+    // socketio alone on the Redis that stops: users and messages keep theirs.
+    const alone = await ChatWorld.create(undefined, {
+      MF_RATE_LIMIT_SCALE: '1',
+      REDIS_URL: redis.url,
+    });
+    const instance = await alone.startSocketio();
+    const [jan, kim, lee] = [
+      await alone.register('jan'),
+      await alone.register('kim'),
+      await alone.register('lee'),
+    ];
+    const typist = await alone.client(instance.url, jan.token);
+    const watcher = await alone.client(instance.url, kim.token);
+    const sockets = await pingSockets(alone, [instance.url], jan);
+
+    await redis.kill();
+    const heard = nextEvent(watcher, 'typing');
+    typist.emit('typing');
+    const typing = await heard;
+    const codes = (await pingPastUserLimit(sockets)).map(codeOf);
+    await redis.start();
+    await untilLimitsInRedis(alone, instance, lee, redis.url);
+    await alone.close();
+    await redis.kill();
+
+    expect(typing).toEqual([{ user_id: jan.id, nickname: jan.nickname }]);
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(perUserPings);
+    expect(codes.filter((code) => code !== 'ok').every((code) => code === 'rate_limited')).toBe(
+      true,
+    );
+  });
+});
+
+/**
+ * Waits until the instance counts `user`'s pings in the Redis at `url` again (so its connections
+ * are back and it stops cleanly): each try pings from a fresh socket.
+ */
+async function untilLimitsInRedis(
+  chat: ChatWorld,
+  instance: RunningService,
+  user: TestUser,
+  url: string,
+): Promise<void> {
+  const probe = await connectRedis(url, silentLogger());
+  const key = `${chat.config.MF_ETCD_PREFIX}/limits/${SOCKETIO_LIMIT_RULES.perUser.ping_user.name}:user:${user.id}`;
+  await waitFor(
+    async () => {
+      const socket = await chat.client(instance.url, user.token);
+      await ping(socket);
+      socket.close();
+      return (await probe.exists(key)) === 1;
+    },
+    { intervalMs: 100, what: 'the per-user limits to be counted in Redis again' },
+  );
+  probe.disconnect();
+}
