@@ -1,4 +1,4 @@
-import type { Logger } from '@microflack/common';
+import type { ErrorBody, Logger } from '@microflack/common';
 import { rateLimited, type ChatLimits } from './abuse-limits.js';
 import { invalidPayload, reply, splitAck, type Ack } from './acks.js';
 import type { Chat, ChatServer, ChatSocket } from './chat.js';
@@ -7,7 +7,10 @@ import { handshakeAuth, pingArgs, postArgs, typingArgs } from './schemas.js';
 
 type Handler = (params: unknown[], ack: Ack | undefined) => Promise<void>;
 
-const internalError = { error: 'Something went wrong on our side.', code: 'internal_error' };
+const internalError: ErrorBody = {
+  error: 'Something went wrong on our side.',
+  code: 'internal_error',
+};
 
 /**
  * Spends every incoming event of the socket, known or not, before any listener runs: past its
@@ -19,6 +22,8 @@ function limitBySocket(socket: ChatSocket, limits: ChatLimits, logger: Logger): 
     const { ack } = splitAck(args);
     limits.bySocket(socket.id, event).then(
       (verdict) => {
+        // The rest of a flood, still queued after the disconnect: already dealt with.
+        if (socket.disconnected) return;
         if ('flood' in verdict) {
           logger.warn({ event, userId: socket.data.userId }, 'event flood: socket disconnected');
           socket.disconnect(true);
