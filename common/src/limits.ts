@@ -19,6 +19,11 @@ export interface LimitRule {
    * no honest busy address reaches, so tests that raise the scale still meet them.
    */
   scaled?: boolean;
+  /**
+   * True: counted in this instance's memory only, never in Redis. For keys that live on one
+   * instance (a socket): sharing them would cost a Redis round trip and buy nothing.
+   */
+  local?: boolean;
 }
 
 /** The answer to an action: go ahead, or wait this long. */
@@ -31,9 +36,10 @@ const retryAfter = (result: RateLimiterRes): number =>
  * One abuse limit shared by every instance: the counts live in Redis (rate-limiter-flexible's
  * atomic `RateLimiterRedis`). While Redis is away each instance counts alone in memory (its
  * insurance limiter), so limits hold per instance instead of failing requests or failing open.
+ * A {@link LimitRule.local} rule counts in memory only.
  */
 export class Limit {
-  private readonly limiter: RateLimiterRedis;
+  private readonly limiter: RateLimiterRedis | RateLimiterMemory;
 
   /**
    * @param redis the service's Redis connection.
@@ -49,12 +55,16 @@ export class Limit {
       duration: rule.durationSeconds,
       blockDuration: rule.blockSeconds ?? 0,
     };
-    this.limiter = new RateLimiterRedis({
-      ...options,
-      storeClient: redis,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(options),
-    });
+    const memory = new RateLimiterMemory(options);
+    this.limiter =
+      rule.local === true
+        ? memory
+        : new RateLimiterRedis({
+            ...options,
+            storeClient: redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          });
   }
 
   /** Spends `points` of `key`'s allowance; refused once it is spent (the attempt still counts). */

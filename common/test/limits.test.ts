@@ -80,6 +80,18 @@ describe('Limit', () => {
     expect(await spend(limit, 'gina', 4)).toEqual([true, true, true, false]);
   });
 
+  it('when a rule is local, then each instance counts alone and Redis holds nothing', async () => {
+    const prefix = uniquePrefix();
+    const local = { ...rule, local: true };
+    const first = new Limit(redis, prefix, local);
+    const second = new Limit(redis, prefix, local);
+
+    const allowed = [...(await spend(first, 'hank', 4)), ...(await spend(second, 'hank', 1))];
+
+    expect(allowed).toEqual([true, true, true, false, true]);
+    expect(await redis.keys(`${prefix}/*`)).toEqual([]);
+  });
+
   it('when Redis is away, then each instance still refuses past the limit (in memory) and nothing fails', async () => {
     const away = await startPrivateRedis();
     const connection = await connectRedis(away.url, logger);

@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import {
   Broadcaster,
+  limitsFor,
   readPackageVersion,
+  type Limit,
+  type LimitRule,
   type Logger,
   type Pool,
-  type Redis,
   type ServiceConfigRecord,
   type ServiceDefinition,
 } from '@microflack/common';
+import { MessagesLimits } from './abuse-limits.js';
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createApp } from './app.js';
 import type { MessagesConfig } from './config.js';
@@ -15,7 +18,6 @@ import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
 import { fetchPage } from './page-fetch.js';
 import { LinkPreviews } from './previews.js';
-import { MESSAGE_RATE, RateLimiter } from './rate-limit.js';
 
 export { messagesEnv, type MessagesConfig } from './config.js';
 export type { Message } from './messages.js';
@@ -32,20 +34,19 @@ export const messagesRoute: ServiceConfigRecord = {
 /** What the messages rules are wired from. */
 export interface WiringDeps {
   pool: Pool;
-  redis: Redis;
-  /** Namespaces the Redis rate-limit buckets. */
-  prefix: string;
+  /** Builds the abuse limits (common's `limitsFor(redis, config)`). */
+  limit: (rule: LimitRule) => Limit;
   policy: AddressPolicy;
   events: MessageEvents;
   logger: Logger;
 }
 
-/** Wires the domain: repository, shared rate limiter, link previews that save and re-announce. */
+/** Wires the domain: repository, shared abuse limits, link previews that save and re-announce. */
 export function wireMessages(deps: WiringDeps): {
   messages: Messages;
   previews: LinkPreviews;
 } {
-  const { pool, redis, prefix, policy, events, logger } = deps;
+  const { pool, limit, policy, events, logger } = deps;
   const repo = new MessagesRepo(pool);
   const previews = new LinkPreviews({
     fetchPage: (url) => fetchPage(url, policy),
@@ -53,11 +54,11 @@ export function wireMessages(deps: WiringDeps): {
     saved: (row) => events.updated(toMessage(row)),
     logger,
   });
-  const limiter = new RateLimiter(redis, prefix, MESSAGE_RATE, logger);
-  return { messages: new Messages({ repo, limiter, events, previews, logger }), previews };
+  const limits = new MessagesLimits(limit);
+  return { messages: new Messages({ repo, limits, events, previews, logger }), previews };
 }
 
-/** The messages service: its database, Redis (rate limits, broadcasts), previews and the app. */
+/** The messages service: its database, Redis (abuse limits, broadcasts), previews and the app. */
 export function messagesDefinition(config: MessagesConfig): ServiceDefinition<MessagesConfig> {
   return {
     name: 'messages',
@@ -71,8 +72,7 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
       const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX, logger);
       const { messages, previews } = wireMessages({
         pool,
-        redis,
-        prefix: config.MF_ETCD_PREFIX,
+        limit: limitsFor(redis, config),
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
         events: {
           updated: (message) => broadcaster.updated('Message', message),

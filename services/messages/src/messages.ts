@@ -1,6 +1,6 @@
 import { HttpError, type Logger } from '@microflack/common';
+import type { MessagesLimits } from './abuse-limits.js';
 import type { ChangePosition, MessageRow, MessagesRepo } from './messages-repo.js';
-import type { RateLimiter } from './rate-limit.js';
 import { renderMarkdown } from './render.js';
 
 /** A message as the API shows it (docs/api.md). */
@@ -78,7 +78,7 @@ export function formatCursor({ xid, id }: ChangePosition): string {
 /** What the message rules need. */
 export interface MessagesDeps {
   repo: MessagesRepo;
-  limiter: Pick<RateLimiter, 'take'>;
+  limits: Pick<MessagesLimits, 'spend'>;
   events: MessageEvents;
   previews: AfterWrite;
   logger: Logger;
@@ -99,22 +99,13 @@ export class Messages {
     const { repo } = this.deps;
     const earlier = key === undefined ? undefined : await repo.findByKey(userId, key);
     if (earlier) return { message: toMessage(earlier), created: false };
-    await this.takeRate(userId);
+    await this.deps.limits.spend('posts', userId);
     const row = await repo.insert(userId, source, renderMarkdown(source), key);
     if (row) return { message: this.written(row), created: true };
     // A concurrent retry under the same key inserted first; its row is committed by now.
     const winner = key === undefined ? undefined : await repo.findByKey(userId, key);
     if (!winner) throw new Error('an idempotent insert was skipped but no row holds its key');
     return { message: toMessage(winner), created: false };
-  }
-
-  private async takeRate(userId: number): Promise<void> {
-    const take = await this.deps.limiter.take(String(userId));
-    if (take.allowed) return;
-    const seconds = Math.max(1, Math.ceil(take.retryAfterMs / 1000));
-    throw new HttpError(429, 'rate_limited', 'Too many messages; slow down.', {
-      'Retry-After': String(seconds),
-    });
   }
 
   /** One message, tombstones included. @throws 404. */
@@ -155,16 +146,21 @@ export class Messages {
     return { messages: rows.map(toMessage), cursor: restart };
   }
 
-  /** Replaces the text of `userId`'s own message. @throws 404, 403. */
+  /** Replaces the text of `userId`'s own message. @throws 429 over the edit limit, 404, 403. */
   async edit(userId: number, id: number, source: string): Promise<Message> {
+    await this.deps.limits.spend('edits', userId);
     await this.authorOnly(userId, id, 'edit');
     const row = await this.deps.repo.update(id, source, renderMarkdown(source));
     if (!row) throw notFound(id); // deleted meanwhile
     return this.written(row);
   }
 
-  /** Deletes `userId`'s own message, leaving a tombstone; deleting twice is fine. @throws 404, 403. */
+  /**
+   * Deletes `userId`'s own message, leaving a tombstone; deleting twice is fine.
+   * @throws 429 over the deletion limit, 404, 403.
+   */
   async remove(userId: number, id: number): Promise<void> {
+    await this.deps.limits.spend('deletions', userId);
     await this.authorOnly(userId, id, 'delete');
     const row = await this.deps.repo.markDeleted(id);
     if (row) this.deps.events.deleted(row.id);

@@ -69,37 +69,6 @@ describe('POST /api/messages', () => {
 
     expect(message.source).toHaveLength(4000);
   });
-
-  it('when a user posts more than 10/s beyond a burst of 20, then 429 with Retry-After, and nothing is stored', async () => {
-    const bob = world.user();
-    const started = Date.now();
-
-    const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        request(world.app)
-          .post('/api/messages')
-          .auth(bob.token, { type: 'bearer' })
-          .send({ source: `burst ${i}` }),
-      ),
-    );
-
-    const elapsedSeconds = (Date.now() - started) / 1000;
-    const accepted = responses.filter((response) => response.status === 201).length;
-    const refused = responses.filter((response) => response.status === 429);
-    expect(accepted).toBeGreaterThanOrEqual(20);
-    expect(accepted).toBeLessThanOrEqual(20 + Math.ceil(elapsedSeconds * 10));
-    expect(accepted + refused.length).toBe(30);
-    expect(refused[0]?.headers['retry-after']).toMatch(/^[1-9]\d*$/);
-    expect(refused[0]?.body).toEqual({
-      error: expect.any(String) as unknown,
-      code: 'rate_limited',
-    });
-    const stored = await world.pool.query(
-      'SELECT count(*)::int AS n FROM messages WHERE user_id = $1',
-      [bob.id],
-    );
-    expect(stored.rows[0]).toEqual({ n: accepted });
-  });
 });
 
 describe('GET /api/messages', () => {

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import { connectRedis, openDatabase, TokenKeys, type Pool } from '@microflack/common';
+import { connectRedis, limitsFor, openDatabase, TokenKeys, type Pool } from '@microflack/common';
 import { silentLogger, TestPlatform } from '@microflack/common/testing';
 import { addressPolicy } from '../src/address-policy.js';
 import { createApp } from '../src/app.js';
@@ -46,7 +46,7 @@ export class RecordedEvents implements MessageEvents {
 
 /**
  * One test file's messages service, in process: a fresh database, a unique prefix for the Redis
- * rate-limit buckets, recorded broadcasts, and tokens signed with the test key.
+ * abuse-limit counts, recorded broadcasts, and tokens signed with the test key.
  */
 export class MessagesWorld {
   private nextUser = 1;
@@ -62,25 +62,32 @@ export class MessagesWorld {
     private readonly platform: TestPlatform,
   ) {}
 
-  /** Builds the world; `allowPrivate` lets previews reach the local test pages. */
-  static async create({ allowPrivate = true } = {}): Promise<MessagesWorld> {
+  /**
+   * Builds the world; `allowPrivate` lets previews reach the local test pages; `env` overrides
+   * the test configuration (`MF_RATE_LIMIT_SCALE: '1'` for the limits as deployed).
+   */
+  static async create({
+    allowPrivate = true,
+    env = {},
+  }: { allowPrivate?: boolean; env?: Record<string, string> } = {}): Promise<MessagesWorld> {
     const platform = new TestPlatform();
     const config = platform.configFor(messagesEnv, {
       DATABASE_URL: await platform.database(),
       PREVIEW_ALLOW_PRIVATE: allowPrivate ? '1' : '0',
+      ...env,
     });
     const logger = silentLogger();
     const pool = await openDatabase(config.DATABASE_URL, MIGRATIONS, logger);
     platform.onClose(() => pool.end());
     const redis = await connectRedis(config.REDIS_URL, logger);
-    platform.onClose(() => redis.quit());
+    // Not quit: a test may close the world while Redis is still coming back.
+    platform.onClose(() => redis.disconnect());
     const keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
     const revoked = new Set<string>();
     const events = new RecordedEvents();
     const { messages, previews } = wireMessages({
       pool,
-      redis,
-      prefix: config.MF_ETCD_PREFIX,
+      limit: limitsFor(redis, config),
       policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
       events,
       logger,
@@ -89,7 +96,7 @@ export class MessagesWorld {
     return new MessagesWorld(config, keys, revoked, events, app, previews, pool, platform);
   }
 
-  /** A new user id and a bearer token for it (each test gets its own rate-limit bucket). */
+  /** A new user id and a bearer token for it (each user has their own abuse-limit counts). */
   user(): { id: number; token: string; jti: string } {
     const id = this.nextUser++;
     const issued = this.keys.sign(id);

@@ -5,6 +5,7 @@ import {
   type ServiceParts,
   type TokenAuth,
 } from '@microflack/common';
+import type { ChatLimits } from './abuse-limits.js';
 import { Chat, type ChatCalls, type ChatServer } from './chat.js';
 import { listen } from './listeners.js';
 import { NicknameCache } from './nicknames.js';
@@ -16,8 +17,8 @@ export interface AppDeps {
   api: ChatCalls & { nickname(userId: number): Promise<string | undefined> };
   /** The Socket.IO adapter (Redis in production). */
   adapter: ServerOptions['adapter'];
-  /** Whether `userId` may send a typing notice now. */
-  mayType: (userId: number) => Promise<boolean>;
+  /** The limits of every client event, per socket and per user. */
+  limits: ChatLimits;
 }
 
 /**
@@ -25,7 +26,7 @@ export interface AppDeps {
  * before Express sees it), the chat attached to the server, and the drain that closes sockets.
  */
 export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
-  const { logger, auth, api, adapter, mayType } = deps;
+  const { logger, auth, api, adapter, limits } = deps;
   const io: ChatServer = new Server({
     path: '/socket.io',
     serveClient: false,
@@ -44,10 +45,10 @@ export function createApp(deps: AppDeps): ServiceParts & { io: ChatServer } {
     auth,
     api,
     nickname: (userId) => nicknames.get(userId),
-    mayType,
+    limits,
     logger,
   });
-  listen(io, chat, logger);
+  listen(io, chat, limits, logger);
   return {
     io,
     app: createServiceApp(logger, () => undefined),

@@ -7,6 +7,7 @@ import {
   type Logger,
   type TokenAuth,
 } from '@microflack/common';
+import { rateLimited, type ChatEvent, type ChatLimits } from './abuse-limits.js';
 import type { CallResult } from './chat-api.js';
 import type {
   ClientToServerEvents,
@@ -46,8 +47,8 @@ export interface ChatDeps {
   auth: TokenAuth;
   api: ChatCalls;
   nickname(userId: number): Promise<string | undefined>;
-  /** Whether `userId` may send a typing notice now (at most one per second, across instances). */
-  mayType(userId: number): Promise<boolean>;
+  /** The per-user limits (a typing notice: at most one per user per second, across instances). */
+  limits: Pick<ChatLimits, 'byUser'>;
   logger: Logger;
 }
 
@@ -135,10 +136,18 @@ export class Chat {
     return result.error;
   }
 
+  /** The refusal when `userId` is past their limit of `event`, across instances. */
+  private async overLimit(event: ChatEvent, userId: number): Promise<ErrorBody | undefined> {
+    const verdict = await this.deps.limits.byUser(event, userId);
+    return verdict.allowed ? undefined : rateLimited(event, verdict.retryAfterSeconds);
+  }
+
   /** `ping_user`: the token's user (or the socket's) is online, and becomes the socket's user. */
   async ping(socket: ChatSocket, token: string | undefined): Promise<PingAck> {
     const auth = this.authenticate(socket, token);
     if (!auth.ok) return auth.error;
+    const refused = await this.overLimit('ping_user', auth.userId);
+    if (refused) return refused;
     const result = await this.deps.api.markOnline(auth.token);
     if (!result.ok) return this.refused(socket, auth.token, result);
     this.bind(socket, auth.userId, auth.token);
@@ -156,6 +165,8 @@ export class Chat {
   ): Promise<PostAck> {
     const auth = this.authenticate(socket, token);
     if (!auth.ok) return auth.error;
+    const refused = await this.overLimit('post_message', auth.userId);
+    if (refused) return refused;
     const result = await this.deps.api.postMessage(auth.token, source, client_id);
     if (!result.ok) return this.refused(socket, auth.token, result);
     return { ok: true, message: result.body };
@@ -166,7 +177,7 @@ export class Chat {
     const { userId, token } = socket.data;
     if (userId === undefined) return;
     if (!this.authenticate(socket, token).ok) return;
-    if (!(await this.deps.mayType(userId))) return;
+    if (!(await this.deps.limits.byUser('typing', userId)).allowed) return;
     const nickname = await this.deps.nickname(userId);
     if (nickname === undefined) return;
     this.deps.io.except(userRoom(userId)).emit('typing', { user_id: userId, nickname });

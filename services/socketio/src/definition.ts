@@ -2,15 +2,16 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import {
   broadcastKey,
   droppingPublisher,
+  limitsFor,
   readPackageVersion,
   type ServiceConfigRecord,
   type ServiceDefinition,
 } from '@microflack/common';
+import { ChatLimits } from './abuse-limits.js';
 import { createApp } from './app.js';
 import { ChatApi } from './chat-api.js';
 import type { SocketioConfig } from './config.js';
 import { countConnections } from './metrics.js';
-import { typingThrottle } from './typing-throttle.js';
 
 export { socketioEnv, type SocketioConfig } from './config.js';
 export type * from './events.js';
@@ -32,7 +33,7 @@ export function socketioDefinition(config: SocketioConfig): ServiceDefinition<So
     async build(context) {
       const { auth, logger } = context;
       // The adapter needs a connection of its own for subscribing; the other publishes and
-      // holds the typing throttle.
+      // counts the per-user limits.
       const publisher = await context.redis();
       const subscriber = await context.redis();
       // The adapter publishes without handling failures: while Redis is away they are dropped.
@@ -45,7 +46,7 @@ export function socketioDefinition(config: SocketioConfig): ServiceDefinition<So
         auth,
         api: new ChatApi(context.client, logger),
         adapter,
-        mayType: typingThrottle(publisher, config.MF_ETCD_PREFIX, logger),
+        limits: new ChatLimits(limitsFor(publisher, config)),
       });
       countConnections(parts.io, context.metrics.registry);
       // While the subscriber was away this instance's sockets missed every broadcast: once it

@@ -50,8 +50,15 @@ export class ChatWorld {
     this.keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
   }
 
-  /** Starts users and messages on `platform`; by default, a platform behind a path router. */
-  static async create(platform?: TestPlatform): Promise<ChatWorld> {
+  /**
+   * Starts users and messages on `platform`; by default, a platform behind a path router.
+   * `overrides` change the configuration of socketio alone (users and messages keep the
+   * raised test limits, so registering many users from loopback still works).
+   */
+  static async create(
+    platform?: TestPlatform,
+    overrides: Record<string, string> = {},
+  ): Promise<ChatWorld> {
     let router: PathRouter | undefined;
     if (platform === undefined) {
       const started = await startPathRouter();
@@ -60,7 +67,10 @@ export class ChatWorld {
       router = started;
     }
     const drain = { MF_DRAIN_TIMEOUT: '5' };
-    const world = new ChatWorld(platform, platform.configFor(socketioEnv, drain));
+    const world = new ChatWorld(
+      platform,
+      platform.configFor(socketioEnv, { ...drain, ...overrides }),
+    );
     const users = await platform.start(
       usersDefinition(
         platform.configFor(usersEnv, {
