@@ -13,8 +13,8 @@ import { createApp } from './app.js';
 import type { MessagesConfig } from './config.js';
 import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
-import { fetchPage } from './page-fetch.js';
-import { LinkPreviews } from './previews.js';
+import { fetchPage, PREVIEW_LIMITS } from './page-fetch.js';
+import { LinkPreviews, previewLimitsFrom, type PreviewLimits } from './previews.js';
 import { MESSAGE_RATE, RateLimiter } from './rate-limit.js';
 
 export { messagesEnv, type MessagesConfig } from './config.js';
@@ -36,6 +36,7 @@ export interface WiringDeps {
   /** Namespaces the Redis rate-limit buckets. */
   prefix: string;
   policy: AddressPolicy;
+  previewLimits: PreviewLimits;
   events: MessageEvents;
   logger: Logger;
 }
@@ -45,10 +46,11 @@ export function wireMessages(deps: WiringDeps): {
   messages: Messages;
   previews: LinkPreviews;
 } {
-  const { pool, redis, prefix, policy, events, logger } = deps;
+  const { pool, redis, prefix, policy, previewLimits, events, logger } = deps;
   const repo = new MessagesRepo(pool);
   const previews = new LinkPreviews({
-    fetchPage: (url) => fetchPage(url, policy),
+    fetchPage: (url, signal) => fetchPage(url, policy, PREVIEW_LIMITS, { signal }),
+    limits: previewLimits,
     repo,
     saved: (row) => events.updated(toMessage(row)),
     logger,
@@ -74,6 +76,7 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
         redis,
         prefix: config.MF_ETCD_PREFIX,
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
+        previewLimits: previewLimitsFrom(config),
         events: {
           updated: (message) => broadcaster.updated('Message', message),
           deleted: (id) => broadcaster.deleted(id),
