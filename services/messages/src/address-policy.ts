@@ -92,8 +92,9 @@ export function assertAllowed(policy: AddressPolicy, address: string, host: stri
 export type Resolve = (hostname: string, signal: AbortSignal) => Promise<LookupAddress[]>;
 
 /**
- * The system resolver (getaddrinfo: /etc/hosts, then DNS). It cannot be cancelled: past the
- * deadline its answer is ignored, and the preview caps bound how many can be pending.
+ * The system resolver (getaddrinfo: /etc/hosts, then DNS), as sockets use it. It cannot be
+ * cancelled: past the deadline its answer is ignored, though it keeps a libuv thread until the
+ * system gives up on it.
  */
 export const systemResolve: Resolve = (hostname) => lookup(hostname, { all: true });
 
