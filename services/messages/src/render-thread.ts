@@ -10,8 +10,11 @@ export interface RenderLimits {
   maxPending: number;
 }
 
-/** 1 s per message (a 4,000-character pathological one takes ~50 ms), 64 waiting at most. */
-export const RENDER_LIMITS: RenderLimits = { deadlineMs: 1000, maxPending: 64 };
+/**
+ * 2 s per message (within the shape limits the costliest 4,000 characters take ~80 ms; the margin
+ * is for a machine short of CPU), 64 waiting at most.
+ */
+export const RENDER_LIMITS: RenderLimits = { deadlineMs: 2000, maxPending: 64 };
 
 // vitest runs the TypeScript sources, but a worker runs JavaScript: always the compiled entry
 // (`tsc -b` builds it before the tests run).
@@ -30,8 +33,8 @@ interface Pending {
 /**
  * Renders Markdown on a worker thread, so no message can hold up the event loop: a render that
  * misses its deadline ends the thread (a fresh one starts with the next message) and every
- * render waiting on it answers the source as plain text. The thread does not keep the process
- * alive.
+ * render waiting on it answers the source as plain text. An idle thread does not keep the
+ * process alive.
  */
 export class RenderThread {
   private worker: Worker | undefined;
@@ -52,6 +55,8 @@ export class RenderThread {
       this.pending.set(id, { source, resolve });
       if (this.ready) this.send(id);
       else this.start();
+      // Held while renders wait (a script awaiting one must not exit), let go when idle.
+      this.worker?.ref();
     });
   }
 
@@ -65,7 +70,6 @@ export class RenderThread {
   private start(): void {
     if (this.worker) return;
     const worker = this.spawn();
-    worker.unref();
     worker.on('message', (message: RenderDone | RenderReady) => {
       if (message !== 'ready') this.settle(message.id, message.html);
       else if (this.worker === worker) this.started();
@@ -94,6 +98,7 @@ export class RenderThread {
     if (!job) return;
     clearTimeout(job.timer);
     this.pending.delete(id);
+    if (this.pending.size === 0) this.worker?.unref();
     job.resolve(html);
   }
 

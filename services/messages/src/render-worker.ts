@@ -13,7 +13,7 @@ export interface RenderDone {
   html: string;
 }
 
-/** Told once the thread has loaded its modules: deadlines start then, not while it boots. */
+/** Told once the thread has loaded and warmed up: deadlines start then, not while it boots. */
 export type RenderReady = 'ready';
 
 // The entry of the render thread (render-thread.ts): one job at a time, in arrival order.
@@ -21,5 +21,8 @@ parentPort?.on('message', ({ id, source }: RenderJob) => {
   const done: RenderDone = { id, html: renderMarkdown(source) };
   parentPort?.postMessage(done);
 });
+// The first render compiles marked's and the sanitiser's code paths: slow enough on a busy
+// machine to miss a deadline, so it is done here, before any message waits on it.
+renderMarkdown('**warm** _up_ ~~x~~ `y` [z](http://z.example)\n- a\n> b');
 const ready: RenderReady = 'ready';
 parentPort?.postMessage(ready);

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +114,22 @@ describe('the render thread', () => {
 
     expect(answers).toEqual(['<p><em>a</em></p>', '<p><em>b</em></p>', plainText('*c*')]);
     await thread.close();
+  });
+
+  it('when a process has nothing left to do but an idle render thread, then it exits', async () => {
+    const entry = new URL('../dist/render-thread.js', import.meta.url).href;
+    const script = `const { renderMessage } = await import(${JSON.stringify(entry)});
+      console.log(await renderMessage('*a*'));`;
+
+    // A thread that kept the process alive would hang this until the test's timeout.
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+
+    // Rendered, or plain text should a starved machine miss the deadline: either way, it exited.
+    expect(stdout).toMatch(/^<p>(<em>a<\/em>|\*a\*)<\/p>\n$/);
   });
 
   it.each(COSTLY)(
