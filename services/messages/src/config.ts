@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { baseEnv, databaseEnv, testOnly } from '@microflack/common';
 
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
 /** The environment of the messages service: the common variables plus its database and previews. */
 export const messagesEnv = {
   ...baseEnv,
@@ -13,6 +15,12 @@ export const messagesEnv = {
       .default('0')
       .transform((value) => value === '1'),
   ),
+  // Link previews: fetches in flight per instance and per host, and the cache by URL.
+  PREVIEW_CONCURRENCY: count(8),
+  PREVIEW_HOST_CONCURRENCY: count(2),
+  PREVIEW_CACHE_SIZE: count(1000),
+  PREVIEW_CACHE_TTL: z.coerce.number().int().min(0).default(600),
+  PREVIEW_FAILURE_TTL: z.coerce.number().int().min(0).default(60),
 };
 
 /** The parsed configuration of the messages service. */

@@ -16,8 +16,8 @@ import { createApp } from './app.js';
 import type { MessagesConfig } from './config.js';
 import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
-import { fetchPage } from './page-fetch.js';
-import { LinkPreviews } from './previews.js';
+import { fetchPage, PREVIEW_LIMITS } from './page-fetch.js';
+import { LinkPreviews, previewLimitsFrom, type PreviewLimits } from './previews.js';
 
 export { messagesEnv, type MessagesConfig } from './config.js';
 export type { Message } from './messages.js';
@@ -37,6 +37,7 @@ export interface WiringDeps {
   /** Builds the abuse limits (common's `limitsFor(redis, config)`). */
   limit: (rule: LimitRule) => Limit;
   policy: AddressPolicy;
+  previewLimits: PreviewLimits;
   events: MessageEvents;
   logger: Logger;
 }
@@ -46,10 +47,11 @@ export function wireMessages(deps: WiringDeps): {
   messages: Messages;
   previews: LinkPreviews;
 } {
-  const { pool, limit, policy, events, logger } = deps;
+  const { pool, limit, policy, previewLimits, events, logger } = deps;
   const repo = new MessagesRepo(pool);
   const previews = new LinkPreviews({
-    fetchPage: (url) => fetchPage(url, policy),
+    fetchPage: (url, signal) => fetchPage(url, policy, PREVIEW_LIMITS, { signal }),
+    limits: previewLimits,
     repo,
     saved: (row) => events.updated(toMessage(row)),
     logger,
@@ -74,6 +76,7 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
         pool,
         limit: limitsFor(redis, config),
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
+        previewLimits: previewLimitsFrom(config),
         events: {
           updated: (message) => broadcaster.updated('Message', message),
           deleted: (id) => broadcaster.deleted(id),

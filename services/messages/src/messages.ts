@@ -1,7 +1,7 @@
 import { HttpError, type Logger } from '@microflack/common';
 import type { MessagesLimits } from './abuse-limits.js';
 import type { ChangePosition, MessageRow, MessagesRepo } from './messages-repo.js';
-import { renderMarkdown } from './render.js';
+import { renderMessage } from './render-thread.js';
 
 /** A message as the API shows it (docs/api.md). */
 export interface Message {
@@ -100,7 +100,7 @@ export class Messages {
     const earlier = key === undefined ? undefined : await repo.findByKey(userId, key);
     if (earlier) return { message: toMessage(earlier), created: false };
     await this.deps.limits.spend('posts', userId);
-    const row = await repo.insert(userId, source, renderMarkdown(source), key);
+    const row = await repo.insert(userId, source, await renderMessage(source), key);
     if (row) return { message: this.written(row), created: true };
     // A concurrent retry under the same key inserted first; its row is committed by now.
     const winner = key === undefined ? undefined : await repo.findByKey(userId, key);
@@ -150,7 +150,7 @@ export class Messages {
   async edit(userId: number, id: number, source: string): Promise<Message> {
     await this.deps.limits.spend('edits', userId);
     await this.authorOnly(userId, id, 'edit');
-    const row = await this.deps.repo.update(id, source, renderMarkdown(source));
+    const row = await this.deps.repo.update(id, source, await renderMessage(source));
     if (!row) throw notFound(id); // deleted meanwhile
     return this.written(row);
   }

@@ -2,7 +2,12 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { TextDecoder } from 'node:util';
-import { assertAllowed, guardedLookup, type AddressPolicy } from './address-policy.js';
+import {
+  assertAllowed,
+  guardedLookup,
+  type AddressPolicy,
+  type Resolve,
+} from './address-policy.js';
 
 /** Bounds of one preview fetch. */
 export interface FetchLimits {
@@ -20,6 +25,14 @@ export const PREVIEW_LIMITS: FetchLimits = {
   maxRedirects: 3,
 };
 
+/** What a fetch may be given besides its limits. */
+export interface FetchOptions {
+  /** The deadline, when the caller's started earlier (waiting for a slot); else `timeoutMs`. */
+  signal?: AbortSignal;
+  /** How host names are resolved (tests inject one); the system resolver by default. */
+  resolve?: Resolve;
+}
+
 /** Thrown when a page cannot be previewed (status, type, redirects, protocol). */
 export class PageFetchError extends Error {
   override readonly name = 'PageFetchError';
@@ -36,7 +49,12 @@ function checkTarget(url: URL, policy: AddressPolicy): void {
   if (isIP(host) !== 0) assertAllowed(policy, host, url.hostname);
 }
 
-function get(url: URL, policy: AddressPolicy, signal: AbortSignal): Promise<IncomingMessage> {
+function get(
+  url: URL,
+  policy: AddressPolicy,
+  signal: AbortSignal,
+  resolveName: Resolve | undefined,
+): Promise<IncomingMessage> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = request(
@@ -44,7 +62,7 @@ function get(url: URL, policy: AddressPolicy, signal: AbortSignal): Promise<Inco
       {
         signal,
         agent: false,
-        lookup: guardedLookup(policy),
+        lookup: guardedLookup(policy, signal, resolveName),
         headers: { accept: 'text/html', 'user-agent': 'MicroFlack-LinkPreview/1.0' },
       },
       resolve,
@@ -78,19 +96,20 @@ async function readCapped(response: IncomingMessage, maxBytes: number): Promise<
 /**
  * Fetches an HTML page for a preview under the SSRF guards: http(s) only, every hop's address
  * checked against `policy` (literal or resolved), redirects followed by hand, `text/html` only,
- * at most `maxBytes` read, everything within `timeoutMs`.
+ * at most `maxBytes` read, everything (name lookups included) within `timeoutMs` or `signal`.
  * @returns the page's (possibly truncated) HTML.
  */
 export async function fetchPage(
   url: string,
   policy: AddressPolicy,
   limits: FetchLimits = PREVIEW_LIMITS,
+  options: FetchOptions = {},
 ): Promise<string> {
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+  const signal = options.signal ?? AbortSignal.timeout(limits.timeoutMs);
   let target = new URL(url);
   for (let hop = 0; ; hop++) {
     checkTarget(target, policy);
-    const response = await get(target, policy, signal);
+    const response = await get(target, policy, signal, options.resolve);
     const status = response.statusCode ?? 0;
     if (REDIRECTS.has(status)) {
       response.destroy();

@@ -8,7 +8,7 @@ import { silentLogger, TestPlatform } from '@microflack/common/testing';
 import { addressPolicy } from '../src/address-policy.js';
 import { createApp } from '../src/app.js';
 import type { Message, MessageEvents } from '../src/messages.js';
-import type { LinkPreviews } from '../src/previews.js';
+import { previewLimitsFrom, type LinkPreviews } from '../src/previews.js';
 import { messagesEnv, wireMessages, type MessagesConfig } from '../src/definition.js';
 
 /** A message as the API must show it: exactly these fields. */
@@ -89,6 +89,7 @@ export class MessagesWorld {
       pool,
       limit: limitsFor(redis, config),
       policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
+      previewLimits: previewLimitsFrom(config),
       events,
       logger,
     });

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { BlockList } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressPolicy, BlockedAddressError } from '../src/address-policy.js';
+import { addressPolicy, BlockedAddressError, type BlockedRanges } from '../src/address-policy.js';
 import { fetchPage, PageFetchError, PREVIEW_LIMITS } from '../src/page-fetch.js';
 import { pageMeta } from '../src/page-meta.js';
 import { MessagesWorld, messageList, messageShape } from './helpers.js';
@@ -118,10 +118,10 @@ describe('fetchPage', () => {
   });
 });
 
-function blockOnly(address: string): BlockList {
-  const list = new BlockList();
-  list.addAddress(address);
-  return list;
+function blockOnly(address: string): BlockedRanges {
+  const ipv4 = new BlockList();
+  ipv4.addAddress(address);
+  return { ipv4, ipv6: new BlockList() };
 }
 
 describe('previews of posted messages', () => {
