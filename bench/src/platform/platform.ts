@@ -32,6 +32,21 @@ export async function benchPost(url: string, user: SignedInUser, source: string)
   if (response.status !== 201) throw new Error(`a post answered ${response.status}`);
 }
 
+/**
+ * Posts `count` messages through `url`, spread over enough fresh users that none nears its
+ * posting limit (10/s, burst 20); resolves with those users.
+ */
+export async function seedMessages(url: string, count: number): Promise<SignedInUser[]> {
+  const users = await Promise.all(
+    Array.from({ length: Math.ceil(count / 10) }, () => benchUser(url)),
+  );
+  for (let n = 0; n < count; n++) {
+    const user = users[n % users.length];
+    if (user !== undefined) await benchPost(url, user, `bench message ${n}: some **markdown**`);
+  }
+  return users;
+}
+
 /** The address (`http://host:port`) and id of the first instance of `service`. */
 export async function instanceOf(
   platform: LocalPlatform,

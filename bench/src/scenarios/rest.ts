@@ -7,7 +7,7 @@ import type { LocalPlatform } from '@microflack/admin/testing';
 import { bearer } from '@microflack/common/testing';
 import { highestGoodRate, openLoop, type OpenLoopResult } from '../open-loop.js';
 import { forkBaseline } from '../platform/child.js';
-import { benchPost, benchUser, instanceOf } from '../platform/platform.js';
+import { instanceOf, seedMessages } from '../platform/platform.js';
 import { ratioOf, type Row } from './row.js';
 
 const PATH = '/api/messages';
@@ -24,20 +24,11 @@ const spread = (r: OpenLoopResult) =>
   (r.failed > 0 ? `, ${r.failed} failed` : '') +
   (r.generatorCpu > 0.8 ? ` (driver at ${Math.round(r.generatorCpu * 100)}% CPU)` : '');
 
-/** Fifty messages by five users (each under its posting limit). */
-async function seed(url: string) {
-  const users = await Promise.all(Array.from({ length: 5 }, () => benchUser(url)));
-  for (let n = 0; n < 50; n++) {
-    const user = users[n % users.length];
-    if (user !== undefined) await benchPost(url, user, `bench message ${n}: some **markdown**`);
-  }
-  return users[0]?.token ?? '';
-}
-
 /** Measures the three targets at every rate, interleaved so noise falls on all three alike. */
 export async function measureRest(platform: LocalPlatform, plan: RestPlan): Promise<Row[]> {
   const balancer = platform.balancer.url;
-  const token = await seed(balancer);
+  const [user] = await seedMessages(balancer, 50);
+  const token = user?.token ?? '';
   const headers = { authorization: bearer(token) };
   const body = await (await fetch(`${balancer}${PATH}${QUERY}`, { headers })).text();
   const bodyFile = join(tmpdir(), `mf-bench-body-${process.pid}.json`);
