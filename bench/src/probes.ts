@@ -15,11 +15,16 @@ import type { TestBalancer } from '@microflack/haproxy/testing';
 import { TEST_JWT_SECRET_KEY } from '@microflack/common/testing';
 import { z } from 'zod';
 
-// Instances inherit only the PATH and etcd (read through a schema, like every environment read).
-const { PATH, MF_ETCD_URL } = loadConfig({
+/**
+ * What the benchmark reads of its environment (through a schema, like every environment read):
+ * etcd and the lease TTL instances use; stand-in instances inherit only the PATH and etcd.
+ */
+export const benchEnv = loadConfig({
   PATH: z.string().default('/usr/bin:/bin'),
   MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+  MF_LEASE_TTL: baseEnv.MF_LEASE_TTL,
 });
+const { PATH, MF_ETCD_URL } = benchEnv;
 
 /** A benchmark instance running as its own process. */
 export interface ChildInstance {
