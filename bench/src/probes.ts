@@ -90,6 +90,30 @@ export async function takesTraffic(balancer: TestBalancer, server: string): Prom
   return states.some((s) => s.server === server && s.state === 'UP' && s.admin === 'READY');
 }
 
+/**
+ * The connections the current HAProxy worker opened to `backend`'s servers and the times it
+ * reused an idle one instead, summed over its servers (`show stat`: `connect`, `reuse`).
+ */
+export async function serverConnections(
+  balancer: TestBalancer,
+  backend: string,
+): Promise<{ connect: number; reuse: number }> {
+  const [header = '', ...lines] = (await balancer.master.worker('show stat')).trim().split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const at = (name: string) => columns.indexOf(name);
+  const totals = { connect: 0, reuse: 0 };
+  for (const fields of lines.map((line) => line.split(','))) {
+    if (
+      fields[at('pxname')] !== backend ||
+      ['FRONTEND', 'BACKEND'].includes(fields[at('svname')] ?? '')
+    )
+      continue;
+    totals.connect += Number(fields[at('connect')] ?? 0);
+    totals.reuse += Number(fields[at('reuse')] ?? 0);
+  }
+  return totals;
+}
+
 /** Percentile `p` (0–100) of `values`, in whole milliseconds. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,6 +9,7 @@ import { bearer, type SignedInUser } from '@microflack/common/testing';
 import { highestGoodRate, openLoop, type OpenLoopResult } from '../open-loop.js';
 import { forkBaseline } from '../platform/child.js';
 import { benchUsers, instanceOf, seedMessages } from '../platform/platform.js';
+import { serverConnections } from '../probes.js';
 import { ratioOf, type Row } from './row.js';
 
 const PATH = '/api/messages';
@@ -92,9 +93,11 @@ export async function measureRest(platform: LocalPlatform, plan: RestPlan): Prom
   const messages = await instanceOf(platform, 'messages');
   const logBefore = statSync(platform.logFile(messages.id)).size;
   const targets = { balancer, direct: messages.url, bare: bare.url };
+  const connectionsBefore = await serverConnections(platform.balancer, 'messages');
   try {
     const gets = await atRates(targets, plan, getLatest(token));
     const posts = await atRates(targets, plan, postNew(posters));
+    const connections = await serverConnections(platform.balancer, 'messages');
     const served = [gets, posts]
       .flatMap((results) => [...results.balancer, ...results.direct])
       .reduce((sum, r) => sum + r.sent, 0);
@@ -103,6 +106,10 @@ export async function measureRest(platform: LocalPlatform, plan: RestPlan): Prom
       ...restRows(`GET ${PATH}${QUERY}`, gets),
       ...restRows(`POST ${PATH}`, posts),
       logRow(logBytes / served),
+      reuseRow(
+        connections.connect - connectionsBefore.connect,
+        connections.reuse - connectionsBefore.reuse,
+      ),
     ];
   } finally {
     await bare.stop();
@@ -177,5 +184,17 @@ function logRow(logBytesPerRequest: number): Row {
     baseline: '-',
     target: 'small',
     data: { logBytesPerRequest },
+  };
+}
+
+/** How often HAProxy sent a request to messages on a connection it already had open. */
+function reuseRow(opened: number, reused: number): Row {
+  return {
+    scenario: 'rest',
+    what: 'requests the balancer sent to messages on an open connection (the rest opened one)',
+    measured: `${reused} of ${reused + opened} (${Math.round((100 * reused) / Math.max(1, reused + opened))} %)`,
+    baseline: '-',
+    target: 'most',
+    data: { opened, reused },
   };
 }
