@@ -122,10 +122,6 @@ function defaultsSection(): string[] {
     '    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %{+Q}r %ID"',
     '    option forwardfor',
     '    option idle-close-on-response',
-    // An idle connection to an instance serves the next request of any client, not only of the
-    // client that opened it (`safe`): a new client connection then costs no new connection to
-    // the instance. Instances keep idle connections longer than HAProxy does (common's lifecycle).
-    '    http-reuse always',
     // The whole (small) body is read before a server is chosen: a client that stalls mid-body
     // gets the 408 of `timeout http-request`, not a server's 504 a minute later.
     '    option http-buffer-request',
