@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { LocalPlatform } from '@microflack/admin/testing';
 import { compareWith, printTable, saveResults } from './results.js';
 import { runBalancerScenario } from './scenarios/balancer-run.js';
+import { measureBrowser } from './scenarios/browser.js';
 import { measureChat } from './scenarios/chat.js';
 import { measureOperations } from './scenarios/operations.js';
 import { measureJwt, measureMemory } from './scenarios/resources.js';
@@ -23,7 +24,15 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
-const SCENARIOS = ['balancer', 'chat', 'rest', 'sign-in', 'operations', 'resources'] as const;
+const SCENARIOS = [
+  'balancer',
+  'chat',
+  'rest',
+  'sign-in',
+  'browser',
+  'operations',
+  'resources',
+] as const;
 if (values.only !== undefined && !(SCENARIOS as readonly string[]).includes(values.only)) {
   console.error(`error: unknown scenario "${values.only}" (one of ${SCENARIOS.join(', ')})`);
   process.exit(1);
@@ -54,6 +63,7 @@ async function platformScenarios(platform: LocalPlatform): Promise<void> {
     (await measureRest(platform, plan)).forEach(report);
   }
   if (chosen('sign-in')) (await measureSignIn(platform, quick ? 2000 : 10_000)).forEach(report);
+  if (chosen('browser')) (await measureBrowser(platform, quick ? 3 : 10)).forEach(report);
   if (chosen('operations')) (await measureOperations(platform)).forEach(report);
   if (chosen('resources')) (await measureMemory(platform, 'after load')).forEach(report);
 }

@@ -15,11 +15,16 @@ import type { TestBalancer } from '@microflack/haproxy/testing';
 import { TEST_JWT_SECRET_KEY } from '@microflack/common/testing';
 import { z } from 'zod';
 
-// Instances inherit only the PATH and etcd (read through a schema, like every environment read).
-const { PATH, MF_ETCD_URL } = loadConfig({
+/**
+ * What the benchmark reads of its environment (through a schema, like every environment read):
+ * etcd and the lease TTL instances use; stand-in instances inherit only the PATH and etcd.
+ */
+export const benchEnv = loadConfig({
   PATH: z.string().default('/usr/bin:/bin'),
   MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+  MF_LEASE_TTL: baseEnv.MF_LEASE_TTL,
 });
+const { PATH, MF_ETCD_URL } = benchEnv;
 
 /** A benchmark instance running as its own process. */
 export interface ChildInstance {
@@ -83,6 +88,30 @@ export function answeringPort(url: string): Promise<number> {
 export async function takesTraffic(balancer: TestBalancer, server: string): Promise<boolean> {
   const states = parseServerStates(await balancer.master.worker('show servers state'));
   return states.some((s) => s.server === server && s.state === 'UP' && s.admin === 'READY');
+}
+
+/**
+ * The connections the current HAProxy worker opened to `backend`'s servers and the times it
+ * reused an idle one instead, summed over its servers (`show stat`: `connect`, `reuse`).
+ */
+export async function serverConnections(
+  balancer: TestBalancer,
+  backend: string,
+): Promise<{ connect: number; reuse: number }> {
+  const [header = '', ...lines] = (await balancer.master.worker('show stat')).trim().split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const at = (name: string) => columns.indexOf(name);
+  const totals = { connect: 0, reuse: 0 };
+  for (const fields of lines.map((line) => line.split(','))) {
+    if (
+      fields[at('pxname')] !== backend ||
+      ['FRONTEND', 'BACKEND'].includes(fields[at('svname')] ?? '')
+    )
+      continue;
+    totals.connect += Number(fields[at('connect')] ?? 0);
+    totals.reuse += Number(fields[at('reuse')] ?? 0);
+  }
+  return totals;
 }
 
 /** Percentile `p` (0–100) of `values`, in whole milliseconds. */

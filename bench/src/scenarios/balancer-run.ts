@@ -1,9 +1,10 @@
 // The load balancer's scenario on its own private HAProxy, watcher and etcd prefix, with
 // stand-in instances: its figures are the registry-driven routing's, not the services'.
-import { baseEnv, connectEtcd, loadConfig } from '@microflack/common';
+import { connectEtcd } from '@microflack/common';
 import { uniquePrefix } from '@microflack/common/testing';
 import { startTestBalancer } from '@microflack/haproxy/testing';
 import { measureBalancer, type BenchRounds } from './balancer.js';
+import { benchEnv } from '../probes.js';
 import type { Row } from './row.js';
 
 const FULL: BenchRounds = { newInstance: 10, killed: 5, killedIdle: 5, graceful: 10, churned: 50 };
@@ -15,7 +16,7 @@ export async function runBalancerScenario(
   quick: boolean,
   report: (row: Row) => void,
 ): Promise<void> {
-  const { MF_ETCD_URL, MF_LEASE_TTL } = loadConfig(baseEnv);
+  const { MF_ETCD_URL, MF_LEASE_TTL } = benchEnv;
   const prefix = uniquePrefix();
   const etcd = connectEtcd(MF_ETCD_URL);
   const balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });

@@ -6,7 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { openLoop } from '../open-loop.js';
 import { forkBaseline } from '../platform/child.js';
-import { benchUser } from '../platform/platform.js';
+import { benchUsers } from '../platform/platform.js';
 import { percentile } from '../probes.js';
 import { ratioOf, type Row } from './row.js';
 
@@ -87,11 +87,7 @@ const shown = (d: Delivery) =>
 /** Deliveries through the platform next to the bare server, at every client count. */
 export async function measureChat(platform: LocalPlatform, plan: ChatPlan): Promise<Row[]> {
   // Each user may post 10/s: enough users that the rate is never the limit's.
-  const users = await Promise.all(
-    Array.from({ length: Math.ceil(plan.postsPerSecond / 5) }, () =>
-      benchUser(platform.balancer.url),
-    ),
-  );
+  const users = await benchUsers(platform.balancer.url, Math.ceil(plan.postsPerSecond / 5));
   const tokens = users.map((user) => user.token);
   const bare = await forkBaseline('platform/bare-socketio.js', []);
   const rows: Row[] = [];

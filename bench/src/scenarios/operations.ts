@@ -2,6 +2,8 @@
 import type { LocalPlatform } from '@microflack/admin/testing';
 import { startChatLoad } from '@microflack/common/testing';
 import { type Row } from './row.js';
+import { measureGracefulStop, measureKilled } from './stops.js';
+import { measureDisconnects } from './websockets.js';
 
 /** Times `mfrun messages` (it returns once the instance is UP and served a check). */
 async function timedRun(platform: LocalPlatform): Promise<number> {
@@ -10,8 +12,21 @@ async function timedRun(platform: LocalPlatform): Promise<number> {
   return performance.now() - started;
 }
 
-/** `mfrun` idle, then under chat load, then a roll of messages and of socketio under load. */
+/**
+ * `mfrun` idle, then under chat load, then a roll of messages and of socketio under load; then,
+ * on the three messages instances the rolls left, a SIGKILL and a graceful stop under load, and
+ * the WebSocket disconnects a change to the users service causes.
+ */
 export async function measureOperations(platform: LocalPlatform): Promise<Row[]> {
+  const rows = await runsAndRolls(platform);
+  rows.push(await measureDisconnects(platform));
+  rows.push(...(await measureKilled(platform)));
+  rows.push(await measureGracefulStop(platform));
+  return rows;
+}
+
+/** `mfrun` idle, then under chat load, then a roll of messages and of socketio under load. */
+async function runsAndRolls(platform: LocalPlatform): Promise<Row[]> {
   const idleMs = await timedRun(platform);
   const load = await startChatLoad({ url: platform.balancer.url });
   const loadedMs = await timedRun(platform);
