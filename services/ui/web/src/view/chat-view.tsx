@@ -1,7 +1,8 @@
 import { useRef } from 'preact/hooks';
 import { useSignal } from '@preact/signals';
 import { signOutEverywhereNow, signOutNow } from '../app-state.js';
-import type { ChatSession, ConnectionState } from '../chat.js';
+import type { ChatSession } from '../chat.js';
+import type { ConnectionState } from '../connection.js';
 import { nickColour } from '../format/colour.js';
 import { Composer } from './composer.js';
 import { MessageList } from './message-list.js';
