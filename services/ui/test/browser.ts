@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { Platform, type Account } from './platform.js';
 
@@ -48,6 +49,8 @@ export async function openPerson(
   const context = await browser.newContext({
     viewport: options.viewport ?? DESKTOP,
     colorScheme: options.colorScheme ?? 'light',
+    // The HTTPS test's load balancer presents a self-signed certificate.
+    ignoreHTTPSErrors: true,
   });
   // A missing element fails a test within seconds rather than at the test's own timeout.
   context.setDefaultTimeout(10_000);
@@ -92,20 +95,51 @@ export interface TwoInTheChat {
   bob: Person;
 }
 
-/** Starts a platform and a Chromium, and signs ann and bob in; `close` undoes it all. */
-export async function twoInTheChat(): Promise<TwoInTheChat & { close: () => Promise<void> }> {
-  const [platform, browser] = await Promise.all([Platform.start(), launchChromium()]);
-  const [ann, bob] = [
-    await newPerson(platform, browser, 'ann'),
-    await newPerson(platform, browser, 'bob'),
-  ];
-  await enter(ann.page, platform.url, ann.account);
-  await enter(bob.page, platform.url, bob.account);
-  const close = async () => {
-    await browser.close();
-    await platform.close();
+/**
+ * For one test file: before its tests, starts a platform (over HTTPS when asked) and a Chromium,
+ * signs ann and bob in, and hands them to `use`; after its tests, closes it all.
+ * @returns a maker of more people on that platform, not signed in yet.
+ */
+export function twoInTheChat(
+  use: (chat: TwoInTheChat) => void,
+  options: { https?: boolean } = {},
+): (stem: string, personOptions?: Parameters<typeof openPerson>[1]) => Promise<Person> {
+  let chat: TwoInTheChat | undefined;
+  beforeAll(async () => {
+    const [platform, browser] = await Promise.all([Platform.start(options), launchChromium()]);
+    const [ann, bob] = [
+      await newPerson(platform, browser, 'ann'),
+      await newPerson(platform, browser, 'bob'),
+    ];
+    chat = { platform, browser, ann, bob };
+    use(chat);
+    await enter(ann.page, platform.pageUrl, ann.account);
+    await enter(bob.page, platform.pageUrl, bob.account);
+  });
+  afterAll(async () => {
+    await chat?.browser.close();
+    await chat?.platform.close();
+  });
+  return async (stem, personOptions) => {
+    if (!chat) throw new Error('the chat starts before the tests');
+    return newPerson(chat.platform, chat.browser, stem, personOptions);
   };
-  return { platform, browser, ann, bob, close };
+}
+
+/** Makes `context` start signed in as `session` (what the app keeps in `sessionStorage`). */
+export async function storeSession(
+  context: BrowserContext,
+  session: { token: string; expiresAt: number; userId: number; nickname: string },
+): Promise<void> {
+  await context.addInitScript(
+    `sessionStorage.setItem('microflack.session', ${JSON.stringify(JSON.stringify(session))})`,
+  );
+}
+
+/** Waits until `page` is back at the sign-in form, and returns the form's notice. */
+export async function signedOut(page: Page): Promise<string> {
+  await page.getByLabel('Nickname').waitFor();
+  return (await page.getByRole('status').textContent()) ?? '';
 }
 
 /** Fills the form and presses one of its buttons. */

@@ -1,8 +1,18 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { TokenKeys, type RunningService } from '@microflack/common';
-import { uniqueNickname, waitFor, type TestPlatform } from '@microflack/common/testing';
-import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
+import { baseEnv, TokenKeys, type RunningService } from '@microflack/common';
+import {
+  testConfig,
+  TestPlatform,
+  uniqueNickname,
+  uniquePrefix,
+  waitFor,
+} from '@microflack/common/testing';
+import {
+  startTestBalancer,
+  startTestPlatform,
+  type TestBalancer,
+} from '@microflack/haproxy/testing';
 import { messagesDefinition, messagesEnv } from '@microflack/messages';
 import { socketioDefinition, socketioEnv } from '@microflack/socketio';
 import { tokensDefinition, tokensEnv } from '@microflack/tokens';
@@ -10,6 +20,7 @@ import { usersDefinition, usersEnv } from '@microflack/users';
 import { z } from 'zod';
 import { PUBLIC_DIR } from '../src/build/client.js';
 import { uiDefinition, uiEnv } from '../src/definition.js';
+import { testCertificate } from './certificate.js';
 
 const issued = z.object({ token: z.string(), expires_at: z.number() });
 const created = z.object({ id: z.number() });
@@ -36,14 +47,25 @@ export class Platform {
     readonly balancer: TestBalancer,
   ) {}
 
-  /** The chat's address, as a person types it. */
+  /** The load balancer over HTTP: the API, as the tests call it. */
   get url(): string {
     return this.balancer.url;
   }
 
-  /** Starts everything (two socketio instances unless told otherwise) and waits until routed. */
-  static async start(socketioInstances = 2): Promise<Platform> {
-    const { platform: shared, balancer } = await startTestPlatform({ MF_DRAIN_TIMEOUT: '5' });
+  /** The chat's address, as a person types it: over HTTPS when the platform has it. */
+  get pageUrl(): string {
+    return this.balancer.httpsUrl ?? this.balancer.url;
+  }
+
+  /**
+   * Starts everything (two socketio instances unless told otherwise; HTTPS too when asked) and
+   * waits until routed.
+   */
+  static async start(options: { socketio?: number; https?: boolean } = {}): Promise<Platform> {
+    const overrides = { MF_DRAIN_TIMEOUT: '5' };
+    const { platform: shared, balancer } = options.https
+      ? await startHttpsPlatform(overrides)
+      : await startTestPlatform(overrides);
     const platform = new Platform(shared, balancer);
     const usersDb = await shared.database();
     const messagesDb = await shared.database();
@@ -57,7 +79,7 @@ export class Platform {
         shared.configFor(messagesEnv, { DATABASE_URL: messagesDb, PREVIEW_ALLOW_PRIVATE: '1' }),
       ),
     );
-    for (let i = 0; i < socketioInstances; i++) await platform.startSocketio();
+    for (let i = 0; i < (options.socketio ?? 2); i++) await platform.startSocketio();
     await platform.start(uiDefinition(shared.configFor(uiEnv, { UI_PUBLIC_DIR: PUBLIC_DIR })));
     await platform.routed();
     return platform;
@@ -198,4 +220,31 @@ export class Platform {
     for (const close of this.closers) this.platform.onClose(close);
     await this.platform.close();
   }
+}
+
+/**
+ * Like haproxy's `startTestPlatform`, with an HTTPS listener on the test balancer too, presenting
+ * a self-signed certificate with HSTS (no redirect: the tests call the API over HTTP).
+ */
+async function startHttpsPlatform(
+  overrides: Record<string, string>,
+): Promise<{ platform: TestPlatform; balancer: TestBalancer }> {
+  const prefix = uniquePrefix();
+  const { MF_ETCD_URL } = testConfig(baseEnv, { ...overrides, MF_ETCD_PREFIX: prefix });
+  const certificate = await testCertificate();
+  const balancer = await startTestBalancer({
+    etcdUrl: MF_ETCD_URL,
+    prefix,
+    https: { certificate: certificate.pem, redirect: false, hstsMaxAgeSeconds: 600 },
+  });
+  const platform = new TestPlatform({
+    ...overrides,
+    MF_ETCD_PREFIX: prefix,
+    MF_BALANCER_URL: balancer.url,
+  });
+  platform.onClose(async () => {
+    await balancer.stop();
+    await certificate.remove();
+  });
+  return { platform, balancer };
 }

@@ -16,7 +16,7 @@ let platform: Platform;
 let browser: Browser;
 
 beforeAll(async () => {
-  [platform, browser] = await Promise.all([Platform.start(1), launchChromium()]);
+  [platform, browser] = await Promise.all([Platform.start({ socketio: 1 }), launchChromium()]);
 });
 afterAll(async () => {
   await browser.close();

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { signOut } from './api/auth.js';
+import { signOut, signOutEverywhere } from './api/auth.js';
 import { ChatSession, ENDED } from './chat.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
 
@@ -29,6 +29,24 @@ export async function signOutNow(): Promise<void> {
   current.stop();
   await signOut(current.session.token);
   endSession('You have signed out.');
+}
+
+/**
+ * Revokes every token of mine (my other tabs and devices are signed out too) and goes back to the
+ * form. Should the platform fail to, this tab signs out alone and says so.
+ */
+export async function signOutEverywhereNow(): Promise<void> {
+  const current = chat.value;
+  if (!current) return;
+  current.stop();
+  try {
+    await signOutEverywhere(current.session.token);
+    endSession('You have signed out everywhere.');
+  } catch (error) {
+    await signOut(current.session.token);
+    const reason = error instanceof Error ? error.message : String(error);
+    endSession(`You have signed out here only: signing out everywhere failed (${reason}).`);
+  }
 }
 
 /**

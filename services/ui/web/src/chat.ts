@@ -1,49 +1,32 @@
-import { batch, signal } from '@preact/signals';
-import { ApiError, call } from './api/http.js';
+import { batch, signal, type Signal } from '@preact/signals';
+import { ApiError } from './api/http.js';
+import { callRetrying } from './api/retrying-call.js';
 import { openSocket, type ChatSocket } from './api/socket.js';
+import { catchUpMessages, readOnline, readPage, withDepartures } from './catch-up.js';
+import { ConnectionWatch, type ConnectionState } from './connection.js';
 import { Outbox } from './outbox.js';
 import type { Session } from './session.js';
 import {
   addLatestPage,
   addOlderPage,
-  catchUpQuery,
   EMPTY_LIST,
   markDeleted,
   mergeMessages,
   withCursor,
   type MessageList,
 } from './state/messages.js';
-import { asMessage, asUser, isObject, listOf, type Message, type User } from './state/models.js';
+import { asMessage, asUser, listOf, type Message, type User } from './state/models.js';
 import { activeTypers, noteTyping, stopTyping, type Typer } from './state/typing.js';
 import { mergeUsers, unknownUsers, type UserMap } from './state/users.js';
-
-/** What the connection indicator shows. */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
-
-/** How often, and how far apart, a catch-up asks again for changes the API says are pending. */
-const PENDING_WAITS = 50;
-const PENDING_WAIT_MS = 200;
+import { TypingAnnouncer } from './typing-announcer.js';
 
 /** Messages per page: the latest on arrival, then each history page. */
 export const PAGE_SIZE = 50;
-// The API's largest page: a catch-up reads this many at a time.
-const CATCH_UP_PAGE = 500;
 // Keeps the user online: the platform marks users offline 60 s after their last sign of life.
 const PING_EVERY_MS = 25_000;
-// The server passes on at most one typing notice per second per user.
-const TYPING_EVERY_MS = 1500;
-const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
 /** The notice of a session that ended without the person signing out. */
 export const ENDED = 'Your session has ended (it expired or was signed out). Sign in again.';
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The `cursor` of a listing; undefined from an instance that predates cursors. */
-function cursorOf(body: unknown): string | undefined {
-  const cursor = isObject(body) ? body['cursor'] : undefined;
-  return typeof cursor === 'string' ? cursor : undefined;
-}
 
 /**
  * The chat of one signed-in tab: the socket, what it has loaded, and the actions of the person.
@@ -53,23 +36,21 @@ export class ChatSession {
   readonly messages = signal<MessageList>(EMPTY_LIST);
   readonly users = signal<UserMap>(new Map());
   readonly typers = signal<Typer[]>([]);
-  readonly connection = signal<ConnectionState>('connecting');
+  /** What the connection indicator shows. */
+  readonly connection: Signal<ConnectionState>;
   readonly loadingOlder = signal(false);
   /** The last action that failed (edit, delete, history), for an alert. */
   readonly problem = signal<string | undefined>(undefined);
 
   private readonly socket: ChatSocket;
+  private readonly connectionWatch: ConnectionWatch;
   private readonly outbox: Outbox;
   /** My posts not confirmed yet. */
   readonly pending: Outbox['pending'];
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private readonly fetchingUsers = new Set<number>();
-  private lastTyping = 0;
-  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly typingNotices = new TypingAnnouncer(() => this.sendTyping());
   private stopped = false;
-  // "Offline" only once the browser said so with an `offline` event: `navigator.onLine` alone is
-  // false on machines without a default route even though the platform answers (loopback).
-  private browserOffline = false;
 
   /** @param ended called once when the session is over (token refused or expired). */
   constructor(
@@ -86,6 +67,8 @@ export class ChatSession {
       },
     ]);
     this.socket = openSocket(session.token);
+    this.connectionWatch = new ConnectionWatch(this.socket);
+    this.connection = this.connectionWatch.state;
     this.outbox = new Outbox({
       socket: this.socket,
       token: session.token,
@@ -97,8 +80,6 @@ export class ChatSession {
       setInterval(() => this.ping(), PING_EVERY_MS),
       setTimeout(() => this.end(), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1)),
     );
-    addEventListener('online', this.wentOnline);
-    addEventListener('offline', this.wentOffline);
     void this.loadLatest();
   }
 
@@ -106,9 +87,9 @@ export class ChatSession {
   stop(): void {
     this.stopped = true;
     this.socket.disconnect();
-    for (const timer of [...this.timers, this.typingTimer]) clearTimeout(timer);
-    removeEventListener('online', this.wentOnline);
-    removeEventListener('offline', this.wentOffline);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.typingNotices.cancel();
+    this.connectionWatch.stop();
   }
 
   private end(notice = ENDED): void {
@@ -117,34 +98,15 @@ export class ChatSession {
     this.ended(notice);
   }
 
-  private readonly wentOnline = () => {
-    this.browserOffline = false;
-    if (this.socket.connected) {
-      this.connection.value = 'connected';
-    } else {
-      this.connection.value = 'reconnecting';
-      this.socket.connect();
-    }
-  };
-
-  private readonly wentOffline = () => {
-    this.browserOffline = true;
-    this.connection.value = 'offline';
-  };
-
-  private lostConnection(): void {
-    this.connection.value = this.browserOffline ? 'offline' : 'reconnecting';
-  }
-
   private listen(): void {
     const { socket } = this;
     socket.on('connect', () => this.connected());
     socket.on('disconnect', (reason) => {
-      this.lostConnection();
+      this.connectionWatch.lost();
       // After a server-side disconnect Socket.IO does not come back by itself.
       if (reason === 'io server disconnect' && !this.stopped) socket.connect();
     });
-    socket.on('connect_error', () => this.lostConnection());
+    socket.on('connect_error', () => this.connectionWatch.lost());
     socket.on('expired_token', () => this.end());
     socket.on('updated_model', ({ class: kind, model }) => {
       if (kind === 'Message') this.arrived(listOf([model], asMessage));
@@ -168,7 +130,7 @@ export class ChatSession {
   }
 
   private connected(): void {
-    this.connection.value = 'connected';
+    this.connectionWatch.connected();
     this.ping();
     this.outbox.flush();
     // Whatever happened while no socket listened comes from the catch-up, after every
@@ -213,77 +175,50 @@ export class ChatSession {
   }
 
   /**
-   * An authenticated API call, retried with backoff while no answer comes or the platform is
-   * briefly unavailable (an instance stopping, the load balancer reloading). A 401 ends the session.
+   * An authenticated API call, retried while the platform is briefly unavailable
+   * (api/retrying-call.ts). A 401 ends the session.
    */
   private async request(
     method: 'GET' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call(method, path, { token: this.session.token }, body);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) this.end();
-        const transient = error instanceof ApiError && [0, 502, 503, 504].includes(error.status);
-        const wait = RETRY_DELAYS_MS[attempt];
-        if (!transient || wait === undefined || this.stopped) throw error;
-        await delay(wait);
-      }
+    try {
+      return await callRetrying(method, path, this.session.token, body, () => this.stopped);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) this.end();
+      throw error;
     }
   }
 
   private async loadLatest(): Promise<void> {
     try {
       const [page, online] = await Promise.all([
-        this.request('GET', `/api/messages?limit=${PAGE_SIZE}`),
-        this.request('GET', '/api/users?online=1'),
+        this.request('GET', `/api/messages?limit=${PAGE_SIZE}`).then(readPage),
+        this.request('GET', '/api/users?online=1').then(readOnline),
       ]);
-      const messages = listOf(isObject(page) ? page['messages'] : undefined, asMessage);
-      this.usersArrived(listOf(isObject(online) ? online['users'] : undefined, asUser));
+      this.usersArrived(online);
       this.messages.value = withCursor(
-        addLatestPage(this.messages.value, messages, PAGE_SIZE),
-        cursorOf(page),
+        addLatestPage(this.messages.value, page.messages, PAGE_SIZE),
+        page.cursor,
       );
-      this.learnAuthors(messages);
+      this.learnAuthors(page.messages);
       if (this.socket.connected) void this.catchUp();
     } catch (error) {
       this.failed('The messages could not be loaded', error);
     }
   }
 
-  /**
-   * Everything created, edited or deleted since the last listing's cursor (or, from an instance
-   * without cursors, since the newest change heard of), page by page.
-   */
+  /** What happened while no socket listened: the messages, then who is online now. */
   private async catchUp(): Promise<void> {
     try {
-      for (let waits = 0; ;) {
-        const before = this.messages.value;
-        const body = await this.request(
-          'GET',
-          `/api/messages?${catchUpQuery(before, CATCH_UP_PAGE)}`,
-        );
-        const page = listOf(isObject(body) ? body['messages'] : undefined, asMessage);
-        this.arrived(page);
-        this.messages.value = withCursor(this.messages.value, cursorOf(body));
-        const after = this.messages.value;
-        const moved = after.cursor !== before.cursor || after.since !== before.since;
-        // Committed changes held back behind an older transaction: asked for again shortly.
-        if (isObject(body) && body['pending'] === true && waits++ < PENDING_WAITS) {
-          await new Promise((resolve) => setTimeout(resolve, PENDING_WAIT_MS));
-          continue;
-        }
-        if (page.length < CATCH_UP_PAGE || !moved) break;
-      }
-      const online = await this.request('GET', '/api/users?online=1');
-      const users = listOf(isObject(online) ? online['users'] : undefined, asUser);
-      // Whoever the list leaves out went offline while we were away.
-      const gone = [...this.users.value.values()].filter(
-        (user) => user.online && !users.some((other) => other.id === user.id),
-      );
-      this.usersArrived([...users, ...gone.map((user) => ({ ...user, online: false }))]);
+      await catchUpMessages({
+        get: (path) => this.request('GET', path),
+        messages: this.messages,
+        arrived: (messages) => this.arrived(messages),
+      });
+      const online = readOnline(await this.request('GET', '/api/users?online=1'));
+      this.usersArrived(withDepartures(this.users.value, online));
     } catch (error) {
       this.failed('Catching up failed', error);
     }
@@ -301,11 +236,8 @@ export class ChatSession {
       return;
     this.loadingOlder.value = true;
     try {
-      const body = await this.request(
-        'GET',
-        `/api/messages?before=${list.oldestId}&limit=${PAGE_SIZE}`,
-      );
-      const page = listOf(isObject(body) ? body['messages'] : undefined, asMessage);
+      const path = `/api/messages?before=${list.oldestId}&limit=${PAGE_SIZE}`;
+      const page = readPage(await this.request('GET', path)).messages;
       this.messages.value = addOlderPage(this.messages.value, page, PAGE_SIZE);
       this.learnAuthors(page);
     } catch (error) {
@@ -318,8 +250,7 @@ export class ChatSession {
   /** Posts a message: pending at once, sent when connected, settled by its ack. */
   post(source: string): void {
     // Posted: a typing notice still due would announce typing that is over.
-    clearTimeout(this.typingTimer);
-    this.typingTimer = undefined;
+    this.typingNotices.cancel();
     this.outbox.add(source);
   }
 
@@ -356,24 +287,14 @@ export class ChatSession {
     }
   }
 
-  /**
-   * Tells the others I am typing, at most once per {@link TYPING_EVERY_MS}: a keystroke inside
-   * the window is announced at its end, so the last one is never lost.
-   */
+  /** Tells the others I am typing (throttled: typing-announcer.ts). */
   typing(): void {
-    const wait = this.lastTyping + TYPING_EVERY_MS - Date.now();
-    if (wait <= 0) {
-      this.sendTyping();
-    } else if (this.typingTimer === undefined) {
-      this.typingTimer = setTimeout(() => this.sendTyping(), wait);
-    }
+    this.typingNotices.typing();
   }
 
-  private sendTyping(): void {
-    clearTimeout(this.typingTimer);
-    this.typingTimer = undefined;
-    if (!this.socket.connected || this.stopped) return;
-    this.lastTyping = Date.now();
+  private sendTyping(): boolean {
+    if (!this.socket.connected || this.stopped) return false;
     this.socket.emit('typing');
+    return true;
   }
 }

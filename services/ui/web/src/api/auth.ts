@@ -26,11 +26,27 @@ export async function register(nickname: string, password: string): Promise<Sess
   return signIn(nickname, password);
 }
 
+/** Marks me offline (best effort), then revokes with `DELETE <revocation>`. */
+async function leave(token: string, revocation: string): Promise<void> {
+  await call('DELETE', '/api/users/me', { token }).catch(() => undefined);
+  await call('DELETE', revocation, { token });
+}
+
 /**
  * Signs out on the platform: offline now, and the token revoked. Best effort: the tab forgets
  * the session whatever happens here.
  */
 export async function signOut(token: string): Promise<void> {
-  await call('DELETE', '/api/users/me', { token }).catch(() => undefined);
-  await call('DELETE', '/api/tokens', { token }).catch(() => undefined);
+  await leave(token, '/api/tokens').catch(() => undefined);
+}
+
+/**
+ * Signs out everywhere: offline now, and every token of mine revoked (`DELETE /api/tokens?all=1`),
+ * so my other tabs and devices are refused within a second. A 401 means it is done already.
+ * @throws ApiError when the platform could not revoke them.
+ */
+export async function signOutEverywhere(token: string): Promise<void> {
+  await leave(token, '/api/tokens?all=1').catch((error: unknown) => {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+  });
 }

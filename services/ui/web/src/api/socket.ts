@@ -33,6 +33,8 @@ export function openSocket(token: string): ChatSocket {
     path: '/socket.io',
     auth: { token },
     transports: ['websocket', 'polling'],
+    // Without it, a WebSocket that cannot be opened is an error, not a fall back to polling.
+    tryAllTransports: true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
     randomizationFactor: 0.5,

@@ -1,7 +1,8 @@
 import { useRef } from 'preact/hooks';
 import { useSignal } from '@preact/signals';
-import { signOutNow } from '../app-state.js';
-import type { ChatSession, ConnectionState } from '../chat.js';
+import { signOutEverywhereNow, signOutNow } from '../app-state.js';
+import type { ChatSession } from '../chat.js';
+import type { ConnectionState } from '../connection.js';
 import { nickColour } from '../format/colour.js';
 import { Composer } from './composer.js';
 import { MessageList } from './message-list.js';
@@ -62,9 +63,14 @@ export function ChatView({ chat }: { chat: ChatSession }) {
           <span class="visually-hidden">Signed in as </span>
           <span class={`nick nick-${nickColour(nickname)}`}>{nickname}</span>
         </p>
-        <button type="button" onClick={() => void signOutNow()}>
-          Sign out
-        </button>
+        <div class="leave">
+          <button type="button" onClick={() => void signOutNow()}>
+            Sign out
+          </button>
+          <button type="button" onClick={() => void signOutEverywhereNow()}>
+            Sign out everywhere
+          </button>
+        </div>
       </header>
       <People chat={chat} />
       <main class="conversation" aria-label="Conversation">
