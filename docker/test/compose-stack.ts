@@ -10,6 +10,8 @@ export class ComposeStack {
     private readonly root: string,
     private readonly envFile: string,
     private readonly dockerHost: string,
+    /** The variables of the env file, which the admin commands are given too. */
+    private readonly variables: Record<string, string>,
     readonly project: string,
     /** The load balancer, e.g. `http://127.0.0.1:40123`. */
     readonly url: string,
@@ -23,19 +25,22 @@ export class ComposeStack {
     const [balancerPort, statsPort] = [await freePort(), await freePort()];
     const auth = `admin:${randomBytes(6).toString('hex')}`;
     const envFile = join(stateDir, `${project}.env`);
-    const lines = [
-      `COMPOSE_PROJECT_NAME=${project}`,
-      `MF_BALANCER_PORT=${balancerPort}`,
-      `MF_STATS_PORT=${statsPort}`,
-      `HAPROXY_STATS_AUTH=${auth}`,
-      'BCRYPT_COST=4',
-    ];
+    const variables = {
+      COMPOSE_PROJECT_NAME: project,
+      MF_BALANCER_PORT: String(balancerPort),
+      MF_STATS_PORT: String(statsPort),
+      MF_ETCD_PORT: String(await freePort()),
+      HAPROXY_STATS_AUTH: auth,
+      BCRYPT_COST: '4',
+    };
+    const lines = Object.entries(variables).map(([name, value]) => `${name}=${value}`);
     await writeFile(envFile, `${lines.join('\n')}\n`);
     const stats = { url: `http://127.0.0.1:${statsPort}`, auth };
     return new ComposeStack(
       root,
       envFile,
       dockerHost,
+      variables,
       project,
       `http://127.0.0.1:${balancerPort}`,
       stats,
@@ -56,6 +61,14 @@ export class ComposeStack {
     return run('docker-compose', ['--env-file', this.envFile, '-f', file, ...args], {
       env: { DOCKER_HOST: this.dockerHost },
       cwd: this.root,
+      timeoutMs: 600_000,
+    });
+  }
+
+  /** Runs an admin command (`mfrun`, `mfps`, …) on this project with the docker runtime. */
+  admin(command: string, ...args: string[]): Promise<RunResult> {
+    return run(join(this.root, 'admin', command), args, {
+      env: { ...this.variables, DOCKER_HOST: this.dockerHost, MF_RUNTIME: 'docker' },
       timeoutMs: 600_000,
     });
   }

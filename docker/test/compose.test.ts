@@ -118,3 +118,87 @@ describe('the platform on Docker Compose', () => {
     expect(result.duplicated).toBe(0);
   });
 });
+
+/** One line of `mfps --json`. */
+const psRow = z.looseObject({
+  instance: z.string(),
+  service: z.string(),
+  version: z.string(),
+  balancer: z.string(),
+  restarts: z.union([z.number(), z.string()]),
+});
+
+/** `mfps [service] --json` on the stack, parsed. */
+async function mfps(...args: string[]) {
+  const { stdout } = await stack().admin('mfps', ...args, '--json');
+  return z.array(psRow).parse(JSON.parse(stdout));
+}
+
+/** The load balancer's messages servers, each with the requests it took. */
+const messagesServers = () => backendServers(stack().stats, 'messages');
+
+describe('the admin commands on the Docker runtime', () => {
+  it('when mfrun starts a messages container under chat load, then it takes traffic and mfps lists it', async () => {
+    const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
+    const { stdout } = await stack().admin('mfrun', 'messages');
+    const id = /^(messages-\S+) takes traffic \(1\/1\)$/m.exec(stdout)?.[1];
+    expect(id, stdout).toBeDefined();
+    await waitFor(
+      async () => (await messagesServers()).some((s) => s.server === id && s.total > 0),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        what: `${id} taking requests`,
+      },
+    );
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(result.lost).toBe(0);
+    const rows = await mfps('messages');
+    expect(rows.find((row) => row.instance === id)).toMatchObject({ balancer: 'UP', restarts: 0 });
+    const labelled = await stack().docker(
+      'ps',
+      '-q',
+      '--filter',
+      `label=org.microflack.instance=${id}`,
+    );
+    expect(labelled.stdout.trim()).not.toBe('');
+  });
+
+  it('when mfupgrade rolls messages to a new image tag under chat load, then no request fails and no message is lost', async () => {
+    await stack().docker('tag', 'microflack/messages:latest', 'microflack/messages:next');
+    const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
+    const before = await mfps('messages');
+    const { stdout } = await stack().admin('mfupgrade', 'roll', 'messages', '--tag', 'next');
+    expect(stdout).toContain(
+      `messages: rolled to next (${before.length} new, ${before.length} replaced)`,
+    );
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(result.reads.failures).toEqual([]);
+    expect(result.posted).toBeGreaterThan(0);
+    expect(result.lost).toBe(0);
+    expect(result.duplicated).toBe(0);
+    const after = await mfps('messages');
+    expect(after.map((row) => [row.version, row.balancer])).toEqual(
+      before.map(() => ['next', 'UP']),
+    );
+  });
+
+  it('when mfkill stops a messages container, then it leaves the registry and the engine', async () => {
+    const [first, ...others] = await mfps('messages');
+    if (!first) throw new Error('no messages instance');
+    await stack().admin('mfkill', first.instance);
+    expect((await mfps('messages')).map((row) => row.instance)).toEqual(
+      others.map((row) => row.instance),
+    );
+    const labelled = await stack().docker(
+      'ps',
+      '-a',
+      '-q',
+      '--filter',
+      `label=org.microflack.instance=${first.instance}`,
+    );
+    expect(labelled.stdout.trim()).toBe('');
+  });
+});
