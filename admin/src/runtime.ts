@@ -61,6 +61,11 @@ export interface Runtime {
   prune(service: string): Promise<void>;
   /** The load balancer's view of every server, by instance id; empty when it does not answer. */
   serverStatuses(): Promise<Map<string, string>>;
+  /**
+   * The logs of the instances `target` names (a service, an instance id, all), one text each,
+   * since `since` (ms), when the runtime keeps them itself (the local runtime's are files).
+   */
+  logs?(target: string | undefined, since?: number): Promise<string[]>;
   /** Replaces every instance of `service` at once by the runtime's own rolling update, if it has one. */
   roll?(service: string, release: RuntimeRelease, say: Say, timeoutMs: number): Promise<void>;
 }

@@ -101,7 +101,8 @@ export class DockerRuntime implements Runtime {
           service: container.service,
           version: container.version,
           restarts: RestartCount,
-          lastExit: RestartCount > 0 || exited ? `exit ${State.ExitCode}` : '-',
+          // A restarted container's previous exit code is gone: the engine keeps the last one.
+          lastExit: exited || State.ExitCode !== 0 ? `exit ${State.ExitCode}` : '-',
           running: State.Running,
           gaveUp: !State.Running && !State.Restarting,
         };
@@ -225,6 +226,18 @@ export class DockerRuntime implements Runtime {
     if (!(await handle.inspect()).State.Running) return `${id} is not running now`;
     await crashContainer(this.docker, container);
     return `killed ${id} (container ${name}); the engine restarts it`;
+  }
+
+  async logs(target: string | undefined, since?: number): Promise<string[]> {
+    const chosen = (await this.containers()).filter(
+      (container) =>
+        target === undefined || container.service === target || container.instance === target,
+    );
+    return Promise.all(
+      chosen.map((container) =>
+        containerLog(this.docker, container.container, since === undefined ? {} : { since }),
+      ),
+    );
   }
 
   prune(): Promise<void> {

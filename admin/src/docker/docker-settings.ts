@@ -23,9 +23,9 @@ export const dockerEnv = {
 /** Parsed Docker settings. */
 export type DockerSettings = z.infer<z.ZodObject<typeof dockerEnv>>;
 
-/** Docker settings from `.env`, with the process environment taking precedence. */
-export function dockerSettings(): DockerSettings {
-  return loadConfig(dockerEnv, {}, { ...dotenv(), ...currentEnv() });
+/** Docker settings from `.env` (or the `variables` of another env file), the environment first. */
+export function dockerSettings(variables = dotenv()): DockerSettings {
+  return loadConfig(dockerEnv, {}, { ...variables, ...currentEnv() });
 }
 
 /** Whether an engine may answer: DOCKER_HOST is set, or the default socket exists. */
