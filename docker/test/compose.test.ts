@@ -1,25 +1,14 @@
 import { join } from 'node:path';
-import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
-import {
-  bearer,
-  nextEvent,
-  signedInUser,
-  startChatLoad,
-  waitFor,
-} from '@microflack/common/testing';
+import { startChatLoad, waitFor } from '@microflack/common/testing';
 import { backendServers } from './balancer-stats.js';
+import { answers, chatRoundTrip, since } from './chat.js';
 import { ComposeStack } from './compose-stack.js';
-import { findOrStartEngine, type Engine } from './engine.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const STATE_DIR = join(ROOT, '.mf', 'docker');
 
-const message = z.looseObject({ id: z.number(), source: z.string() });
-const update = z.looseObject({ model: message });
-
-let engine: Engine | undefined;
 let started: ComposeStack | undefined;
 
 /** The stack `beforeAll` brought up. */
@@ -28,26 +17,9 @@ function stack(): ComposeStack {
   return started;
 }
 
-/** Seconds since `start`, for the figures the run prints (never asserted). */
-const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1);
-
-async function answers(url: string): Promise<boolean> {
-  const response = await fetch(url).catch(() => undefined);
-  return response?.status === 200;
-}
-
 beforeAll(async () => {
-  const candidates = [process.env['DOCKER_HOST'], 'unix:///var/run/docker.sock'];
-  candidates.push(`unix://${join(STATE_DIR, 'docker.sock')}`);
-  engine = await findOrStartEngine(
-    candidates.filter((host): host is string => Boolean(host)),
-    STATE_DIR,
-  );
-  started = await ComposeStack.create(ROOT, STATE_DIR, engine.host);
-  let start = performance.now();
-  await stack().buildImages();
-  console.info(`docker test: images built in ${since(start)} s`);
-  start = performance.now();
+  started = await ComposeStack.create(ROOT, STATE_DIR, inject('dockerHost'), inject('images'));
+  const start = performance.now();
   await stack().compose('up', '-d');
   await waitFor(
     async () =>
@@ -58,42 +30,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    if (started) {
-      await started.compose('down', '--volumes', '--remove-orphans', '--timeout', '20');
-      expect(await started.leftovers()).toEqual([]);
-      await started.remove();
-    }
-  } finally {
-    await engine?.stop();
-  }
+  if (!started) return;
+  await started.compose('down', '--volumes', '--remove-orphans', '--timeout', '20');
+  expect(await started.leftovers()).toEqual([]);
+  await started.remove();
 });
 
 describe('the platform on Docker Compose', () => {
   it('when a user registers, signs in and posts, then a Socket.IO client receives the message', async () => {
     const start = performance.now();
-    const userToken = (await signedInUser(stack().url, 'docker')).token;
-    const socket = io(stack().url, { auth: { token: userToken } });
-    try {
-      await nextEvent(socket, 'connect');
-      const source = `hello from ${stack().project}`;
-      // Bounded by the test's timeout: the message arrives, or the test fails.
-      const received = new Promise<void>((resolve) => {
-        socket.on('updated_model', (payload: unknown) => {
-          if (update.safeParse(payload).data?.model.source === source) resolve();
-        });
-      });
-      const posted = await fetch(`${stack().url}/api/messages`, {
-        method: 'POST',
-        headers: { authorization: bearer(userToken), 'content-type': 'application/json' },
-        body: JSON.stringify({ source }),
-      });
-      expect(posted.status).toBe(201);
-      await received;
-      console.info(`docker test: registered, signed in, posted and received in ${since(start)} s`);
-    } finally {
-      socket.close();
-    }
+    await chatRoundTrip(stack().url, `hello from ${stack().project}`);
+    console.info(`docker test: registered, signed in, posted and received in ${since(start)} s`);
   });
 
   it('when messages is scaled to 3, then every instance takes traffic and no chat message is lost', async () => {
