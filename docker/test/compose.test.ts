@@ -116,7 +116,16 @@ describe('the admin commands on the Docker runtime', () => {
     await stack().docker('tag', 'microflack/messages:latest', 'microflack/messages:next');
     const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
     const before = await mfps('messages');
-    const { stdout } = await stack().admin('mfupgrade', 'roll', 'messages', '--tag', 'next');
+    // A busy two-core machine may take minutes to start a container: the timeout is generous.
+    const { stdout } = await stack().admin(
+      'mfupgrade',
+      'roll',
+      'messages',
+      '--tag',
+      'next',
+      '--timeout',
+      '300',
+    );
     expect(stdout).toContain(
       `messages: rolled to next (${before.length} new, ${before.length} replaced)`,
     );

@@ -76,6 +76,8 @@ describe('the platform as a swarm stack', () => {
       'messages',
       '--tag',
       'next',
+      '--timeout',
+      '300',
     );
     expect(stdout).toContain('messages: rolled to next (3 replaced)');
     const servers = await backendServers(stack().stats, 'messages');

@@ -128,7 +128,8 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  async startOne(etcd: Etcd3, release: RuntimeRelease, say: Say, timeoutMs = 60_000) {
+  // A container starts slower than a process (the image's healthcheck allows it 120 s).
+  async startOne(etcd: Etcd3, release: RuntimeRelease, say: Say, timeoutMs = 120_000) {
     const { service, version } = release;
     const id = newInstanceId(service, version);
     const container = await this.createFromTemplate(release, id);
