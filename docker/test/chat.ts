@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import { bearer, nextEvent, signedInUser } from '@microflack/common/testing';
+import { bearer, nextEvent, signedInUser, type ChatLoadResult } from '@microflack/common/testing';
 
 const message = z.looseObject({ id: z.number(), source: z.string() });
 const update = z.looseObject({ model: message });
@@ -40,3 +40,12 @@ export async function answers(url: string): Promise<boolean> {
 
 /** Seconds since `start`, for the figures the run prints (never asserted). */
 export const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1);
+
+/** A chat load saw no failed request, no lost and no duplicated message, and posted some. */
+export function expectNothingLost(result: ChatLoadResult): void {
+  expect(result.failures).toEqual([]);
+  expect(result.reads.failures).toEqual([]);
+  expect(result.posted).toBeGreaterThan(0);
+  expect(result.lost).toBe(0);
+  expect(result.duplicated).toBe(0);
+}

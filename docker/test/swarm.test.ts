@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startChatLoad, waitFor } from '@microflack/common/testing';
 import { backendServers } from './balancer-stats.js';
-import { chatRoundTrip, since } from './chat.js';
+import { chatRoundTrip, expectNothingLost, since } from './chat.js';
 import { ComposeStack } from './compose-stack.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -59,12 +59,7 @@ describe('the platform as a swarm stack', () => {
       },
       { timeoutMs: 120_000, intervalMs: 500, what: 'three messages replicas taking requests' },
     );
-    const result = await load.stop();
-    expect(result.failures).toEqual([]);
-    expect(result.reads.failures).toEqual([]);
-    expect(result.posted).toBeGreaterThan(0);
-    expect(result.lost).toBe(0);
-    expect(result.duplicated).toBe(0);
+    expectNothingLost(await load.stop());
   });
 
   it('when mfupgrade rolls messages to a new image tag, then every replica runs it', async () => {
