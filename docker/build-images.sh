@@ -125,12 +125,13 @@ deploy() {
   echo "$key" > "$context/deploy.key"
 }
 
-# Builds an app image from CONTEXT unless TAG already holds this very app on this very base: the
-# image carries both in a label, and a warm run skips even sending the context.
+# Builds an app image from CONTEXT unless TAG already holds this very app on this very base and
+# Dockerfile: the image carries them in a label, and a warm run skips even sending the context.
 build_app() {
   local tag=$1 dockerfile=$2 context=$3 node_image=$4 inputs
   shift 4
   inputs="$(cat "$context/deploy.key")-$(docker image inspect --format '{{.Id}}' "$node_image")"
+  inputs="$inputs-$(sha256sum < "$dockerfile" | cut -c1-16)"
   if [ "$(docker image inspect --format '{{index .Config.Labels "org.microflack.inputs"}}' "$tag" 2> /dev/null)" = "$inputs" ]; then
     log "$tag is up to date"
     return
@@ -172,7 +173,7 @@ main() {
   for service in "${SERVICES[@]}"; do
     deploy "services/$service" "$CONTEXTS/$service"
     build_app "microflack/$service:$TAG" "$ROOT/docker/service/Dockerfile" "$CONTEXTS/$service" \
-      "$node_image" --label "org.microflack.service=$service"
+      "$node_image" --label "org.microflack.service=$service" --build-arg "MF_IMAGE_TAG=$TAG"
   done
   deploy haproxy "$CONTEXTS/balancer"
   cp "$ROOT/docker/balancer/start-balancer.mjs" "$CONTEXTS/balancer/app/"

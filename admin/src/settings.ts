@@ -32,6 +32,11 @@ export const localEnv = {
     .string()
     .regex(/^[a-z0-9_]*$/, 'lower-case letters, digits and _ only')
     .default(''),
+  /**
+   * What runs the instances the commands drive: local processes, the compose project's containers
+   * or the swarm stack; `auto` finds a running compose project or stack, else local.
+   */
+  MF_RUNTIME: z.enum(['auto', 'local', 'docker', 'swarm']).default('auto'),
   /** 1: `mfinfra up` never installs Debian packages, it says which are missing (set by `pnpm test`). */
   MF_NO_INSTALL: z.enum(['0', '1']).default('0'),
 };

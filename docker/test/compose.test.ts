@@ -1,25 +1,14 @@
 import { join } from 'node:path';
-import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
-import {
-  bearer,
-  nextEvent,
-  signedInUser,
-  startChatLoad,
-  waitFor,
-} from '@microflack/common/testing';
+import { startChatLoad, waitFor } from '@microflack/common/testing';
 import { backendServers } from './balancer-stats.js';
+import { answers, chatRoundTrip, expectNothingLost, since } from './chat.js';
 import { ComposeStack } from './compose-stack.js';
-import { findOrStartEngine, type Engine } from './engine.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const STATE_DIR = join(ROOT, '.mf', 'docker');
 
-const message = z.looseObject({ id: z.number(), source: z.string() });
-const update = z.looseObject({ model: message });
-
-let engine: Engine | undefined;
 let started: ComposeStack | undefined;
 
 /** The stack `beforeAll` brought up. */
@@ -28,26 +17,9 @@ function stack(): ComposeStack {
   return started;
 }
 
-/** Seconds since `start`, for the figures the run prints (never asserted). */
-const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1);
-
-async function answers(url: string): Promise<boolean> {
-  const response = await fetch(url).catch(() => undefined);
-  return response?.status === 200;
-}
-
 beforeAll(async () => {
-  const candidates = [process.env['DOCKER_HOST'], 'unix:///var/run/docker.sock'];
-  candidates.push(`unix://${join(STATE_DIR, 'docker.sock')}`);
-  engine = await findOrStartEngine(
-    candidates.filter((host): host is string => Boolean(host)),
-    STATE_DIR,
-  );
-  started = await ComposeStack.create(ROOT, STATE_DIR, engine.host);
-  let start = performance.now();
-  await stack().buildImages();
-  console.info(`docker test: images built in ${since(start)} s`);
-  start = performance.now();
+  started = await ComposeStack.create(ROOT, STATE_DIR, inject('dockerHost'), inject('images'));
+  const start = performance.now();
   await stack().compose('up', '-d');
   await waitFor(
     async () =>
@@ -58,42 +30,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    if (started) {
-      await started.compose('down', '--volumes', '--remove-orphans', '--timeout', '20');
-      expect(await started.leftovers()).toEqual([]);
-      await started.remove();
-    }
-  } finally {
-    await engine?.stop();
-  }
+  if (!started) return;
+  await started.compose('down', '--volumes', '--remove-orphans', '--timeout', '20');
+  expect(await started.leftovers()).toEqual([]);
+  await started.remove();
 });
 
 describe('the platform on Docker Compose', () => {
   it('when a user registers, signs in and posts, then a Socket.IO client receives the message', async () => {
     const start = performance.now();
-    const userToken = (await signedInUser(stack().url, 'docker')).token;
-    const socket = io(stack().url, { auth: { token: userToken } });
-    try {
-      await nextEvent(socket, 'connect');
-      const source = `hello from ${stack().project}`;
-      // Bounded by the test's timeout: the message arrives, or the test fails.
-      const received = new Promise<void>((resolve) => {
-        socket.on('updated_model', (payload: unknown) => {
-          if (update.safeParse(payload).data?.model.source === source) resolve();
-        });
-      });
-      const posted = await fetch(`${stack().url}/api/messages`, {
-        method: 'POST',
-        headers: { authorization: bearer(userToken), 'content-type': 'application/json' },
-        body: JSON.stringify({ source }),
-      });
-      expect(posted.status).toBe(201);
-      await received;
-      console.info(`docker test: registered, signed in, posted and received in ${since(start)} s`);
-    } finally {
-      socket.close();
-    }
+    await chatRoundTrip(stack().url, `hello from ${stack().project}`);
+    console.info(`docker test: registered, signed in, posted and received in ${since(start)} s`);
   });
 
   it('when messages is scaled to 3, then every instance takes traffic and no chat message is lost', async () => {
@@ -110,11 +57,97 @@ describe('the platform on Docker Compose', () => {
       async () => (await backendServers(stack().stats, 'messages')).every(({ total }) => total > 0),
       { timeoutMs: 120_000, intervalMs: 500, what: 'every messages instance taking requests' },
     );
-    const result = await load.stop();
-    expect(result.failures).toEqual([]);
-    expect(result.reads.failures).toEqual([]);
-    expect(result.posted).toBeGreaterThan(0);
-    expect(result.lost).toBe(0);
-    expect(result.duplicated).toBe(0);
+    expectNothingLost(await load.stop());
+  });
+});
+
+/** One line of `mfps --json`. */
+const psRow = z.looseObject({
+  instance: z.string(),
+  service: z.string(),
+  version: z.string(),
+  balancer: z.string(),
+  restarts: z.union([z.number(), z.string()]),
+});
+
+/** `mfps [service] --json` on the stack, parsed. */
+async function mfps(...args: string[]) {
+  const { stdout } = await stack().admin('mfps', ...args, '--json');
+  return z.array(psRow).parse(JSON.parse(stdout));
+}
+
+/** The load balancer's messages servers, each with the requests it took. */
+const messagesServers = () => backendServers(stack().stats, 'messages');
+
+describe('the admin commands on the Docker runtime', () => {
+  it('when mfrun starts a messages container under chat load, then it takes traffic and mfps lists it', async () => {
+    const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
+    const { stdout } = await stack().admin('mfrun', 'messages');
+    const id = /^(messages-\S+) takes traffic \(1\/1\)$/m.exec(stdout)?.[1];
+    expect(id, stdout).toBeDefined();
+    await waitFor(
+      async () => (await messagesServers()).some((s) => s.server === id && s.total > 0),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        what: `${id} taking requests`,
+      },
+    );
+    expectNothingLost(await load.stop());
+    const rows = await mfps('messages');
+    expect(rows.find((row) => row.instance === id)).toMatchObject({ balancer: 'UP', restarts: 0 });
+    const labelled = await stack().docker(
+      'ps',
+      '-q',
+      '--filter',
+      `label=org.microflack.instance=${id}`,
+    );
+    expect(labelled.stdout.trim()).not.toBe('');
+  });
+
+  // Four containers to start, one after the other, on a busy machine: minutes.
+  it(
+    'when mfupgrade rolls messages to a new image tag under chat load, then no request fails and no message is lost',
+    { timeout: 900_000 },
+    async () => {
+      await stack().docker('tag', 'microflack/messages:latest', 'microflack/messages:next');
+      const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
+      const before = await mfps('messages');
+      // A busy two-core machine may take minutes to start a container: the timeout is generous.
+      const { stdout } = await stack().admin(
+        'mfupgrade',
+        'roll',
+        'messages',
+        '--tag',
+        'next',
+        '--timeout',
+        '300',
+      );
+      expect(stdout).toContain(
+        `messages: rolled to next (${before.length} new, ${before.length} replaced)`,
+      );
+      expectNothingLost(await load.stop());
+      const after = await mfps('messages');
+      expect(after.map((row) => [row.version, row.balancer])).toEqual(
+        before.map(() => ['next', 'UP']),
+      );
+    },
+  );
+
+  it('when mfkill stops a messages container, then it leaves the registry and the engine', async () => {
+    const [first, ...others] = await mfps('messages');
+    if (!first) throw new Error('no messages instance');
+    await stack().admin('mfkill', first.instance);
+    expect((await mfps('messages')).map((row) => row.instance)).toEqual(
+      others.map((row) => row.instance),
+    );
+    const labelled = await stack().docker(
+      'ps',
+      '-a',
+      '-q',
+      '--filter',
+      `label=org.microflack.instance=${first.instance}`,
+    );
+    expect(labelled.stdout.trim()).toBe('');
   });
 });

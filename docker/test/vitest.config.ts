@@ -7,6 +7,7 @@ export default defineConfig({
     name: 'docker',
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
+    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 300_000,
     hookTimeout: 1_800_000,
     fileParallelism: false,

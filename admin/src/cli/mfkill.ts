@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { killInstance, localInstanceIds, stopInstance } from '../local/instances.js';
 import { selectInstances } from '../local/select.js';
-import { recordedInstances } from '../local/supervision.js';
+import { selectRuntime } from '../runtime.js';
 import { localSettings } from '../settings.js';
 import { runCommand, usageError } from './run-command.js';
 
@@ -19,26 +18,21 @@ runCommand(USAGE, async (argv) => {
   });
   const [target, ...extra] = positionals;
   if (!target || extra.length > 0) throw usageError(USAGE);
-  const settings = localSettings();
+  const runtime = await selectRuntime(localSettings());
   // A crash-looped instance (its supervisor gave up) can still be stopped, i.e. forgotten.
-  const known = values.force
-    ? localInstanceIds(settings)
-    : recordedInstances(settings).map((recorded) => recorded.spec.id);
+  const known = (await runtime.instances())
+    .filter((instance) => !values.force || instance.running)
+    .map((instance) => instance.id);
   const chosen = selectInstances(known, target);
   if (chosen.length === 0 && target !== 'all')
     throw new Error(`no running instance matches "${target}"`);
   if (values.force) {
-    for (const id of chosen) {
-      const pid = killInstance(settings, id);
-      console.log(
-        pid ? `killed ${id} (pid ${pid}); its supervisor restarts it` : `${id} is not running now`,
-      );
-    }
+    for (const id of chosen) console.log(await runtime.kill(id));
     return;
   }
   await Promise.all(
     chosen.map(async (id) => {
-      await stopInstance(settings, id);
+      await runtime.stop(id);
       console.log(`stopped ${id}`);
     }),
   );

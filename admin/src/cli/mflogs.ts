@@ -10,6 +10,7 @@ import {
   type LogFilter,
   type LogLine,
 } from '../logs/log-lines.js';
+import { selectRuntime } from '../runtime.js';
 import { localSettings, statePaths } from '../settings.js';
 import { runCommand, usageError } from './run-command.js';
 
@@ -18,7 +19,9 @@ const USAGE = `usage: mflogs [service|instance] [-f] [--since D] [--request ID] 
 The logs of local instances (.mf/logs/<instance>.log), merged in time order: all of them,
 a service's, or one instance's. -f follows them (new instances of the service included);
 --since 10m (s, m, h, d) starts that long ago; --request ID keeps the lines of one request
-across services. Pretty on a terminal (pino-pretty), raw JSON lines when piped or with --json.`;
+across services. Pretty on a terminal (pino-pretty), raw JSON lines when piped or with --json.
+On Docker (MF_RUNTIME=docker, or a running compose project) the logs are the containers' own;
+-f is not available there (docker-compose logs -f follows them).`;
 
 runCommand(USAGE, async (argv) => {
   const { values, positionals } = parseArgs({
@@ -37,11 +40,20 @@ runCommand(USAGE, async (argv) => {
     ...(values.since === undefined ? {} : { since: Date.now() - parseDuration(values.since) }),
     ...(values.request === undefined ? {} : { requestId: values.request }),
   };
-  const logs = statePaths(localSettings()).logs;
+  const print = printer(values.json || !process.stdout.isTTY);
+  const settings = localSettings();
+  const runtime = await selectRuntime(settings);
+  if (runtime.logs) {
+    if (values.follow) throw new Error('-f follows local logs only (docker-compose logs -f)');
+    const texts = await runtime.logs(target, filter.since);
+    if (texts.length === 0) throw new Error(`no container matches "${target ?? 'all'}"`);
+    filterLines(mergeLogs(texts.map((text) => parseLog(text))), filter).forEach(print);
+    return;
+  }
+  const logs = statePaths(settings).logs;
   const files = instanceLogs(logs, target);
   if (files.length === 0 && !values.follow)
     throw new Error(`no instance logs match "${target ?? 'all'}" in ${logs}`);
-  const print = printer(values.json || !process.stdout.isTTY);
   const offsets = new Map<string, { offset: number; time: number }>();
   const readNew = () => {
     const batches = instanceLogs(logs, target).map((file) => {

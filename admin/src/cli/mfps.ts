@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { serverStatuses } from '../local/balancer-state.js';
 import { registeredInstances, withRegistry } from '../local/instances.js';
 import { instanceRows, ROW_HEADER } from '../local/rows.js';
-import { recordedInstances } from '../local/supervision.js';
 import { formatTable } from '../local/table.js';
+import { selectRuntime } from '../runtime.js';
 import { localSettings } from '../settings.js';
 import { runCommand, usageError } from './run-command.js';
 
@@ -12,7 +11,8 @@ const USAGE = `usage: mfps [service] [--json]
 Lists instances: the registered ones, and the local ones that are not registered (restarting,
 or given up after a crash loop). Columns: id, service, version, address, load balancer state
 (UP/DOWN/DRAIN/MAINT, ABSENT before the balancer has it, - when not registered), uptime,
-restarts by its supervisor and its last exit (- for instances this checkout does not run).
+restarts by its supervisor (or the engine) and its last exit (- for instances the runtime
+does not run: another checkout's, or another runtime's).
 --json prints one JSON array instead.`;
 
 runCommand(USAGE, async (argv) => {
@@ -24,15 +24,14 @@ runCommand(USAGE, async (argv) => {
   const [service, ...extra] = positionals;
   if (extra.length > 0) throw usageError(USAGE);
   const settings = localSettings();
+  const runtime = await selectRuntime(settings);
   const rows = await withRegistry(settings, async (etcd) => {
-    const [instances, statuses] = await Promise.all([
+    const [registered, statuses, running] = await Promise.all([
       registeredInstances(settings, etcd, service),
-      serverStatuses(settings),
+      runtime.serverStatuses(),
+      runtime.instances(service),
     ]);
-    const local = recordedInstances(settings).filter(
-      (recorded) => service === undefined || recorded.spec.service === service,
-    );
-    return instanceRows(instances, local, statuses, Date.now());
+    return instanceRows(registered, running, statuses, Date.now());
   });
   if (values.json) console.log(JSON.stringify(rows, null, 2));
   else

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { SERVICES, serviceEntry } from '../catalog.js';
-import { localInstanceIds, withRegistry } from '../local/instances.js';
-import { selectInstances } from '../local/select.js';
+import { withRegistry } from '../local/instances.js';
 import { checkTag } from '../local/releases.js';
-import { localSettings, type LocalSettings } from '../settings.js';
+import { selectRuntime, type Runtime } from '../runtime.js';
+import { localSettings } from '../settings.js';
 import { allUpgrades, describeUpgrade } from '../upgrade/upgrade-state.js';
 import { abortUpgrade, rollService, tryUpgrade, type UpgradeContext } from '../upgrade/upgrade.js';
 import { runCommand, usageError } from './run-command.js';
@@ -22,7 +22,9 @@ const USAGE = `usage: mfupgrade try <service> [--tag T] [--timeout S]
   status  the upgrades under way (their state is in etcd: <prefix>/upgrades/<service>)
 
 The new release is the current build (.mf/releases/<service>/<version>/, made when missing),
-or the release named --tag T.`;
+or the release named --tag T. On Docker (MF_RUNTIME=docker, or a running compose project) a
+release is the image microflack/<service>:<tag>; on a swarm stack, roll is the swarm's own
+rolling update (start-first, one at a time, health-gated).`;
 
 runCommand(USAGE, async (argv) => {
   const { values, positionals } = parseArgs({
@@ -36,8 +38,10 @@ runCommand(USAGE, async (argv) => {
   if (service !== undefined) serviceEntry(service);
   if (values.tag !== undefined) checkTag(values.tag);
   const settings = localSettings();
+  const runtime = await selectRuntime(settings);
   await withRegistry(settings, async (etcd) => {
-    const context: UpgradeContext = { settings, etcd, say: console.log, timeoutMs: timeout * 1000 };
+    const say = console.log;
+    const context: UpgradeContext = { settings, runtime, etcd, say, timeoutMs: timeout * 1000 };
     const prefix = settings.MF_ETCD_PREFIX;
     switch (action) {
       case 'try':
@@ -45,7 +49,7 @@ runCommand(USAGE, async (argv) => {
         return tryUpgrade(context, service, values.tag);
       case 'roll':
         // Without a service: each service that runs locally, dependencies first.
-        for (const name of service ? [service] : servicesRunning(settings))
+        for (const name of service ? [service] : await servicesRunning(runtime))
           await rollService(context, name, values.tag);
         return;
       case 'abort': {
@@ -66,9 +70,11 @@ runCommand(USAGE, async (argv) => {
   });
 });
 
-function servicesRunning(settings: LocalSettings): string[] {
-  const ids = localInstanceIds(settings);
-  return SERVICES.map((entry) => entry.name).filter(
-    (name) => selectInstances(ids, name).length > 0,
+async function servicesRunning(runtime: Runtime): Promise<string[]> {
+  const running = new Set(
+    (await runtime.instances())
+      .filter((instance) => instance.running)
+      .map((instance) => instance.service),
   );
+  return SERVICES.map((entry) => entry.name).filter((name) => running.has(name));
 }

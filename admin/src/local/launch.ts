@@ -1,4 +1,5 @@
 import type { Etcd3, InstanceRecord } from '@microflack/common/registry';
+import type { RunRequest, Say } from '../runtime.js';
 import type { LocalSettings } from '../settings.js';
 import { prepareServingWait } from './balancer-state.js';
 import {
@@ -17,18 +18,6 @@ import {
   type Release,
 } from './releases.js';
 import { forgetInstance, recordedInstances } from './supervision.js';
-
-/** Where progress lines go (one per step). */
-export type Say = (line: string) => void;
-
-/** What {@link runInstances} starts. */
-export interface RunRequest {
-  service: string;
-  count: number;
-  tag?: string | undefined;
-  /** How long each instance may take to register, and then to be UP (default 30 s each). */
-  timeoutMs?: number;
-}
 
 /** The release for `service`/`tag`, built when missing, saying so. */
 export async function readyRelease(

@@ -1,6 +1,6 @@
 import type { InstanceRecord } from '@microflack/common/registry';
+import type { RuntimeInstance } from '../runtime.js';
 import { balancerStatus } from './balancer-state.js';
-import { describeExit, type RecordedInstance } from './supervision.js';
 import { uptime } from './table.js';
 
 /** One line of `mfps` (the keys of `--json`, in the order of the columns). */
@@ -28,16 +28,16 @@ export const ROW_HEADER = [
 ];
 
 /**
- * The rows of `mfps`: every registered instance (with its supervisor's counts when it is local),
- * then the local instances not registered (restarting, or given up), by service and age. Pure.
+ * The rows of `mfps`: every registered instance (with its restarts when the runtime runs it),
+ * then the runtime's instances not registered (restarting, or given up), by service and age. Pure.
  */
 export function instanceRows(
   registered: readonly InstanceRecord[],
-  local: readonly RecordedInstance[],
+  local: readonly RuntimeInstance[],
   statuses: ReadonlyMap<string, string>,
   now: number,
 ): InstanceRow[] {
-  const byId = new Map(local.map((recorded) => [recorded.spec.id, recorded]));
+  const byId = new Map(local.map((instance) => [instance.id, instance]));
   const rows = registered.map((instance): InstanceRow => {
     const recorded = byId.get(instance.id);
     return {
@@ -47,22 +47,22 @@ export function instanceRows(
       address: instance.address,
       balancer: balancerStatus(statuses.get(instance.id)),
       uptime: uptime(now - instance.started_at),
-      restarts: recorded?.state?.restarts ?? '-',
-      lastExit: recorded ? describeExit(recorded.state) : '-',
+      restarts: recorded?.restarts ?? '-',
+      lastExit: recorded?.lastExit ?? '-',
     };
   });
   const seen = new Set(registered.map((instance) => instance.id));
   const unregistered = local
-    .filter((recorded) => !seen.has(recorded.spec.id))
-    .map(({ spec, state }): InstanceRow => ({
-      instance: spec.id,
-      service: spec.service,
-      version: spec.version,
+    .filter((instance) => !seen.has(instance.id))
+    .map((instance): InstanceRow => ({
+      instance: instance.id,
+      service: instance.service,
+      version: instance.version,
       address: '-',
-      balancer: state?.status === 'crash-loop' ? 'GAVE UP' : '-',
+      balancer: instance.gaveUp ? 'GAVE UP' : '-',
       uptime: '-',
-      restarts: state?.restarts ?? 0,
-      lastExit: describeExit(state),
+      restarts: instance.restarts,
+      lastExit: instance.lastExit,
     }));
   return [...rows, ...unregistered];
 }

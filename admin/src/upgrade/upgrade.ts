@@ -1,9 +1,6 @@
 import { waitUntil, type Etcd3 } from '@microflack/common/registry';
 import { alive } from '../infra/processes.js';
-import { launchOne, pruneUnused, readyRelease, type Say } from '../local/launch.js';
-import { spawnInstance, stopInstance } from '../local/instances.js';
-import { releaseExists, releaseOf, type Release } from '../local/releases.js';
-import { recordedInstances } from '../local/supervision.js';
+import type { Runtime, RuntimeRelease, Say } from '../runtime.js';
 import type { LocalSettings } from '../settings.js';
 import {
   claimUpgrade,
@@ -18,41 +15,41 @@ import {
 /** What every upgrade command works with. */
 export interface UpgradeContext {
   settings: LocalSettings;
+  runtime: Runtime;
   etcd: Etcd3;
   say: Say;
   /** How long a new instance may take to register, and then to be UP. */
   timeoutMs: number;
 }
 
-/** The local instances of `service` whose supervisor runs, oldest first: id → version. */
-function runningInstances(settings: LocalSettings, service: string): Map<string, string> {
+/** The running instances of `service`, oldest first: id → version. */
+async function runningInstances(runtime: Runtime, service: string): Promise<Map<string, string>> {
+  const instances = await runtime.instances(service);
   return new Map(
-    recordedInstances(settings)
-      .filter((recorded) => recorded.spec.service === service && recorded.supervisor !== undefined)
-      .sort((a, b) => a.spec.id.localeCompare(b.spec.id))
-      .map((recorded) => [recorded.spec.id, recorded.spec.version]),
+    instances
+      .filter((instance) => instance.running)
+      .map((instance) => [instance.id, instance.version]),
   );
 }
 
 /** The ids of the running instances of `service` that do not run `version`. */
-function oldInstances(settings: LocalSettings, service: string, version: string): string[] {
-  return [...runningInstances(settings, service)]
+async function oldInstances(runtime: Runtime, service: string, version: string): Promise<string[]> {
+  return [...(await runningInstances(runtime, service))]
     .filter(([, running]) => running !== version)
     .map(([id]) => id);
 }
 
 /** Starts one new instance; on failure, it is stopped and the error says which step failed. */
-async function startNew(context: UpgradeContext, release: Release): Promise<string> {
-  const { settings, etcd, say, timeoutMs } = context;
-  const before = new Set(runningInstances(settings, release.service).keys());
+async function startNew(context: UpgradeContext, release: RuntimeRelease): Promise<string> {
+  const { runtime, etcd, say, timeoutMs } = context;
+  const before = new Set((await runningInstances(runtime, release.service)).keys());
   try {
-    const spawned = await spawnInstance(settings, release);
-    const instance = await launchOne(settings, etcd, spawned, say, timeoutMs);
-    say(`${instance.id} is UP`);
-    return instance.id;
+    const id = await runtime.startOne(etcd, release, say, timeoutMs);
+    say(`${id} is UP`);
+    return id;
   } catch (error) {
-    for (const id of runningInstances(settings, release.service).keys())
-      if (!before.has(id)) await stopInstance(settings, id);
+    for (const id of (await runningInstances(runtime, release.service)).keys())
+      if (!before.has(id)) await runtime.stop(id);
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new Error(
       `the new ${release.service} ${release.version} did not become healthy: ${reason}`,
@@ -67,7 +64,11 @@ async function claim(context: UpgradeContext, state: UpgradeState): Promise<void
     throw new Error(`an upgrade is under way: ${describeUpgrade(existing)} (see mfupgrade status)`);
 }
 
-function newState(kind: UpgradeState['kind'], release: Release, from: string[]): UpgradeState {
+function newState(
+  kind: UpgradeState['kind'],
+  release: RuntimeRelease,
+  from: string[],
+): UpgradeState {
   const { service, version: to } = release;
   return {
     service,
@@ -88,9 +89,9 @@ export async function tryUpgrade(
   service: string,
   tag?: string,
 ): Promise<void> {
-  const { settings, etcd, say } = context;
-  const release = await readyRelease(settings, service, tag, say);
-  const from = oldInstances(settings, service, release.version);
+  const { settings, runtime, etcd, say } = context;
+  const release = await runtime.release(service, tag, say);
+  const from = await oldInstances(runtime, service, release.version);
   if (from.length === 0)
     throw new Error(
       `${service} has no running local instance on another version than ${release.version}`,
@@ -110,8 +111,8 @@ export async function tryUpgrade(
 }
 
 /** The state a roll works on: a canary of the same version is taken over, anything else refused. */
-async function rollState(context: UpgradeContext, release: Release): Promise<UpgradeState> {
-  const { settings, etcd } = context;
+async function rollState(context: UpgradeContext, release: RuntimeRelease): Promise<UpgradeState> {
+  const { settings, runtime, etcd } = context;
   const existing = await readUpgrade(etcd, settings.MF_ETCD_PREFIX, release.service);
   if (existing?.kind === 'try' && existing.phase === 'canary' && existing.to === release.version) {
     const state = {
@@ -123,7 +124,8 @@ async function rollState(context: UpgradeContext, release: Release): Promise<Upg
     await saveUpgrade(etcd, settings.MF_ETCD_PREFIX, state);
     return state;
   }
-  const state = newState('roll', release, oldInstances(settings, release.service, release.version));
+  const old = await oldInstances(runtime, release.service, release.version);
+  const state = newState('roll', release, old);
   await claim(context, state);
   return state;
 }
@@ -138,17 +140,26 @@ export async function rollService(
   service: string,
   tag?: string,
 ): Promise<void> {
-  const { settings, etcd, say } = context;
+  const { settings, runtime, etcd, say } = context;
   const prefix = settings.MF_ETCD_PREFIX;
-  const release = await readyRelease(settings, service, tag, say);
+  const release = await runtime.release(service, tag, say);
   const state = await rollState(context, release);
-  if (state.started.length === 0 && oldInstances(settings, service, release.version).length === 0) {
+  const versions = await runningInstances(runtime, service);
+  const old = await oldInstances(runtime, service, release.version);
+  if (state.started.length === 0 && old.length === 0) {
     await endUpgrade(etcd, prefix, service);
-    say(`${service}: every local instance runs ${release.version} already`);
+    say(`${service}: every instance runs ${release.version} already`);
     return;
   }
-  const versions = runningInstances(settings, service);
-  const old = oldInstances(settings, service, release.version);
+  if (runtime.roll) {
+    await runtime.roll(service, release, say, context.timeoutMs).catch(async (error: unknown) => {
+      await failRoll(context, state, error instanceof Error ? error.message : String(error));
+      throw error;
+    });
+    await endUpgrade(etcd, prefix, service);
+    say(`${service}: rolled to ${release.version} (${old.length} replaced)`);
+    return;
+  }
   // Every change is written only over what this roll wrote last: an abort in between stops it.
   let written = JSON.stringify(state);
   const record = async () => {
@@ -162,13 +173,13 @@ export async function rollService(
         const started = await startNew(context, release);
         state.started.push(started);
         await record().catch(async (error: unknown) => {
-          await stopInstance(settings, started); // not recorded: abort would not know it
+          await runtime.stop(started); // not recorded: abort would not know it
           throw error;
         });
       }
       state.stopped.push({ id, version: versions.get(id) ?? release.version });
       await record(); // recorded before it is stopped, so an abort brings it back
-      await stopInstance(settings, id);
+      await runtime.stop(id);
       say(`stopped ${id} (${n + 1}/${old.length})`);
     }
   } catch (error) {
@@ -177,7 +188,7 @@ export async function rollService(
     throw error;
   }
   await endUpgrade(etcd, prefix, service);
-  pruneUnused(settings, service);
+  await runtime.prune(service);
   say(
     `${service}: rolled to ${release.version} (${state.started.length} new, ${old.length} replaced)`,
   );
@@ -200,7 +211,7 @@ async function failRoll(
  * brings back as many instances of the old releases as it stopped, then stops the new ones.
  */
 export async function abortUpgrade(context: UpgradeContext, service: string): Promise<void> {
-  const { settings, etcd, say } = context;
+  const { settings, runtime, etcd, say } = context;
   const prefix = settings.MF_ETCD_PREFIX;
   const state = await readUpgrade(etcd, prefix, service);
   if (!state) throw new Error(`no upgrade of ${service} is under way`);
@@ -214,13 +225,11 @@ export async function abortUpgrade(context: UpgradeContext, service: string): Pr
   }
   const latest = (await readUpgrade(etcd, prefix, service)) ?? state;
   for (const { version } of latest.stopped) {
-    const release = releaseOf(settings, service, version);
-    if (!releaseExists(release)) throw new Error(`the release ${release.dir} is gone`);
-    const id = await startNew(context, release);
+    const id = await startNew(context, runtime.previousRelease(service, version));
     say(`${service}: brought back ${version} as ${id}`);
   }
   for (const id of latest.started) {
-    await stopInstance(settings, id);
+    await runtime.stop(id);
     say(`stopped ${id}`);
   }
   await endUpgrade(etcd, prefix, service);
