@@ -75,8 +75,13 @@ export class Platform {
     await platform.start(tokensDefinition(shared.configFor(tokensEnv)));
     await platform.start(
       messagesDefinition(
-        // Link previews of pages the test serves on 127.0.0.1.
-        shared.configFor(messagesEnv, { DATABASE_URL: messagesDb, PREVIEW_ALLOW_PRIVATE: '1' }),
+        // Link previews of pages the test serves on 127.0.0.1; the posting limit as in production
+        // (the posting test spends it).
+        shared.configFor(messagesEnv, {
+          DATABASE_URL: messagesDb,
+          PREVIEW_ALLOW_PRIVATE: '1',
+          MF_RATE_LIMIT_SCALE: '1',
+        }),
       ),
     );
     for (let i = 0; i < (options.socketio ?? 2); i++) await platform.startSocketio();

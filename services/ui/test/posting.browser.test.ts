@@ -42,7 +42,7 @@ async function loseFramesAbout(page: Page, text: string, dropping: () => boolean
 
 describe('posting', () => {
   it('when posts are refused (rate limited), then they stay visible with a retry, and the retry posts each once', async () => {
-    // Ann's other tab spends her whole allowance (10 messages a second after a burst of 20), so
+    // Ann's other tab spends her whole allowance (20 messages per 2 s), so
     // what she writes here is refused.
     const token = await storedToken(ann.page);
     const flooding = new AbortController();
