@@ -22,7 +22,7 @@ import {
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '1' });
 const keys = registryKeys(config.MF_ETCD_PREFIX);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const closers: (() => unknown)[] = [];
 const failure = z.object({ msg: z.literal('registration failed, retrying'), attempt: z.number() });
 

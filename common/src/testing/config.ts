@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { z } from 'zod';
-import { databaseEnv, loadConfig } from '../config.js';
+import { z } from 'zod';
+import {
+  baseEnv,
+  currentEnv,
+  databaseEnv,
+  loadConfig,
+  readDotenv,
+  withPassword,
+} from '../config.js';
+import { REPO_ROOT } from './infrastructure.js';
 
 /** A short random hex string for unique names. */
 export function randomSuffix(): string {
@@ -29,9 +37,33 @@ export const TEST_PG_URL = loadConfig({
  */
 export const TEST_JWT_SECRET_KEY = randomBytes(32).toString('base64url');
 
+const secretOf = z.string().min(1).optional();
+
 /**
- * A configuration for tests: the environment's infrastructure, a unique etcd prefix, silent
- * logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
+ * The shared infrastructure's secrets, when `admin/mfup` turned authentication on: from the
+ * environment, else the repository's `.env` (where mfup writes them).
+ */
+const infraSecrets = loadConfig(
+  { ETCD_ROOT_PASSWORD: secretOf, REDIS_PASSWORD: secretOf, REDIS_URL: baseEnv.REDIS_URL },
+  {},
+  { ...readDotenv(`${REPO_ROOT}.env`), ...currentEnv() },
+);
+
+/**
+ * What a test connects to the shared etcd as: root (tests write every kind of key, under their
+ * own prefix), or nobody when etcd runs without authentication.
+ */
+export const TEST_ETCD_CREDENTIALS: { MF_ETCD_USER?: string; MF_ETCD_PASSWORD?: string } =
+  infraSecrets.ETCD_ROOT_PASSWORD === undefined
+    ? {}
+    : { MF_ETCD_USER: 'root', MF_ETCD_PASSWORD: infraSecrets.ETCD_ROOT_PASSWORD };
+
+/** The shared Redis's URL for tests, with its password when it requires one. */
+const TEST_REDIS_URL = withPassword(infraSecrets.REDIS_URL, infraSecrets.REDIS_PASSWORD);
+
+/**
+ * A configuration for tests: the environment's infrastructure (with its credentials,
+ * {@link TEST_ETCD_CREDENTIALS}), a unique etcd prefix, silent logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
  * raised a thousandfold, `overrides` on top.
  */
 export function testConfig<Shape extends z.ZodRawShape>(
@@ -39,6 +71,8 @@ export function testConfig<Shape extends z.ZodRawShape>(
   overrides: Record<string, string> = {},
 ): z.infer<z.ZodObject<Shape>> {
   return loadConfig(shape, {
+    ...TEST_ETCD_CREDENTIALS,
+    REDIS_URL: TEST_REDIS_URL,
     MF_ETCD_PREFIX: uniquePrefix(),
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',

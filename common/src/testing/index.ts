@@ -1,7 +1,13 @@
 // The testing door of @microflack/common: helpers for the tests of every package, never
 // imported by production code.
 
-export { silentLogger, TEST_JWT_SECRET_KEY, testConfig, uniquePrefix } from './config.js';
+export {
+  silentLogger,
+  TEST_ETCD_CREDENTIALS,
+  TEST_JWT_SECRET_KEY,
+  testConfig,
+  uniquePrefix,
+} from './config.js';
 export {
   signedInUser,
   startChatLoad,
