@@ -11,6 +11,8 @@ import { TEST_JWT_SECRET_KEY, uniquePrefix } from '@microflack/common/testing';
 import pg from 'pg';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
+import { dropLocalEtcdAccess, grantLocalEtcdAccess } from './infra/etcd-access.js';
+import { etcdAuthOn, localSettings } from './settings.js';
 
 const run = promisify(execFile);
 
@@ -36,11 +38,16 @@ export class LocalPlatform {
     readonly balancer: TestBalancer,
     readonly env: Record<string, string | undefined>,
     private readonly databasePrefix: string,
+    private readonly prefix: string,
   ) {}
 
   static async start(): Promise<LocalPlatform> {
     const prefix = uniquePrefix();
     const state = mkdtempSync(join(tmpdir(), 'mf-admin-'));
+    // On an infrastructure with authentication, the services' etcd users get roles under the
+    // platform's prefix, as `mfinfra up` gives them under the local platform's.
+    const shared = localSettings();
+    if (etcdAuthOn(shared)) await grantLocalEtcdAccess(shared, prefix);
     const balancer = await startTestBalancer({ etcdUrl: ['http://127.0.0.1:12379'], prefix });
     symlinkSync(balancer.paths.dir, join(state, 'haproxy'));
     const databasePrefix = `${prefix.replace(/\W/g, '').replace('mftest', 'mftest_')}_`;
@@ -54,7 +61,7 @@ export class LocalPlatform {
       // Every client of a test is the one loopback address: the limits are raised as in tests.
       MF_RATE_LIMIT_SCALE: '1000',
     };
-    return new LocalPlatform(state, balancer, env, databasePrefix);
+    return new LocalPlatform(state, balancer, env, databasePrefix, prefix);
   }
 
   /** Runs `admin/<command> ...args`; rejects (with code, stdout, stderr) on a non-zero exit. */
@@ -102,5 +109,7 @@ export class LocalPlatform {
       await admin.end();
     }
     rmSync(this.state, { recursive: true, force: true });
+    const shared = localSettings();
+    if (etcdAuthOn(shared)) await dropLocalEtcdAccess(shared, this.prefix);
   }
 }

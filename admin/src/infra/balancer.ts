@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectEtcd, currentEnv, loadConfig, registryKeys, waitUntil } from '@microflack/common';
 import {
@@ -10,29 +12,78 @@ import {
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
+import { SUPERVISOR } from '../local/supervision.js';
+import {
+  dotenv,
+  etcdLogin,
+  localUrls,
+  ROOT,
+  statePaths,
+  withoutPlatformSecrets,
+  type LocalSettings,
+} from '../settings.js';
 import { instanceSpec, writeJsonFile } from '../supervisor/records.js';
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
-const SUPERVISOR = join(ROOT, 'admin', 'dist', 'supervisor', 'main.js');
+/** Whether `getent <database> <name>` finds an entry (a user in `passwd`, a group in `group`). */
+function known(database: 'passwd' | 'group', name: string): boolean {
+  try {
+    execFileSync('getent', [database, name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Who HAProxy's workers run as unless `.env` says: `haproxy:haproxy` when we are root and
+ * Debian's haproxy package created that user and group, else whoever starts HAProxy.
+ */
+function defaultRunAs(): string | undefined {
+  const root = process.getuid?.() === 0;
+  return root && known('passwd', 'haproxy') && known('group', 'haproxy')
+    ? 'haproxy:haproxy'
+    : undefined;
+}
 
 /**
  * The watcher's configuration for the local platform: `.env` and the environment, with the
- * local ports and `.mf/haproxy` imposed so HAProxy and the watcher always agree.
+ * local ports, `.mf/haproxy` and the watcher's etcd user imposed so HAProxy and the watcher always
+ * agree.
  */
 function balancerConfig(settings: LocalSettings): BalancerConfig {
+  const env = { ...dotenv(), ...currentEnv() };
   return loadConfig(
     balancerEnv,
     {
       MF_ETCD_URL: localUrls(settings).MF_ETCD_URL,
+      ...etcdLogin(settings, 'balancer'),
       MF_BALANCER_BIND: '127.0.0.1',
       MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),
       HAPROXY_DIR: join(settings.MF_STATE_DIR, 'haproxy'),
+      HAPROXY_RUN_AS: env['HAPROXY_RUN_AS'] ?? defaultRunAs(),
     },
-    { ...dotenv(), ...currentEnv() },
+    env,
   );
+}
+
+/**
+ * Lets workers that dropped root reach their sockets in `.mf/haproxy`: the state directory must
+ * be traversable (not listable) by them; one made by `mktemp` is not.
+ */
+function traversable(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, statSync(dir).mode | 0o011);
+}
+
+/** A process {@link startAndWait} starts: its pid file, and what its command line contains. */
+interface Started {
+  name: string;
+  pidFile: string;
+  program: string;
+  logFile: string;
 }
 
 /**
@@ -40,13 +91,11 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
  * once, pointing at its log, when the process dies instead.
  */
 async function startAndWait(
-  name: string,
-  pidFile: string,
-  logFile: string,
+  { name, pidFile, program, logFile }: Started,
   spawn: () => { pid?: number | undefined },
   answers: () => Promise<boolean>,
 ): Promise<void> {
-  const pid = livePid(pidFile) ?? spawn().pid ?? 0;
+  const pid = livePid(pidFile, program) ?? spawn().pid ?? 0;
   await waitUntil(async () => !alive(pid) || (await answers()), { what: `${name} answering` });
   if (!alive(pid)) throw new Error(`${name} exited at start; see ${logFile}`);
 }
@@ -69,13 +118,15 @@ function haproxy(settings: LocalSettings): Component {
     address: `127.0.0.1:${config.MF_BALANCER_PORT}`,
     answers,
     async start() {
+      if (config.HAPROXY_RUN_AS !== undefined) traversable(settings.MF_STATE_DIR);
       await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));
       const spawn = () =>
         spawnDetached({ command: config.HAPROXY_BIN, args: haproxyArgs(paths), logFile, pidFile });
-      await startAndWait('haproxy', pidFile, logFile, spawn, answers);
+      await startAndWait({ name: 'haproxy', pidFile, program: 'haproxy', logFile }, spawn, answers);
     },
     async stop() {
-      await stopPidFile(pidFile); // SIGTERM: the master stops its workers at once
+      // SIGTERM: the master stops its workers at once
+      await stopPidFile(pidFile, { program: 'haproxy' });
     },
   };
 }
@@ -90,7 +141,7 @@ function watcher(settings: LocalSettings): Component {
   // sharing this infrastructure counts, like its etcd or HAProxy do (a second one could not
   // reload an HAProxy whose master socket is in the other checkout).
   const answers = async () => {
-    const etcd = connectEtcd(config.MF_ETCD_URL);
+    const etcd = connectEtcd(config);
     try {
       return (await publishedBalancerState(etcd, key)) !== undefined;
     } catch {
@@ -108,7 +159,7 @@ function watcher(settings: LocalSettings): Component {
     address: key,
     answers,
     async start() {
-      const env = { ...currentEnv(), ...balancerEnvironment(config) };
+      const env = { ...withoutPlatformSecrets(currentEnv()), ...balancerEnvironment(config) };
       const release = join(ROOT, 'haproxy');
       const spec = {
         id: 'balancer',
@@ -128,10 +179,12 @@ function watcher(settings: LocalSettings): Component {
           pidFile,
         });
       };
-      await startAndWait('balancer', pidFile, logFile, spawn, answers);
+      const started = { name: 'balancer', pidFile, program: SUPERVISOR, logFile };
+      await startAndWait(started, spawn, answers);
     },
     async stop() {
-      await stopPidFile(pidFile); // the watcher withdraws <prefix>/balancer as it exits
+      // the watcher withdraws <prefix>/balancer as it exits
+      await stopPidFile(pidFile, { program: SUPERVISOR });
     },
   };
 }
