@@ -94,11 +94,10 @@ export const baseEnv = {
     .pipe(z.array(z.url()).min(1)),
   /**
    * This process's etcd user (docs/operations.md, secrets): each service and the watcher has
-   * its own, whose role may write only that process's keys. Unset, the client connects without
-   * authentication (an etcd without auth).
+   * its own, whose role may write only that process's keys.
    */
   MF_ETCD_USER: z.string().min(1).optional(),
-  /** The password of `MF_ETCD_USER`. */
+  /** The password of `MF_ETCD_USER`; unset, the client connects without authentication. */
   MF_ETCD_PASSWORD: z.string().min(1).optional(),
   MF_ETCD_PREFIX: z
     .string()

@@ -12,17 +12,19 @@ export type { Etcd3 } from 'etcd3';
 /** Where etcd is and who this process is there: a service's configuration fits. */
 export interface EtcdAccess {
   MF_ETCD_URL: readonly string[];
-  /** With `MF_ETCD_PASSWORD`, the user the client authenticates as; both unset, none. */
+  /** The user the client authenticates as, when `MF_ETCD_PASSWORD` is set. */
   MF_ETCD_USER?: string | undefined;
   MF_ETCD_PASSWORD?: string | undefined;
 }
 
-/** The client's `auth` option for `access`: none without credentials, both or neither given. */
+/**
+ * The client's `auth` option for `access`: credentials when a password is given (then a user
+ * must be too), none without one (an etcd without authentication).
+ */
 function credentials(access: EtcdAccess): { auth?: { username: string; password: string } } {
   const { MF_ETCD_USER: username, MF_ETCD_PASSWORD: password } = access;
-  if (username === undefined && password === undefined) return {};
-  if (username === undefined || password === undefined)
-    throw new Error('MF_ETCD_USER and MF_ETCD_PASSWORD are set together or not at all');
+  if (password === undefined) return {};
+  if (username === undefined) throw new Error('MF_ETCD_PASSWORD is set without MF_ETCD_USER');
   return { auth: { username, password } };
 }
 
