@@ -63,7 +63,7 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
       MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),
       HAPROXY_DIR: join(settings.MF_STATE_DIR, 'haproxy'),
-      HAPROXY_RUN_AS: env['HAPROXY_RUN_AS'] ?? defaultRunAs(),
+      HAPROXY_RUN_AS: env['HAPROXY_RUN_AS'] || defaultRunAs(),
     },
     env,
   );
