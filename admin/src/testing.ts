@@ -12,6 +12,7 @@ import pg from 'pg';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
 import { dropLocalEtcdAccess, grantLocalEtcdAccess } from './infra/etcd-access.js';
+import { etcdEndpoints } from './infra/etcd-members.js';
 import { etcdAuthOn, localSettings } from './settings.js';
 
 const run = promisify(execFile);
@@ -48,7 +49,7 @@ export class LocalPlatform {
     // platform's prefix, as `mfinfra up` gives them under the local platform's.
     const shared = localSettings();
     if (etcdAuthOn(shared)) await grantLocalEtcdAccess(shared, prefix);
-    const balancer = await startTestBalancer({ etcdUrl: ['http://127.0.0.1:12379'], prefix });
+    const balancer = await startTestBalancer({ etcdUrl: etcdEndpoints(shared), prefix });
     symlinkSync(balancer.paths.dir, join(state, 'haproxy'));
     const databasePrefix = `${prefix.replace(/\W/g, '').replace('mftest', 'mftest_')}_`;
     const env = {
@@ -96,8 +97,9 @@ export class LocalPlatform {
   async stop(): Promise<void> {
     await this.run('mfkill', ['all']);
     await this.balancer.stop();
+    const shared = localSettings();
     const admin = new pg.Client({
-      connectionString: 'postgres://postgres@127.0.0.1:15432/postgres',
+      connectionString: `postgres://postgres@127.0.0.1:${shared.MF_PG_PORT}/postgres`,
     });
     await admin.connect();
     try {
@@ -109,7 +111,6 @@ export class LocalPlatform {
       await admin.end();
     }
     rmSync(this.state, { recursive: true, force: true });
-    const shared = localSettings();
     if (etcdAuthOn(shared)) await dropLocalEtcdAccess(shared, this.prefix);
   }
 }
