@@ -7,7 +7,7 @@ import { baseEnv, connectEtcd, type Logger } from '@microflack/common';
 import {
   freePort,
   silentLogger,
-  TEST_ETCD_CREDENTIALS,
+  testEtcdAccess,
   testConfig,
   TestPlatform,
   uniquePrefix,
@@ -119,7 +119,7 @@ async function startHaproxy(
 export async function startTestBalancer(options: TestBalancerOptions): Promise<TestBalancer> {
   const paths = haproxyPaths(mkdtempSync(join(tmpdir(), 'mf-haproxy-')));
   const [haproxy, settings] = await startHaproxy(paths, options.https);
-  const etcd = connectEtcd({ MF_ETCD_URL: options.etcdUrl, ...TEST_ETCD_CREDENTIALS });
+  const etcd = connectEtcd(testEtcdAccess(options.etcdUrl));
   const watcher = new BalancerWatcher({
     etcd,
     prefix: options.prefix,

@@ -9,6 +9,7 @@ import {
   readDotenv,
   withPassword,
 } from '../config.js';
+import type { EtcdAccess } from '../etcd.js';
 import { REPO_ROOT } from './infrastructure.js';
 
 /** A short random hex string for unique names. */
@@ -44,7 +45,12 @@ const secretOf = z.string().min(1).optional();
  * environment, else the repository's `.env` (where mfup writes them).
  */
 const infraSecrets = loadConfig(
-  { ETCD_ROOT_PASSWORD: secretOf, REDIS_PASSWORD: secretOf, REDIS_URL: baseEnv.REDIS_URL },
+  {
+    ETCD_ROOT_PASSWORD: secretOf,
+    REDIS_PASSWORD: secretOf,
+    MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+    REDIS_URL: baseEnv.REDIS_URL,
+  },
   {},
   { ...readDotenv(`${REPO_ROOT}.env`), ...currentEnv() },
 );
@@ -53,17 +59,26 @@ const infraSecrets = loadConfig(
  * What a test connects to the shared etcd as: root (tests write every kind of key, under their
  * own prefix), or nobody when etcd runs without authentication.
  */
-export const TEST_ETCD_CREDENTIALS: { MF_ETCD_USER?: string; MF_ETCD_PASSWORD?: string } =
+const sharedEtcdCredentials: { MF_ETCD_USER?: string; MF_ETCD_PASSWORD?: string } =
   infraSecrets.ETCD_ROOT_PASSWORD === undefined
     ? {}
     : { MF_ETCD_USER: 'root', MF_ETCD_PASSWORD: infraSecrets.ETCD_ROOT_PASSWORD };
+
+/**
+ * How a test connects to the etcd at `urls`: as root when it is the shared infrastructure's and
+ * that has authentication, anonymously otherwise (a private etcd a test started).
+ */
+export function testEtcdAccess(urls: readonly string[]): EtcdAccess {
+  const shared = urls.join(',') === infraSecrets.MF_ETCD_URL.join(',');
+  return { MF_ETCD_URL: urls, ...(shared ? sharedEtcdCredentials : {}) };
+}
 
 /** The shared Redis's URL for tests, with its password when it requires one. */
 const TEST_REDIS_URL = withPassword(infraSecrets.REDIS_URL, infraSecrets.REDIS_PASSWORD);
 
 /**
- * A configuration for tests: the environment's infrastructure (with its credentials,
- * {@link TEST_ETCD_CREDENTIALS}), a unique etcd prefix, silent logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
+ * A configuration for tests: the environment's infrastructure (as root when it has
+ * authentication, unless `overrides` name another etcd), a unique etcd prefix, silent logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
  * raised a thousandfold, `overrides` on top.
  */
 export function testConfig<Shape extends z.ZodRawShape>(
@@ -71,7 +86,7 @@ export function testConfig<Shape extends z.ZodRawShape>(
   overrides: Record<string, string> = {},
 ): z.infer<z.ZodObject<Shape>> {
   return loadConfig(shape, {
-    ...TEST_ETCD_CREDENTIALS,
+    ...(overrides['MF_ETCD_URL'] === undefined ? sharedEtcdCredentials : {}),
     REDIS_URL: TEST_REDIS_URL,
     MF_ETCD_PREFIX: uniquePrefix(),
     LOG_LEVEL: 'silent',

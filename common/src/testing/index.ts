@@ -3,7 +3,7 @@
 
 export {
   silentLogger,
-  TEST_ETCD_CREDENTIALS,
+  testEtcdAccess,
   TEST_JWT_SECRET_KEY,
   testConfig,
   uniquePrefix,
