@@ -75,58 +75,64 @@ describe('mfinfra up with the secrets of .env', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
-  it('when the infrastructure starts, then etcd and Redis refuse anonymous clients and the watcher works as its own user', async () => {
-    const etcdPort = await freePort();
-    env = {
-      ...currentEnv(),
-      ...SECRETS,
-      MF_STATE_DIR: state,
-      MF_ETCD_PORT: String(etcdPort),
-      MF_ETCD_PEER_PORT: String(await freePort()),
-      MF_PG_PORT: String(await freePort()),
-      MF_REDIS_PORT: String(await freePort()),
-      MF_BALANCER_PORT: String(await freePort()),
-      MF_STATS_PORT: String(await freePort()),
-      MF_NO_INSTALL: '1',
-    };
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const prefix = '/microflack';
+  it(
+    'when the infrastructure starts, then etcd and Redis refuse anonymous clients and the watcher works as its own user',
+    { timeout: 180_000 },
+    async () => {
+      const etcdPort = await freePort();
+      env = {
+        ...currentEnv(),
+        ...SECRETS,
+        MF_STATE_DIR: state,
+        MF_ETCD_PORT: String(etcdPort),
+        MF_ETCD_PEER_PORT: String(await freePort()),
+        MF_PG_PORT: String(await freePort()),
+        MF_REDIS_PORT: String(await freePort()),
+        MF_BALANCER_PORT: String(await freePort()),
+        MF_STATS_PORT: String(await freePort()),
+        MF_NO_INSTALL: '1',
+      };
+      const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+      const prefix = '/microflack';
 
-    await run(mfinfra, ['up'], { env });
-    const status = await run(mfinfra, ['status'], { env });
-    const anonymous = connectEtcd([etcdUrl]);
-    const root = connectEtcd({
-      MF_ETCD_URL: [etcdUrl],
-      MF_ETCD_USER: 'root',
-      MF_ETCD_PASSWORD: SECRETS['ETCD_ROOT_PASSWORD'],
-    });
-    try {
-      expect(status.stdout).toMatch(/^etcd-auth\s+running/m);
-      expect(status.stdout).toMatch(/^balancer\s+running/m);
-      await expect(anonymous.get(registryKeys(prefix).balancer).string()).rejects.toThrow(
-        /user name is empty/,
-      );
-      expect(await root.get(registryKeys(prefix).balancer).string()).toMatch(/revision/);
-      await expect(
-        connectRedis(`redis://127.0.0.1:${env['MF_REDIS_PORT']}`, silentLogger()),
-      ).rejects.toThrow();
-    } finally {
-      anonymous.close();
-      root.close();
-    }
-    // Started as root, HAProxy's workers drop to Debian's haproxy user.
-    if (process.getuid?.() === 0)
-      expect(readFileSync(join(state, 'haproxy', 'haproxy.cfg'), 'utf8')).toMatch(
-        /^\s+user 'haproxy'$/m,
-      );
-    // The watcher got its own credentials, and no other secret.
-    const { pid } = JSON.parse(readFileSync(join(state, 'run', 'balancer.state.json'), 'utf8')) as {
-      pid: number;
-    };
-    const watcherEnv = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    expect(watcherEnv).toContain('MF_ETCD_USER=balancer');
-    expect(watcherEnv.filter((line) => line.includes('secret-for-tests'))).toEqual([
-      `MF_ETCD_PASSWORD=${SECRETS['BALANCER_ETCD_PASSWORD']}`,
-    ]);
-  });
+      await run(mfinfra, ['up'], { env });
+      const status = await run(mfinfra, ['status'], { env });
+      const anonymous = connectEtcd([etcdUrl]);
+      const root = connectEtcd({
+        MF_ETCD_URL: [etcdUrl],
+        MF_ETCD_USER: 'root',
+        MF_ETCD_PASSWORD: SECRETS['ETCD_ROOT_PASSWORD'],
+      });
+      try {
+        expect(status.stdout).toMatch(/^etcd-auth\s+running/m);
+        expect(status.stdout).toMatch(/^balancer\s+running/m);
+        await expect(anonymous.get(registryKeys(prefix).balancer).string()).rejects.toThrow(
+          /user name is empty/,
+        );
+        expect(await root.get(registryKeys(prefix).balancer).string()).toMatch(/revision/);
+        await expect(
+          connectRedis(`redis://127.0.0.1:${env['MF_REDIS_PORT']}`, silentLogger()),
+        ).rejects.toThrow();
+      } finally {
+        anonymous.close();
+        root.close();
+      }
+      // Started as root, HAProxy's workers drop to Debian's haproxy user.
+      if (process.getuid?.() === 0)
+        expect(readFileSync(join(state, 'haproxy', 'haproxy.cfg'), 'utf8')).toMatch(
+          /^\s+user 'haproxy'$/m,
+        );
+      // The watcher got its own credentials, and no other secret.
+      const { pid } = JSON.parse(
+        readFileSync(join(state, 'run', 'balancer.state.json'), 'utf8'),
+      ) as {
+        pid: number;
+      };
+      const watcherEnv = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(watcherEnv).toContain('MF_ETCD_USER=balancer');
+      expect(watcherEnv.filter((line) => line.includes('secret-for-tests'))).toEqual([
+        `MF_ETCD_PASSWORD=${SECRETS['BALANCER_ETCD_PASSWORD']}`,
+      ]);
+    },
+  );
 });
