@@ -1,13 +1,43 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEnv } from 'node:util';
-import { baseEnv, currentEnv, loadConfig, renamed } from '@microflack/common/registry';
+import {
+  baseEnv,
+  currentEnv,
+  loadConfig,
+  readDotenv,
+  renamed,
+  withPassword,
+} from '@microflack/common/registry';
 import { z } from 'zod';
 import { etcdEndpoints } from './infra/etcd-members.js';
 
 /** The repository root (admin/dist/ is two levels below it). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export { readDotenv };
+
+const password = z
+  .string()
+  .min(16, 'must be at least 16 characters (admin/mfup generates them into .env)')
+  .optional();
+
+/** The etcd users of the platform: one per service, and the watcher's (docs/operations.md, secrets). */
+export const ETCD_USERS = ['ui', 'users', 'tokens', 'messages', 'socketio', 'balancer'] as const;
+export type EtcdUser = (typeof ETCD_USERS)[number];
+
+/** The `.env` variable that holds each etcd user's password. */
+const ETCD_PASSWORDS = {
+  root: 'ETCD_ROOT_PASSWORD',
+  ui: 'UI_ETCD_PASSWORD',
+  users: 'USERS_ETCD_PASSWORD',
+  tokens: 'TOKENS_ETCD_PASSWORD',
+  messages: 'MESSAGES_ETCD_PASSWORD',
+  socketio: 'SOCKETIO_ETCD_PASSWORD',
+  balancer: 'BALANCER_ETCD_PASSWORD',
+} as const;
+
+const isEtcdUser = (user: string): user is keyof typeof ETCD_PASSWORDS =>
+  Object.hasOwn(ETCD_PASSWORDS, user);
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -37,6 +67,19 @@ export const localEnv = {
    * or the swarm stack; `auto` finds a running compose project or stack, else local.
    */
   MF_RUNTIME: z.enum(['auto', 'local', 'docker', 'swarm']).default('auto'),
+  /**
+   * etcd's root password: set, the local registry runs with authentication and every process
+   * connects as its own user, whose password is `<USER>_ETCD_PASSWORD` (root for the admin tools).
+   */
+  ETCD_ROOT_PASSWORD: password,
+  UI_ETCD_PASSWORD: password,
+  USERS_ETCD_PASSWORD: password,
+  TOKENS_ETCD_PASSWORD: password,
+  MESSAGES_ETCD_PASSWORD: password,
+  SOCKETIO_ETCD_PASSWORD: password,
+  BALANCER_ETCD_PASSWORD: password,
+  /** Redis's password (`requirepass`); unset, Redis runs without one. */
+  REDIS_PASSWORD: password,
   /** 1: `mfinfra up` never installs Debian packages, it says which are missing (set by `pnpm test`). */
   MF_NO_INSTALL: z.enum(['0', '1']).default('0'),
 };
@@ -44,25 +87,8 @@ export const localEnv = {
 /** Parsed local settings. */
 export type LocalSettings = z.infer<z.ZodObject<typeof localEnv>>;
 
-/**
- * The variables of a `.env` file, read with Node's own parser (`util.parseEnv`); nothing when
- * there is no such file.
- */
-export function readDotenv(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return {};
-  }
-  const entries = Object.entries(parseEnv(text));
-  return Object.fromEntries(
-    entries.filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-}
-
 /** The `.env` file of the repository, or nothing when there is none. */
-export function dotenv(): Record<string, string> {
+export function dotenv(): Record<string, string | undefined> {
   return readDotenv(join(ROOT, '.env'));
 }
 
@@ -77,11 +103,52 @@ export function localUrls(settings: LocalSettings) {
     /** Every member's client URL, comma-separated. */
     MF_ETCD_URL: etcdEndpoints(settings).join(','),
     MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
-    REDIS_URL: `redis://127.0.0.1:${settings.MF_REDIS_PORT}`,
+    REDIS_URL: withPassword(`redis://127.0.0.1:${settings.MF_REDIS_PORT}`, settings.REDIS_PASSWORD),
     MF_BALANCER_URL: `http://127.0.0.1:${settings.MF_BALANCER_PORT}`,
     databaseUrl: (name: string) =>
       `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${settings.MF_DATABASE_PREFIX}${name}`,
   };
+}
+
+/** Whether the local etcd runs with authentication (`ETCD_ROOT_PASSWORD` is set). */
+export function etcdAuthOn(settings: LocalSettings): boolean {
+  return settings.ETCD_ROOT_PASSWORD !== undefined;
+}
+
+/**
+ * The password of an etcd user of the local platform.
+ * @throws naming the variable when authentication is on and it is unset.
+ */
+export function etcdPassword(settings: LocalSettings, user: string): string {
+  if (!isEtcdUser(user)) throw new Error(`"${user}" is no etcd user of the platform`);
+  const variable = ETCD_PASSWORDS[user];
+  const value = settings[variable];
+  if (value === undefined)
+    throw new Error(`${variable} is not set (admin/mfup generates it into .env)`);
+  return value;
+}
+
+/**
+ * What `user` connects to the local etcd as (root for the admin tools): nothing when the
+ * platform runs without authentication.
+ */
+export function etcdLogin(
+  settings: LocalSettings,
+  user: string,
+): { MF_ETCD_USER?: string; MF_ETCD_PASSWORD?: string } {
+  if (!etcdAuthOn(settings)) return {};
+  return { MF_ETCD_USER: user, MF_ETCD_PASSWORD: etcdPassword(settings, user) };
+}
+
+/**
+ * `env` without the platform's own secrets (etcd's passwords, Redis's), for a child process: a
+ * service gets only its own credentials, through {@link etcdLogin} and the URLs.
+ */
+export function withoutPlatformSecrets(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const secrets = new Set<string>([...Object.values(ETCD_PASSWORDS), 'REDIS_PASSWORD']);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secrets.has(name)));
 }
 
 /** Where the local platform keeps its state. */

@@ -11,6 +11,9 @@ import { TEST_JWT_SECRET_KEY, uniquePrefix } from '@microflack/common/testing';
 import pg from 'pg';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
+import { dropLocalEtcdAccess, grantLocalEtcdAccess } from './infra/etcd-access.js';
+import { etcdEndpoints } from './infra/etcd-members.js';
+import { etcdAuthOn, localSettings } from './settings.js';
 
 const run = promisify(execFile);
 
@@ -36,12 +39,17 @@ export class LocalPlatform {
     readonly balancer: TestBalancer,
     readonly env: Record<string, string | undefined>,
     private readonly databasePrefix: string,
+    private readonly prefix: string,
   ) {}
 
   static async start(): Promise<LocalPlatform> {
     const prefix = uniquePrefix();
     const state = mkdtempSync(join(tmpdir(), 'mf-admin-'));
-    const balancer = await startTestBalancer({ etcdUrl: ['http://127.0.0.1:12379'], prefix });
+    // On an infrastructure with authentication, the services' etcd users get roles under the
+    // platform's prefix, as `mfinfra up` gives them under the local platform's.
+    const shared = localSettings();
+    if (etcdAuthOn(shared)) await grantLocalEtcdAccess(shared, prefix);
+    const balancer = await startTestBalancer({ etcdUrl: etcdEndpoints(shared), prefix });
     symlinkSync(balancer.paths.dir, join(state, 'haproxy'));
     const databasePrefix = `${prefix.replace(/\W/g, '').replace('mftest', 'mftest_')}_`;
     const env = {
@@ -54,7 +62,7 @@ export class LocalPlatform {
       // Every client of a test is the one loopback address: the limits are raised as in tests.
       MF_RATE_LIMIT_SCALE: '1000',
     };
-    return new LocalPlatform(state, balancer, env, databasePrefix);
+    return new LocalPlatform(state, balancer, env, databasePrefix, prefix);
   }
 
   /** Runs `admin/<command> ...args`; rejects (with code, stdout, stderr) on a non-zero exit. */
@@ -89,8 +97,9 @@ export class LocalPlatform {
   async stop(): Promise<void> {
     await this.run('mfkill', ['all']);
     await this.balancer.stop();
+    const shared = localSettings();
     const admin = new pg.Client({
-      connectionString: 'postgres://postgres@127.0.0.1:15432/postgres',
+      connectionString: `postgres://postgres@127.0.0.1:${shared.MF_PG_PORT}/postgres`,
     });
     await admin.connect();
     try {
@@ -102,5 +111,6 @@ export class LocalPlatform {
       await admin.end();
     }
     rmSync(this.state, { recursive: true, force: true });
+    if (etcdAuthOn(shared)) await dropLocalEtcdAccess(shared, this.prefix);
   }
 }

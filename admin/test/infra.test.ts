@@ -48,7 +48,7 @@ describe('infrastructure command lines', () => {
     const args = redisArgs('/dir', 16379, '/run/redis.pid', '/logs/redis.log');
 
     expect(args.join(' ')).toBe(
-      '--port 16379 --bind 127.0.0.1 --daemonize yes --save  --appendonly no --dir /dir --pidfile /run/redis.pid --logfile /logs/redis.log',
+      '- --port 16379 --bind 127.0.0.1 --daemonize yes --save  --appendonly no --dir /dir --pidfile /run/redis.pid --logfile /logs/redis.log',
     );
   });
 

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 // SHA-256 of keys that were ever public (the development key earlier releases shipped in their
@@ -90,6 +92,13 @@ export const baseEnv = {
     .default('http://127.0.0.1:12379')
     .transform((value) => value.split(',').map((url) => url.trim()))
     .pipe(z.array(z.url()).min(1)),
+  /**
+   * This process's etcd user (docs/operations.md, secrets): each service and the watcher has
+   * its own, whose role may write only that process's keys.
+   */
+  MF_ETCD_USER: z.string().min(1).optional(),
+  /** The password of `MF_ETCD_USER`; unset, the client connects without authentication. */
+  MF_ETCD_PASSWORD: z.string().min(1).optional(),
   MF_ETCD_PREFIX: z
     .string()
     .regex(/^\/[\w./-]*[^/]$/, 'must start with "/" and not end with "/"')
@@ -107,6 +116,7 @@ export const baseEnv = {
     .string()
     .regex(/^[a-z]+-[\w.-]+-[0-9a-f]{8}$/, 'must look like <service>-<version>-<8 hex>')
     .optional(),
+  /** Redis, with its password in the URL when it requires one (`redis://:<password>@host:port`). */
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -193,6 +203,31 @@ export function configOrExit<Shape extends z.ZodRawShape>(
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * The variables of a `.env` file, read with Node's own parser (`util.parseEnv`); nothing when
+ * there is no such file.
+ */
+export function readDotenv(file: string): Env {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
+  }
+  return parseEnv(text);
+}
+
+/**
+ * `url` with `password` as the password of its userinfo (`redis://:<password>@host:port`), or
+ * `url` unchanged when there is no password. Pure.
+ */
+export function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
 }
 
 /**

@@ -93,7 +93,7 @@ async function buildContext<C extends BaseConfig>(
   logger: Logger,
   closers: Closer[],
 ): Promise<ServiceContext<C>> {
-  const etcd = connectEtcd(config.MF_ETCD_URL);
+  const etcd = connectEtcd(config);
   closers.push(() => etcd.close());
   const revoked = await RevocationSet.start(etcd, config.MF_ETCD_PREFIX, logger);
   closers.push(() => revoked.close());

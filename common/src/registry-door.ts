@@ -9,7 +9,9 @@ export {
   ConfigError,
   currentEnv,
   loadConfig,
+  readDotenv,
   renamed,
+  withPassword,
   type BaseConfig,
 } from './config.js';
 export type { Etcd3 } from './etcd.js';

@@ -15,7 +15,7 @@ import { portOf, silentLogger, testConfig, waitFor } from '@microflack/common/te
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const keys = registryKeys(config.MF_ETCD_PREFIX);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const started: RunningService[] = [];
 
 afterEach(async () => {

@@ -9,7 +9,7 @@ let instance: SpawnedInstance | undefined;
 
 afterAll(async () => {
   if (instance?.child.exitCode === null) instance.child.kill('SIGKILL');
-  const etcd = connectEtcd(config.MF_ETCD_URL);
+  const etcd = connectEtcd(config);
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
 });

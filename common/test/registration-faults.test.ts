@@ -22,7 +22,7 @@ import {
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '1' });
 const keys = registryKeys(config.MF_ETCD_PREFIX);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const closers: (() => unknown)[] = [];
 const failure = z.object({ msg: z.literal('registration failed, retrying'), attempt: z.number() });
 
@@ -37,7 +37,7 @@ afterAll(async () => {
 /** An etcd client that reaches the shared etcd through a proxy the test can cut. */
 async function cuttableEtcd(): Promise<{ proxy: TcpProxy; client: Etcd3 }> {
   const proxy = await startTcpProxy(new URL(config.MF_ETCD_URL[0] ?? '').host);
-  const client = connectEtcd([proxy.url]);
+  const client = connectEtcd({ ...config, MF_ETCD_URL: [proxy.url] });
   closers.push(
     () => proxy.close(),
     () => client.close(),

@@ -20,7 +20,7 @@ import {
 
 const fixture = fileURLToPath(new URL('./fixtures/instance.mjs', import.meta.url));
 const config = testConfig(baseEnv);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const keys = registryKeys(config.MF_ETCD_PREFIX);
 const instances: SpawnedInstance[] = [];
 

@@ -10,7 +10,7 @@ import {
 import { silentLogger, testConfig, waitFor } from '@microflack/common/testing';
 
 const config = testConfig(baseEnv);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 
 afterAll(async () => {
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);

@@ -10,6 +10,9 @@ export const balancerEnv = {
   NODE_ENV: baseEnv.NODE_ENV,
   LOG_LEVEL: baseEnv.LOG_LEVEL,
   MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+  /** The watcher's etcd user (`balancer` on a platform with authentication). */
+  MF_ETCD_USER: baseEnv.MF_ETCD_USER,
+  MF_ETCD_PASSWORD: baseEnv.MF_ETCD_PASSWORD,
   MF_ETCD_PREFIX: baseEnv.MF_ETCD_PREFIX,
   MF_LEASE_TTL: baseEnv.MF_LEASE_TTL,
   /** The interface HAProxy listens on: 127.0.0.1 locally, 0.0.0.0 in a container. */

@@ -14,7 +14,7 @@ import { BalancerWatcher } from './watcher.js';
 const config = configOrExit(balancerEnv);
 const logger = createLogger('balancer', config.LOG_LEVEL);
 const paths = haproxyPaths(config.HAPROXY_DIR);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const watcher = new BalancerWatcher({
   etcd,
   prefix: config.MF_ETCD_PREFIX,

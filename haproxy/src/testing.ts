@@ -7,6 +7,7 @@ import { baseEnv, connectEtcd, type Logger } from '@microflack/common';
 import {
   freePort,
   silentLogger,
+  testEtcdAccess,
   testConfig,
   TestPlatform,
   uniquePrefix,
@@ -19,7 +20,7 @@ import { MasterSocket } from './master-socket.js';
 import type { HttpsSettings, RenderSettings } from './render.js';
 import { BalancerWatcher, type WatcherOptions } from './watcher.js';
 
-/** What {@link startTestBalancer} needs: the registry to follow. */
+/** What {@link startTestBalancer} needs: the registry to follow (as the tests' etcd user). */
 export interface TestBalancerOptions {
   etcdUrl: string[];
   prefix: string;
@@ -118,7 +119,7 @@ async function startHaproxy(
 export async function startTestBalancer(options: TestBalancerOptions): Promise<TestBalancer> {
   const paths = haproxyPaths(mkdtempSync(join(tmpdir(), 'mf-haproxy-')));
   const [haproxy, settings] = await startHaproxy(paths, options.https);
-  const etcd = connectEtcd(options.etcdUrl);
+  const etcd = connectEtcd(testEtcdAccess(options.etcdUrl));
   const watcher = new BalancerWatcher({
     etcd,
     prefix: options.prefix,

@@ -11,7 +11,7 @@ import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testin
 import { routedTo } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '10' });
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 let balancer: TestBalancer;
 const stable: RunningService[] = [];
 

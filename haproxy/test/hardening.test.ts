@@ -6,7 +6,7 @@ import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testin
 import { routedTo } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const running: RunningService[] = [];
 let balancer: TestBalancer;
 let statsBase: string;

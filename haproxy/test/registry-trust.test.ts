@@ -18,7 +18,7 @@ import { request, routedTo } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const keys = registryKeys(config.MF_ETCD_PREFIX);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const running: RunningService[] = [];
 /** The watcher's log lines at warn level and above. */
 const logged: { msg: string; problem?: string }[] = [];

@@ -50,7 +50,7 @@ async function statuses(url: string, count: number): Promise<number[]> {
 describe('a configuration HAProxy refuses', () => {
   it('when a render fails validation, then the last good configuration keeps serving and later changes still apply', async () => {
     const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
-    const etcd = connectEtcd(config.MF_ETCD_URL);
+    const etcd = connectEtcd(config);
     cleanups.push(async () => {
       await etcd.delete().prefix(config.MF_ETCD_PREFIX);
       etcd.close();

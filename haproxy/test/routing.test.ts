@@ -11,7 +11,7 @@ import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testin
 import { request, routedTo as routedToUrl, type Answer } from './http.js';
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const running: RunningService[] = [];
 let balancer: TestBalancer;
 

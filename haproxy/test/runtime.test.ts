@@ -14,7 +14,7 @@ import { connectWhenRouted, startSocketInstance, type WhoamiClient } from './soc
 
 const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
 const keys = registryKeys(config.MF_ETCD_PREFIX);
-const etcd = connectEtcd(config.MF_ETCD_URL);
+const etcd = connectEtcd(config);
 const running: RunningService[] = [];
 let balancer: TestBalancer;
 let client: WhoamiClient;

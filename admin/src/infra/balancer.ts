@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectEtcd, currentEnv, loadConfig, registryKeys, waitUntil } from '@microflack/common';
 import {
@@ -10,7 +12,16 @@ import {
   renderSettings,
   type BalancerConfig,
 } from '@microflack/haproxy';
-import { dotenv, localUrls, ROOT, statePaths, type LocalSettings } from '../settings.js';
+import { SUPERVISOR } from '../local/supervision.js';
+import {
+  dotenv,
+  etcdLogin,
+  localUrls,
+  ROOT,
+  statePaths,
+  withoutPlatformSecrets,
+  type LocalSettings,
+} from '../settings.js';
 import {
   instanceSpec,
   restartPolicy,
@@ -21,24 +32,64 @@ import {
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
 
-const SUPERVISOR = join(ROOT, 'admin', 'dist', 'supervisor', 'main.js');
+/** Whether `getent <database> <name>` finds an entry (a user in `passwd`, a group in `group`). */
+function known(database: 'passwd' | 'group', name: string): boolean {
+  try {
+    execFileSync('getent', [database, name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Who HAProxy's workers run as unless `.env` says: `haproxy:haproxy` when we are root and
+ * Debian's haproxy package created that user and group, else whoever starts HAProxy.
+ */
+function defaultRunAs(): string | undefined {
+  const root = process.getuid?.() === 0;
+  return root && known('passwd', 'haproxy') && known('group', 'haproxy')
+    ? 'haproxy:haproxy'
+    : undefined;
+}
 
 /**
  * The watcher's configuration for the local platform: `.env` and the environment, with the
- * local ports and `.mf/haproxy` imposed so HAProxy and the watcher always agree.
+ * local ports, `.mf/haproxy` and the watcher's etcd user imposed so HAProxy and the watcher always
+ * agree.
  */
 function balancerConfig(settings: LocalSettings): BalancerConfig {
+  const env = { ...dotenv(), ...currentEnv() };
   return loadConfig(
     balancerEnv,
     {
       MF_ETCD_URL: localUrls(settings).MF_ETCD_URL,
+      ...etcdLogin(settings, 'balancer'),
       MF_BALANCER_BIND: '127.0.0.1',
       MF_BALANCER_PORT: String(settings.MF_BALANCER_PORT),
       MF_STATS_PORT: String(settings.MF_STATS_PORT),
       HAPROXY_DIR: join(settings.MF_STATE_DIR, 'haproxy'),
+      HAPROXY_RUN_AS: env['HAPROXY_RUN_AS'] || defaultRunAs(),
     },
-    { ...dotenv(), ...currentEnv() },
+    env,
   );
+}
+
+/**
+ * Lets workers that dropped root reach their sockets in `.mf/haproxy`: the state directory must
+ * be traversable (not listable) by them; one made by `mktemp` is not.
+ */
+function traversable(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, statSync(dir).mode | 0o011);
+}
+
+/** A process {@link startAndWait} starts: its pid file, and what its command line contains. */
+interface Started {
+  name: string;
+  pidFile: string;
+  program: string;
+  logFile: string;
 }
 
 /**
@@ -46,13 +97,11 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
  * once, pointing at its log, when the process dies instead.
  */
 async function startAndWait(
-  name: string,
-  pidFile: string,
-  logFile: string,
+  { name, pidFile, program, logFile }: Started,
   spawn: () => { pid?: number | undefined },
   answers: () => Promise<boolean>,
 ): Promise<void> {
-  const pid = livePid(pidFile) ?? spawn().pid ?? 0;
+  const pid = livePid(pidFile, program) ?? spawn().pid ?? 0;
   await waitUntil(async () => !alive(pid) || (await answers()), { what: `${name} answering` });
   if (!alive(pid)) throw new Error(`${name} exited at start; see ${logFile}`);
 }
@@ -62,30 +111,35 @@ type SupervisedProgram = Pick<InstanceSpec, 'release' | 'command'> & {
   policy?: Partial<RestartPolicy>;
 };
 
+function supervisedPidFile(settings: LocalSettings, name: string): string {
+  return join(statePaths(settings).run, `${name}.pid`);
+}
+
 /**
  * Starts `name` under the instances' supervisor unless its pid file names a live process, and
  * waits until it answers: restarted after a crash, its restarts and last exit in
  * `<name>.state.json`, its output in `<name>.log`. The pid file is the supervisor's; stopping it
- * (SIGTERM) stops the program for good.
+ * (SIGTERM) stops the program for good. `legacy` is what the command line of a process named by
+ * a pid file without a start time (written by an older version) contains.
  */
 async function startSupervised(
   settings: LocalSettings,
   name: string,
-  program: SupervisedProgram,
+  program: SupervisedProgram & { env: Record<string, string | undefined>; legacy: string },
   answers: () => Promise<boolean>,
-  env: Record<string, string | undefined> = currentEnv(),
 ): Promise<void> {
   const { run, logs } = statePaths(settings);
-  const [pidFile, specFile] = [join(run, `${name}.pid`), join(run, `${name}.json`)];
+  const [pidFile, specFile] = [supervisedPidFile(settings, name), join(run, `${name}.json`)];
   const logFile = join(logs, `${name}.log`);
+  const { env, legacy, policy, ...runs } = program;
   const spec = instanceSpec.parse({
     id: name,
     service: name,
     version: '-',
     logFile,
     stateFile: join(run, `${name}.state.json`),
-    ...program,
-    policy: restartPolicy.parse(program.policy ?? {}),
+    ...runs,
+    policy: restartPolicy.parse(policy ?? {}),
   });
   const spawn = () => {
     writeJsonFile(specFile, spec);
@@ -97,11 +151,7 @@ async function startSupervised(
       pidFile,
     });
   };
-  await startAndWait(name, pidFile, logFile, spawn, answers);
-}
-
-function supervisedPidFile(settings: LocalSettings, name: string): string {
-  return join(statePaths(settings).run, `${name}.pid`);
+  await startAndWait({ name, pidFile, program: legacy, logFile }, spawn, answers);
 }
 
 function haproxy(settings: LocalSettings): Component {
@@ -120,17 +170,19 @@ function haproxy(settings: LocalSettings): Component {
     address: `127.0.0.1:${config.MF_BALANCER_PORT}`,
     answers,
     async start() {
+      if (config.HAPROXY_RUN_AS !== undefined) traversable(settings.MF_STATE_DIR);
       await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));
       // HAProxy's master exits when its last worker dies (`no-exit-on-failure` only spares it
       // while other workers remain), so it is supervised: started again with the configuration
       // the watcher keeps in step, within a fraction of a second.
       const command = [config.HAPROXY_BIN, ...haproxyArgs(paths)];
       const program = { release: paths.dir, command, policy: { baseMs: 100 } };
-      await startSupervised(settings, 'haproxy', program, answers);
+      const env = withoutPlatformSecrets(currentEnv());
+      await startSupervised(settings, 'haproxy', { ...program, env, legacy: 'haproxy' }, answers);
     },
     async stop() {
       // SIGTERM: the supervisor stops the master, which stops its workers at once.
-      await stopPidFile(supervisedPidFile(settings, 'haproxy'));
+      await stopPidFile(supervisedPidFile(settings, 'haproxy'), { program: 'haproxy' });
     },
   };
 }
@@ -143,7 +195,7 @@ function watcher(settings: LocalSettings): Component {
   // sharing this infrastructure counts, like its etcd or HAProxy do (a second one could not
   // reload an HAProxy whose master socket is in the other checkout).
   const answers = async () => {
-    const etcd = connectEtcd(config.MF_ETCD_URL);
+    const etcd = connectEtcd(config);
     try {
       return (await publishedBalancerState(etcd, key)) !== undefined;
     } catch {
@@ -157,12 +209,13 @@ function watcher(settings: LocalSettings): Component {
     address: key,
     answers,
     async start() {
-      const env = { ...currentEnv(), ...balancerEnvironment(config) };
+      const env = { ...withoutPlatformSecrets(currentEnv()), ...balancerEnvironment(config) };
       const release = join(ROOT, 'haproxy');
-      await startSupervised(settings, 'balancer', { release }, answers, env);
+      await startSupervised(settings, 'balancer', { release, env, legacy: SUPERVISOR }, answers);
     },
     async stop() {
-      await stopPidFile(supervisedPidFile(settings, 'balancer')); // the watcher withdraws <prefix>/balancer as it exits
+      // the watcher withdraws <prefix>/balancer as it exits
+      await stopPidFile(supervisedPidFile(settings, 'balancer'), { program: SUPERVISOR });
     },
   };
 }

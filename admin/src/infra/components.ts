@@ -1,34 +1,70 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { waitUntil } from '@microflack/common';
-import { statePaths, type LocalSettings } from '../settings.js';
+import { etcdAuthOn, statePaths, type LocalSettings } from '../settings.js';
 import { balancer } from './balancer.js';
 import { etcd } from './etcd.js';
+import { etcdAccess } from './etcd-access.js';
 import type { Component } from './component.js';
 import { postgresBinDir } from './packages.js';
-import { stopPidFile } from './processes.js';
+import { runs, stopPidFile } from './processes.js';
 
-/** Sends PING to Redis on `port` and resolves whether PONG came back. */
-function redisPong(port: number): Promise<boolean> {
+/** `commands` in Redis's protocol (RESP arrays of bulk strings), ready to send. Pure. */
+export function redisRequest(commands: readonly (readonly string[])[]): string {
+  const bulk = (arg: string) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+  return commands.map((args) => `*${args.length}\r\n${args.map(bulk).join('')}`).join('');
+}
+
+/**
+ * Sends `commands` to Redis on `port` and resolves with the first line of each reply (`+PONG`,
+ * `-NOAUTH ...`), or with none when Redis does not answer within a second. Every command used
+ * here has a one-line reply.
+ */
+function redisReplies(port: number, commands: readonly (readonly string[])[]): Promise<string[]> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    const done = (answer: boolean) => {
+    let received = '';
+    const done = (replies: string[]) => {
       socket.destroy();
-      resolve(answer);
+      resolve(replies);
     };
-    socket.setTimeout(1000, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.setTimeout(1000, () => done([]));
+    socket.on('error', () => done([]));
+    socket.on('connect', () => socket.write(redisRequest(commands)));
+    socket.on('data', (data) => {
+      received += data.toString();
+      const lines = received.split('\r\n').slice(0, -1);
+      if (lines.length >= commands.length) done(lines);
+    });
   });
+}
+
+/**
+ * Whether Redis answers as configured: PING with PONG after AUTH with `password`, and refused
+ * without it; or, without a password, PONG to anyone.
+ */
+async function redisAnswers(port: number, password: string | undefined): Promise<boolean> {
+  const anonymous = await redisReplies(port, [['PING']]);
+  if (password === undefined) return anonymous[0] === '+PONG';
+  const [auth, pong] = await redisReplies(port, [['AUTH', password], ['PING']]);
+  return anonymous[0]?.startsWith('-NOAUTH') === true && auth === '+OK' && pong === '+PONG';
 }
 
 /** The redis-server command line: no persistence, daemonized with a pid file. Pure. */
 export function redisArgs(dir: string, port: number, pidFile: string, logFile: string): string[] {
   return [
+    '-', // more configuration on stdin: the password, which no command line may show
     '--port',
     String(port),
     '--bind',
@@ -51,23 +87,36 @@ export function redisArgs(dir: string, port: number, pidFile: string, logFile: s
 function redis(settings: LocalSettings): Component {
   const paths = statePaths(settings);
   const pidFile = join(paths.run, 'redis.pid');
-  const answers = () => redisPong(settings.MF_REDIS_PORT);
+  const port = settings.MF_REDIS_PORT;
+  const password = settings.REDIS_PASSWORD;
+  const answers = () => redisAnswers(port, password);
   return {
     name: 'redis',
-    address: `127.0.0.1:${settings.MF_REDIS_PORT}`,
+    address: `127.0.0.1:${port}`,
     answers,
     async start() {
-      mkdirSync(paths.redis, { recursive: true });
-      mkdirSync(paths.run, { recursive: true });
-      mkdirSync(paths.logs, { recursive: true });
-      execFileSync(
-        'redis-server',
-        redisArgs(paths.redis, settings.MF_REDIS_PORT, pidFile, join(paths.logs, 'redis.log')),
-      );
+      const open = (await redisReplies(port, [['PING']]))[0] === '+PONG';
+      if (open && password !== undefined) {
+        // Running without a password (started before .env had one): it requires one from now on.
+        await redisReplies(port, [['CONFIG', 'SET', 'requirepass', password]]);
+      } else {
+        mkdirSync(paths.redis, { recursive: true });
+        mkdirSync(paths.run, { recursive: true });
+        mkdirSync(paths.logs, { recursive: true });
+        // The password goes in on stdin (Redis's config read from `-`): never on a command line.
+        execFileSync(
+          'redis-server',
+          redisArgs(paths.redis, port, pidFile, join(paths.logs, 'redis.log')),
+          {
+            input: password === undefined ? '' : `requirepass ${JSON.stringify(password)}\n`,
+            stdio: ['pipe', 'ignore', 'inherit'],
+          },
+        );
+      }
       await waitUntil(answers, { what: 'redis answering' });
     },
     async stop() {
-      await stopPidFile(pidFile);
+      await stopPidFile(pidFile, { program: 'redis-server' });
     },
   };
 }
@@ -101,11 +150,37 @@ function clusterDir(paths: ReturnType<typeof statePaths>): string {
   } catch {
     const hash = createHash('sha256').update(paths.state).digest('hex').slice(0, 12);
     const outside = `/var/lib/microflack/${hash}`;
+    refuseLiveCluster(outside);
     rmSync(outside, { recursive: true, force: true });
     mkdirSync(outside, { recursive: true });
     symlinkSync(outside, paths.pg);
     return outside;
   }
+}
+
+/**
+ * The pid of the PostgreSQL server running on the cluster in `cluster` (its `data/postmaster.pid`
+ * names a live postgres process), or undefined.
+ */
+export function livePostmaster(cluster: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(cluster, 'data', 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split('\n', 1)[0]);
+  return Number.isInteger(pid) && pid > 0 && runs(pid, 'postgres') ? pid : undefined;
+}
+
+/** Throws when a PostgreSQL server runs on `cluster`: nothing may delete its files under it. */
+export function refuseLiveCluster(cluster: string): void {
+  const pid = livePostmaster(cluster);
+  if (pid === undefined) return;
+  throw new Error(
+    `the PostgreSQL cluster in ${cluster} is in use (postgres pid ${pid}) but not linked from ` +
+      `this checkout; stop it (pg_ctl -D ${cluster}/data stop) or link it back, then retry`,
+  );
 }
 
 /** Creates an empty cluster in `data`, owned by `postgres` when we are root. */
@@ -180,5 +255,6 @@ function pgReady(port: number): Promise<boolean> {
 
 /** The infrastructure in start order (stop runs it backwards). */
 export function components(settings: LocalSettings): Component[] {
-  return [etcd(settings), postgres(settings), redis(settings), ...balancer(settings)];
+  const access = etcdAuthOn(settings) ? [etcdAccess(settings)] : [];
+  return [etcd(settings), ...access, postgres(settings), redis(settings), ...balancer(settings)];
 }

@@ -58,7 +58,7 @@ export function etcdMemberProcesses(settings: LocalSettings): EtcdMemberProcess[
     const url = `http://127.0.0.1:${member.port}`;
     const answers = () => httpAnswers(`${url}/health`, (body) => body.includes('"health":"true"'));
     const spawn = () => {
-      if (livePid(pidFile) !== undefined) return;
+      if (livePid(pidFile, 'etcd') !== undefined) return;
       spawnDetached({
         command: 'etcd',
         args: etcdMemberArgs(dataDir, member, cluster),
@@ -67,7 +67,7 @@ export function etcdMemberProcesses(settings: LocalSettings): EtcdMemberProcess[
       });
     };
     const stop = async () => {
-      await stopPidFile(pidFile);
+      await stopPidFile(pidFile, { program: 'etcd' });
     };
     return {
       name: single ? 'etcd' : member.name,
@@ -76,7 +76,7 @@ export function etcdMemberProcesses(settings: LocalSettings): EtcdMemberProcess[
       url,
       dataDir,
       answers,
-      pid: () => livePid(pidFile),
+      pid: () => livePid(pidFile, 'etcd'),
       spawn,
       async start() {
         spawn();

@@ -6,4 +6,4 @@ export { components } from './components.js';
 export { etcdEndpoints, etcdMembers, type EtcdMember } from './etcd-members.js';
 export { etcdMemberProcesses, type EtcdMemberProcess } from './etcd.js';
 export { livePid } from './processes.js';
-export { localEnv, localUrls, statePaths, type LocalSettings } from '../settings.js';
+export { etcdLogin, localEnv, localUrls, statePaths, type LocalSettings } from '../settings.js';

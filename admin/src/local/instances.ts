@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   currentEnv,
   describeProblems,
@@ -16,27 +15,38 @@ import {
   type InstanceRecord,
 } from '@microflack/common/registry';
 import { serviceEntry } from '../catalog.js';
-import { alive, spawnDetached, stopPidFile } from '../infra/processes.js';
-import { dotenv, localUrls, type LocalSettings } from '../settings.js';
+import { livePid, spawnDetached, stopPidFile } from '../infra/processes.js';
+import {
+  dotenv,
+  etcdLogin,
+  localUrls,
+  withoutPlatformSecrets,
+  type LocalSettings,
+} from '../settings.js';
 import type { Release } from './releases.js';
 import {
   forgetInstance,
   instanceFiles,
+  instancePid,
   instanceSpec,
   readJsonFile,
   recordedInstances,
   supervisorState,
+  SUPERVISOR,
   writeJsonFile,
 } from './supervision.js';
 
-/** The environment of a local instance: `.env`, the caller's environment, then the local URLs. */
+/**
+ * The environment of a local instance: `.env` and the caller's environment without the
+ * platform's secrets, then the local URLs and the service's own etcd credentials.
+ */
 function instanceEnv(settings: LocalSettings, service: string, id: string, version: string) {
   const urls = localUrls(settings);
   const entry = serviceEntry(service);
   return {
-    ...dotenv(),
-    ...currentEnv(),
+    ...withoutPlatformSecrets({ ...dotenv(), ...currentEnv() }),
     MF_ETCD_URL: urls.MF_ETCD_URL,
+    ...etcdLogin(settings, service),
     MF_ETCD_PREFIX: urls.MF_ETCD_PREFIX,
     REDIS_URL: urls.REDIS_URL,
     MF_BALANCER_URL: urls.MF_BALANCER_URL,
@@ -46,10 +56,13 @@ function instanceEnv(settings: LocalSettings, service: string, id: string, versi
   };
 }
 
-/** Connects to the local registry (the client is loaded now, not with the command). */
+/** Connects to the local registry as root (the client is loaded now, not with the command). */
 export async function localEtcd(settings: LocalSettings): Promise<Etcd3> {
   const { connectEtcd } = await import('@microflack/common/etcd');
-  return connectEtcd(localUrls(settings).MF_ETCD_URL.split(','));
+  return connectEtcd({
+    MF_ETCD_URL: localUrls(settings).MF_ETCD_URL.split(','),
+    ...etcdLogin(settings, 'root'),
+  });
 }
 
 /**
@@ -148,7 +161,7 @@ export async function awaitRegistration(
     );
     const outcome = await Promise.race([put, exitedOrTimedOut]);
     if (outcome === EXITED) {
-      await stopPidFile(files.pidFile);
+      await stopPidFile(files.pidFile, { program: SUPERVISOR });
       forgetInstance(settings, id);
       throw new Error(
         `${id} exited before registering; last log lines:\n${logTail(files.logFile)}`,
@@ -187,7 +200,6 @@ async function freePort(): Promise<number> {
     throw new Error('could not find a free port');
   return address.port;
 }
-const SUPERVISOR = fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
 
 /** {@link EXITED} once the instance has exited (or its supervisor is gone), else undefined. */
 function startFailed(stateFile: string, supervisor: ChildProcess): typeof EXITED | undefined {
@@ -235,7 +247,7 @@ export function localInstanceIds(settings: LocalSettings): string[] {
 export async function stopInstance(settings: LocalSettings, id: string): Promise<boolean> {
   const files = instanceFiles(settings, id);
   const known = existsSync(files.specFile);
-  await stopPidFile(files.pidFile, 'SIGTERM', 60_000);
+  await stopPidFile(files.pidFile, { program: SUPERVISOR, timeoutMs: 60_000 });
   forgetInstance(settings, id);
   return known;
 }
@@ -245,9 +257,10 @@ export async function stopInstance(settings: LocalSettings, id: string): Promise
  * it. @returns the pid killed, or undefined when the instance was not running.
  */
 export function killInstance(settings: LocalSettings, id: string): number | undefined {
-  const state = readJsonFile(instanceFiles(settings, id).stateFile, supervisorState);
-  const pid = state?.status === 'running' ? state.pid : undefined;
-  if (pid === undefined || !alive(pid)) return undefined;
+  const files = instanceFiles(settings, id);
+  const state = readJsonFile(files.stateFile, supervisorState);
+  const pid = instancePid(state, livePid(files.pidFile, SUPERVISOR));
+  if (pid === undefined) return undefined;
   process.kill(pid, 'SIGKILL');
   return pid;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, livePid } from '../infra/processes.js';
+import { fileURLToPath } from 'node:url';
+import { livePid, parentOf } from '../infra/processes.js';
 import { statePaths, type LocalSettings } from '../settings.js';
 import {
   instanceSpec,
@@ -18,6 +19,9 @@ export {
   type InstanceSpec,
   type SupervisorState,
 } from '../supervisor/records.js';
+
+/** The supervisor every instance and the watcher run under (its pid files name it). */
+export const SUPERVISOR = fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
 
 /** The files of one local instance under `.mf/run/instances/`. */
 export function instanceFiles(settings: LocalSettings, id: string) {
@@ -49,7 +53,7 @@ export function recordedInstances(settings: LocalSettings): RecordedInstance[] {
       const spec = readJsonFile(join(dir, file), instanceSpec);
       if (!spec) return [];
       const files = instanceFiles(settings, spec.id);
-      const supervisor = livePid(files.pidFile);
+      const supervisor = livePid(files.pidFile, SUPERVISOR);
       const state = readJsonFile(files.stateFile, supervisorState);
       return [{ spec, ...(supervisor ? { supervisor } : {}), ...(state ? { state } : {}) }];
     });
@@ -62,10 +66,23 @@ export function forgetInstance(settings: LocalSettings, id: string): void {
     rmSync(file, { force: true });
 }
 
+/**
+ * The pid of an instance's process while it runs: the pid its supervisor recorded in `state`, if
+ * that process is still the running `supervisor`'s child (never a stranger that got the pid since).
+ */
+export function instancePid(
+  state: SupervisorState | undefined,
+  supervisor: number | undefined,
+): number | undefined {
+  const pid = state?.status === 'running' ? state.pid : undefined;
+  return pid !== undefined && supervisor !== undefined && parentOf(pid) === supervisor
+    ? pid
+    : undefined;
+}
+
 /** Whether the instance process of a recorded instance is alive now. */
 export function instanceAlive(recorded: RecordedInstance): boolean {
-  const pid = recorded.state?.pid;
-  return recorded.state?.status === 'running' && pid !== undefined && alive(pid);
+  return instancePid(recorded.state, recorded.supervisor) !== undefined;
 }
 
 /** How `mfps` shows the last exit: `-`, `exit 1`, `SIGKILL`, with `, gave up` in a crash loop. Pure. */

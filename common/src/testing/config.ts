@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { z } from 'zod';
-import { databaseEnv, loadConfig } from '../config.js';
+import { z } from 'zod';
+import {
+  baseEnv,
+  currentEnv,
+  databaseEnv,
+  loadConfig,
+  readDotenv,
+  withPassword,
+} from '../config.js';
+import type { EtcdAccess } from '../etcd.js';
+import { REPO_ROOT } from './infrastructure.js';
 
 /** A short random hex string for unique names. */
 export function randomSuffix(): string {
@@ -29,9 +38,47 @@ export const TEST_PG_URL = loadConfig({
  */
 export const TEST_JWT_SECRET_KEY = randomBytes(32).toString('base64url');
 
+const secretOf = z.string().min(1).optional();
+
 /**
- * A configuration for tests: the environment's infrastructure, a unique etcd prefix, silent
- * logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
+ * The shared infrastructure's secrets, when `admin/mfup` turned authentication on: from the
+ * environment, else the repository's `.env` (where mfup writes them).
+ */
+const infraSecrets = loadConfig(
+  {
+    ETCD_ROOT_PASSWORD: secretOf,
+    REDIS_PASSWORD: secretOf,
+    MF_ETCD_URL: baseEnv.MF_ETCD_URL,
+    REDIS_URL: baseEnv.REDIS_URL,
+  },
+  {},
+  { ...readDotenv(`${REPO_ROOT}.env`), ...currentEnv() },
+);
+
+/**
+ * What a test connects to the shared etcd as: root (tests write every kind of key, under their
+ * own prefix), or nobody when etcd runs without authentication.
+ */
+const sharedEtcdCredentials: { MF_ETCD_USER?: string; MF_ETCD_PASSWORD?: string } =
+  infraSecrets.ETCD_ROOT_PASSWORD === undefined
+    ? {}
+    : { MF_ETCD_USER: 'root', MF_ETCD_PASSWORD: infraSecrets.ETCD_ROOT_PASSWORD };
+
+/**
+ * How a test connects to the etcd at `urls`: as root when it is the shared infrastructure's and
+ * that has authentication, anonymously otherwise (a private etcd a test started).
+ */
+export function testEtcdAccess(urls: readonly string[]): EtcdAccess {
+  const shared = urls.join(',') === infraSecrets.MF_ETCD_URL.join(',');
+  return { MF_ETCD_URL: urls, ...(shared ? sharedEtcdCredentials : {}) };
+}
+
+/** The shared Redis's URL for tests, with its password when it requires one. */
+const TEST_REDIS_URL = withPassword(infraSecrets.REDIS_URL, infraSecrets.REDIS_PASSWORD);
+
+/**
+ * A configuration for tests: the environment's infrastructure (as root when it has
+ * authentication, unless `overrides` name another etcd), a unique etcd prefix, silent logs, `NODE_ENV=test`, this process's generated {@link TEST_JWT_SECRET_KEY}, abuse limits
  * raised a thousandfold, `overrides` on top.
  */
 export function testConfig<Shape extends z.ZodRawShape>(
@@ -39,6 +86,8 @@ export function testConfig<Shape extends z.ZodRawShape>(
   overrides: Record<string, string> = {},
 ): z.infer<z.ZodObject<Shape>> {
   return loadConfig(shape, {
+    ...(overrides['MF_ETCD_URL'] === undefined ? sharedEtcdCredentials : {}),
+    REDIS_URL: TEST_REDIS_URL,
     MF_ETCD_PREFIX: uniquePrefix(),
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',

@@ -1,7 +1,13 @@
 // The testing door of @microflack/common: helpers for the tests of every package, never
 // imported by production code.
 
-export { silentLogger, TEST_JWT_SECRET_KEY, testConfig, uniquePrefix } from './config.js';
+export {
+  silentLogger,
+  testEtcdAccess,
+  TEST_JWT_SECRET_KEY,
+  testConfig,
+  uniquePrefix,
+} from './config.js';
 export {
   signedInUser,
   startChatLoad,
@@ -13,7 +19,7 @@ export {
 } from './chat-load.js';
 export { basic, bearer, randomAddress, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
-export { startPrivateEtcd } from './etcd-server.js';
+export { startPrivateEtcd, type PrivateEtcd } from './etcd-server.js';
 export { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { ensureInfrastructure } from './infrastructure.js';

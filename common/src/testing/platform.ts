@@ -60,7 +60,7 @@ export class TestPlatform {
     await Promise.all(this.instances.splice(0).map((instance) => instance.stop()));
     for (const close of this.closers.splice(0).reverse()) await close();
     const { MF_ETCD_PREFIX: prefix } = this.config;
-    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    const etcd = connectEtcd(this.config);
     await etcd.delete().prefix(prefix);
     etcd.close();
     const redis = await connectRedis(this.config.REDIS_URL, silentLogger());

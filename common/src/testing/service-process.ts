@@ -12,10 +12,19 @@ export interface SpawnOptions {
   /** The service whose registration is awaited. */
   service: string;
   /**
-   * Where the process registers: its `MF_ETCD_URL` and `MF_ETCD_PREFIX` are passed on, and its
-   * `JWT_SECRET_KEY` unless `env` sets one (or sets it empty, to see the process refuse to start).
+   * Where the process registers: its `MF_ETCD_URL`, credentials and `MF_ETCD_PREFIX` are passed
+   * on, and its `JWT_SECRET_KEY` and `REDIS_URL` unless `env` sets them (or sets one empty, to see
+   * the process refuse to start).
    */
-  config: Pick<BaseConfig, 'MF_ETCD_URL' | 'MF_ETCD_PREFIX' | 'JWT_SECRET_KEY'>;
+  config: Pick<
+    BaseConfig,
+    | 'MF_ETCD_URL'
+    | 'MF_ETCD_USER'
+    | 'MF_ETCD_PASSWORD'
+    | 'MF_ETCD_PREFIX'
+    | 'JWT_SECRET_KEY'
+    | 'REDIS_URL'
+  >;
   /** The rest of the process's environment. */
   env?: Record<string, string | undefined>;
 }
@@ -38,7 +47,7 @@ const registered = z.object({ id: z.string(), address: z.string() });
  */
 export async function spawnInstance(options: SpawnOptions): Promise<SpawnedInstance> {
   const { config, service } = options;
-  const etcd = connectEtcd(config.MF_ETCD_URL);
+  const etcd = connectEtcd(config);
   const watch = await etcd
     .watch()
     .prefix(registryKeys(config.MF_ETCD_PREFIX).instances(service))
@@ -48,8 +57,11 @@ export async function spawnInstance(options: SpawnOptions): Promise<SpawnedInsta
     const child = spawn(process.execPath, [options.main], {
       env: {
         JWT_SECRET_KEY: config.JWT_SECRET_KEY,
+        REDIS_URL: config.REDIS_URL,
         ...options.env,
         MF_ETCD_URL: config.MF_ETCD_URL.join(','),
+        MF_ETCD_USER: config.MF_ETCD_USER,
+        MF_ETCD_PASSWORD: config.MF_ETCD_PASSWORD,
         MF_ETCD_PREFIX: config.MF_ETCD_PREFIX,
       },
       stdio: ['ignore', 'inherit', 'pipe'],

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await instance.stop();
   await subscriber.quit();
-  const etcd = connectEtcd(config.MF_ETCD_URL);
+  const etcd = connectEtcd(config);
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
   await database.drop();
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('the messages service', () => {
   it('when started, then it registers with its route and serves /healthz', async () => {
-    const etcd = connectEtcd(config.MF_ETCD_URL);
+    const etcd = connectEtcd(config);
     const keys = registryKeys(config.MF_ETCD_PREFIX);
 
     const route = await etcd.get(keys.serviceConfig('messages')).json();

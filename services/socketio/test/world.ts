@@ -119,7 +119,7 @@ export class ChatWorld {
    * it (each learns through its own etcd watch).
    */
   async revoke(user: TestUser): Promise<string> {
-    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    const etcd = connectEtcd(this.config);
     const revocations = await RevocationSet.start(etcd, this.config.MF_ETCD_PREFIX, silentLogger());
     await revocations.revoke(user.jti, Date.now() + 60_000);
     await revocations.close();

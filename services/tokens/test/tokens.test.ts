@@ -171,7 +171,7 @@ describe('DELETE /api/tokens', () => {
     const user = await register();
     const issued = issuedShape.parse((await issue(basic(user.nickname, user.password))).body);
     const { jti } = world.keys.verify(issued.token);
-    const etcd = connectEtcd(world.config.MF_ETCD_URL);
+    const etcd = connectEtcd(world.config);
     const key = registryKeys(world.config.MF_ETCD_PREFIX).revokedToken(jti);
 
     const response = await revoke(`Bearer ${issued.token}`);

@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await ui.stop();
-  const etcd = connectEtcd(config.MF_ETCD_URL);
+  const etcd = connectEtcd(config);
   await etcd.delete().prefix(config.MF_ETCD_PREFIX);
   etcd.close();
   await rm(dir, { recursive: true, force: true });
@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe('the ui service', () => {
   it('when it starts, then it registers at / in the registry', async () => {
-    const etcd = connectEtcd(config.MF_ETCD_URL);
+    const etcd = connectEtcd(config);
     const route = await etcd.get(registryKeys(config.MF_ETCD_PREFIX).serviceConfig('ui')).json();
     etcd.close();
 

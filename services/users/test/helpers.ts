@@ -94,7 +94,7 @@ export class UsersWorld {
 
   /** A revocation set on the world's prefix, closed with the world. */
   async revocations(): Promise<RevocationSet> {
-    const etcd = connectEtcd(this.config.MF_ETCD_URL);
+    const etcd = connectEtcd(this.config);
     const set = await RevocationSet.start(etcd, this.config.MF_ETCD_PREFIX, silentLogger());
     this.onClose(async () => {
       await set.close();

@@ -10,7 +10,7 @@ let etcd: Etcd3;
 
 beforeAll(async () => {
   world = await UsersWorld.create();
-  etcd = connectEtcd(world.config.MF_ETCD_URL);
+  etcd = connectEtcd(world.config);
 });
 afterAll(async () => {
   etcd.close();

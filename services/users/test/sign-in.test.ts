@@ -190,7 +190,7 @@ describe('GET /api/users/me with a Bearer token', () => {
     const user = await register();
     const issued = world.keys.sign(user.id);
     expect((await me(bearer(issued.token))).status).toBe(200);
-    const etcd = connectEtcd(world.config.MF_ETCD_URL);
+    const etcd = connectEtcd(world.config);
     const tokens = await RevocationSet.start(etcd, world.config.MF_ETCD_PREFIX, silentLogger());
 
     await tokens.revoke(issued.jti, issued.expires_at);
