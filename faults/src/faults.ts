@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { connectEtcd, waitUntil } from '@microflack/common';
+import { waitUntil } from '@microflack/common';
 import type { FaultPlatform } from './platform.js';
 
 /** When a fault's dependency went away and when it was back (ms since the epoch). */
@@ -90,7 +90,7 @@ const compactEtcd: Fault = {
   mayFail: false,
   disconnects: false,
   async inject(platform) {
-    const etcd = connectEtcd(platform.etcdMembers().map((member) => member.url));
+    const etcd = platform.connectEtcd(platform.etcdMembers().map((member) => member.url));
     try {
       const downAt = Date.now();
       const { header } = await etcd.get('/compaction-probe').exec();
@@ -154,7 +154,7 @@ const killEtcdLeader: Fault = {
     const members = platform.etcdMembers();
     const statuses = await Promise.all(
       members.map(async (member) => {
-        const etcd = connectEtcd([member.url]);
+        const etcd = platform.connectEtcd([member.url]);
         try {
           const status = await etcd.maintenance.status();
           return status.leader === status.header.member_id;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   components,
+  etcdLogin,
   etcdMemberProcesses,
   livePid,
   localEnv,
@@ -25,7 +26,7 @@ import {
   type EtcdMemberProcess,
   type LocalSettings,
 } from '@microflack/admin/infra';
-import { currentEnv, loadConfig } from '@microflack/common';
+import { connectEtcd, currentEnv, loadConfig, type Etcd3 } from '@microflack/common';
 import { freePort, TEST_JWT_SECRET_KEY } from '@microflack/common/testing';
 import { z } from 'zod';
 
@@ -146,6 +147,11 @@ export class FaultPlatform {
     const found = components(this.settings).find((component) => component.name === name);
     if (!found) throw new Error(`no component ${name}`);
     return found;
+  }
+
+  /** A client of this platform's registry at `urls`, as root when it has authentication. */
+  connectEtcd(urls: readonly string[]): Etcd3 {
+    return connectEtcd({ MF_ETCD_URL: urls, ...etcdLogin(this.settings, 'root') });
   }
 
   etcdMembers(): EtcdMemberProcess[] {

@@ -1,7 +1,7 @@
 // The load balancer's scenario on its own private HAProxy, watcher and etcd prefix, with
 // stand-in instances: its figures are the registry-driven routing's, not the services'.
 import { connectEtcd } from '@microflack/common';
-import { uniquePrefix } from '@microflack/common/testing';
+import { testEtcdAccess, uniquePrefix } from '@microflack/common/testing';
 import { startTestBalancer } from '@microflack/haproxy/testing';
 import { measureBalancer, type BenchRounds } from './balancer.js';
 import { benchEnv } from '../probes.js';
@@ -18,7 +18,7 @@ export async function runBalancerScenario(
 ): Promise<void> {
   const { MF_ETCD_URL, MF_LEASE_TTL } = benchEnv;
   const prefix = uniquePrefix();
-  const etcd = connectEtcd(MF_ETCD_URL);
+  const etcd = connectEtcd(testEtcdAccess(MF_ETCD_URL));
   const balancer = await startTestBalancer({ etcdUrl: MF_ETCD_URL, prefix });
   try {
     const context = { balancer, etcd, prefix, leaseTtl: MF_LEASE_TTL };

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalPlatform } from '@microflack/admin/testing';
 import { connectEtcd, registryKeys } from '@microflack/common';
-import { startRequestLoop, waitFor, type RequestLoopResult } from '@microflack/common/testing';
+import {
+  startRequestLoop,
+  testEtcdAccess,
+  waitFor,
+  type RequestLoopResult,
+} from '@microflack/common/testing';
 import { benchEnv, takesTraffic } from '../probes.js';
 import { type Row } from './row.js';
 
@@ -39,7 +44,7 @@ export async function measureKilled(platform: LocalPlatform): Promise<Row[]> {
   const { MF_ETCD_URL, MF_LEASE_TTL } = benchEnv;
   const id = await spareMessages(platform);
   const prefix = platform.env.MF_ETCD_PREFIX ?? '';
-  const etcd = connectEtcd(MF_ETCD_URL);
+  const etcd = connectEtcd(testEtcdAccess(MF_ETCD_URL));
   try {
     const watch = await etcd.watch().key(registryKeys(prefix).instance('messages', id)).create();
     const deleted = new Promise<number>((resolve) =>
