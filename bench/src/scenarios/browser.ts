@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalPlatform } from '@microflack/admin/testing';
-import { bearer } from '@microflack/common/testing';
+import { bearer, CHROMIUM_LAUNCH } from '@microflack/common/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { z } from 'zod';
 import { forkBaseline } from '../platform/child.js';
@@ -17,20 +17,8 @@ import { ratioOf, type Row } from './row.js';
 /** The ui's first page of messages (`PAGE_SIZE` of services/ui/web/src/chat.ts). */
 const PAGE = 50;
 
-/** Debian's Chromium with the flags that work on these machines (no sandbox, no GPU, no updates). */
-const launch = () =>
-  chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+/** Debian's Chromium with the flags that work on these machines. */
+const launch = () => chromium.launch(CHROMIUM_LAUNCH);
 
 const messagesAnswer = z.object({ messages: z.array(z.looseObject({ source: z.string() })) });
 const userAnswer = z.looseObject({ id: z.number() });

@@ -17,6 +17,7 @@ export {
   type ChatLoadResult,
   type SignedInUser,
 } from './chat-load.js';
+export { CHROMIUM_LAUNCH } from './chromium.js';
 export { basic, bearer, randomAddress, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
 export { startPrivateEtcd, type PrivateEtcd } from './etcd-server.js';

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { CHROMIUM_LAUNCH } from '@microflack/common/testing';
 import { z } from 'zod';
 import { Platform, type Account } from './platform.js';
 
@@ -10,21 +11,11 @@ import { Platform, type Account } from './platform.js';
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../../../.mf/artifacts/', import.meta.url));
 
 /** Debian's Chromium (`apt-get install chromium`). */
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_LAUNCH.executablePath;
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch(CHROMIUM_LAUNCH);
 }
 
 /** The desktop and phone sizes the app is checked at. */
