@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { TEST_JWT_SECRET_KEY, uniquePrefix } from '@microflack/common/testing';
+import { dropLocalEtcdAccess, grantLocalEtcdAccess } from '../src/infra/etcd-access.js';
 import { balancerStatus, parseServerStatuses } from '../src/local/balancer-state.js';
+import { etcdAuthOn, localSettings } from '../src/settings.js';
 import { formatTable, uptime } from '../src/local/table.js';
 
 const admin = (command: string) => fileURLToPath(new URL(`../${command}`, import.meta.url));
@@ -72,17 +74,18 @@ describe('mfrun, mfps, mfkill', () => {
     'when an instance is run, listed and stopped, then it registers, shows up and leaves',
     { timeout: 90_000 },
     async () => {
-      const env = {
-        ...process.env,
-        MF_ETCD_PREFIX: uniquePrefix(),
-        JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
-      };
+      const prefix = uniquePrefix();
+      const env = { ...process.env, MF_ETCD_PREFIX: prefix, JWT_SECRET_KEY: TEST_JWT_SECRET_KEY };
+      // With authentication on, tokens' etcd user needs its role under this test's prefix.
+      const shared = localSettings();
+      if (etcdAuthOn(shared)) await grantLocalEtcdAccess(shared, prefix);
 
       const started = await run(admin('mfrun'), ['tokens'], { env });
       const id = /registered (tokens-\S+)/.exec(started.stdout)?.[1] ?? '';
       const listed = await run(admin('mfps'), ['tokens'], { env });
       await run(admin('mfkill'), [id], { env });
       const after = await run(admin('mfps'), [], { env });
+      if (etcdAuthOn(shared)) await dropLocalEtcdAccess(shared, prefix);
 
       expect(id).toMatch(/^tokens-[\w.-]+-[0-9a-f]{8}$/);
       expect(listed.stdout).toMatch(
