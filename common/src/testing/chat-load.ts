@@ -150,7 +150,11 @@ class Listener {
   ) {
     this.socket = io(url, { auth: { token }, reconnectionDelayMax: 1000 });
     this.socket.on('updated_model', (payload: { model?: unknown }) => this.keep(payload.model));
-    this.socket.io.on('reconnect', () => {
+    // On `connect`, not the manager's `reconnect`: only once the namespace accepted the socket
+    // does it receive broadcasts, so a catch-up begun earlier could miss one posted in between.
+    let connections = 0;
+    this.socket.on('connect', () => {
+      if (connections++ === 0) return;
       this.reconnects++;
       this.resync();
     });
