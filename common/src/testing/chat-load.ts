@@ -1,8 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
-import { backOff } from '../backoff.js';
-import { basic, bearer, uniqueNickname } from './credentials.js';
+import { bearer } from './credentials.js';
 import { startRequestLoop, type RequestLoopResult } from './request-loop.js';
+import { signedInUser } from './signed-in-user.js';
 import { waitFor } from './wait.js';
 
 /** How {@link startChatLoad} loads a whole platform through its load balancer. */
@@ -53,8 +53,6 @@ const messageList = z.object({
   cursor: z.string(),
   pending: z.boolean().optional(),
 });
-const tokenAnswer = z.looseObject({ token: z.string() });
-const userAnswer = z.looseObject({ id: z.number() });
 type Message = z.infer<typeof message>;
 
 /** The cursor of now: what a client that has seen everything so far holds. */
@@ -85,55 +83,6 @@ async function messagesAfter(
       await new Promise((resolve) => setTimeout(resolve, 100));
     else if (page.messages.length < 500) return { messages: [...all.values()], cursor: at };
   }
-}
-
-/** A user registered and signed in through the load balancer. */
-export interface SignedInUser {
-  nickname: string;
-  password: string;
-  token: string;
-}
-
-/**
- * `send`'s answer, sent again with backoff while it is a 503: the platform saying "not now"
- * (bcrypt at its per-instance cap on a loaded machine), which a polite client retries.
- */
-async function politely(send: () => Promise<Response>): Promise<Response> {
-  let answer = await send();
-  for (let attempt = 0; answer.status === 503 && attempt < 6; attempt++) {
-    await answer.body?.cancel();
-    await backOff(attempt, { baseMs: 200, maxMs: 2000 });
-    answer = await send();
-  }
-  return answer;
-}
-
-/**
- * Registers a fresh user through the load balancer at `url` and signs it in.
- * @throws when registration is not a 201 or sign-in not a 200.
- */
-export async function signedInUser(url: string, stem = 'load'): Promise<SignedInUser> {
-  const nickname = uniqueNickname(stem);
-  const password = `pw-${nickname}`;
-  const registered = await politely(() =>
-    fetch(`${url}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ nickname, password }),
-    }),
-  );
-  if (registered.status !== 201)
-    throw new Error(`registration answered ${registered.status} ${await registered.text()}`);
-  userAnswer.parse(await registered.json());
-  const signedIn = await politely(() =>
-    fetch(`${url}/api/tokens`, {
-      method: 'POST',
-      headers: { authorization: basic(nickname, password) },
-    }),
-  );
-  if (signedIn.status !== 200)
-    throw new Error(`sign-in answered ${signedIn.status} ${await signedIn.text()}`);
-  return { nickname, password, token: tokenAnswer.parse(await signedIn.json()).token };
 }
 
 /** A Socket.IO client that keeps the id of every message it learns of, like the ui does. */

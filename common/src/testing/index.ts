@@ -9,14 +9,13 @@ export {
   uniquePrefix,
 } from './config.js';
 export {
-  signedInUser,
   startChatLoad,
   type ChatFailure,
   type ChatLoad,
   type ChatLoadOptions,
   type ChatLoadResult,
-  type SignedInUser,
 } from './chat-load.js';
+export { signedInUser, type SignedInUser } from './signed-in-user.js';
 export { CHROMIUM_LAUNCH } from './chromium.js';
 export { basic, bearer, randomAddress, uniqueNickname } from './credentials.js';
 export { freshDatabase, type TestDatabase } from './database.js';
