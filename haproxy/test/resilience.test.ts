@@ -138,7 +138,7 @@ describe('etcd away', () => {
 
 /** Copies the registry under `from`'s prefix into `to`'s etcd and prefix (plain keys, no lease). */
 async function copyRegistry(from: BaseConfig, to: BaseConfig): Promise<void> {
-  const [source, target] = [connectEtcd(from.MF_ETCD_URL), connectEtcd(to.MF_ETCD_URL)];
+  const [source, target] = [connectEtcd(from), connectEtcd(to)];
   try {
     const root = registryKeys(from.MF_ETCD_PREFIX).services;
     const entries = await source.getAll().prefix(root).strings();
@@ -153,7 +153,7 @@ async function copyRegistry(from: BaseConfig, to: BaseConfig): Promise<void> {
 }
 
 async function currentRevision(config: BaseConfig): Promise<bigint> {
-  const etcd = connectEtcd(config.MF_ETCD_URL);
+  const etcd = connectEtcd(config);
   try {
     return BigInt((await etcd.get('/revision-probe').exec()).header.revision);
   } finally {
