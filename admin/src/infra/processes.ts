@@ -3,14 +3,18 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { dirname } from 'node:path';
 import { currentEnv, waitUntil } from '@microflack/common/registry';
 
-/** Whether a process with this pid exists. */
+/**
+ * Whether a process with this pid runs. A zombie does not: one that died after its parent left
+ * waits for PID 1 to reap it, which in a container may never happen, and it keeps its pid and
+ * start time meanwhile.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return statFields(pid)?.[0] !== 'Z';
 }
 
 /** The fields of `/proc/<pid>/stat` after the command name (field 3 first), or undefined. */
@@ -124,7 +128,7 @@ export async function stopPidFile(pidFile: string, options: StopOptions = {}): P
   if (pid !== undefined) {
     const startTime = startTimeOf(pid);
     process.kill(pid, signal);
-    await waitUntil(() => startTimeOf(pid) !== startTime, {
+    await waitUntil(() => !alive(pid) || startTimeOf(pid) !== startTime, {
       what: `exit of pid ${pid}`,
       timeoutMs,
     });
