@@ -15,6 +15,7 @@ export {
   type BaseConfig,
 } from './config.js';
 export type { Etcd3 } from './etcd.js';
+export { freePort } from './free-port.js';
 export { describeProblems, parseJsonValue } from './input.js';
 export { readPackageVersion, resolveVersion } from './package-version.js';
 export { newInstanceId } from './registry.js';

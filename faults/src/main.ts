@@ -41,6 +41,11 @@ async function runPhase(
     } finally {
       load.stop();
     }
+  } catch (error) {
+    // The platform's logs go with it: what the infrastructure said last is printed first.
+    for (const line of platform.logTails(/^(etcd|redis|postgresql|haproxy|balancer)/, 15))
+      log(line);
+    throw error;
   } finally {
     await platform.down();
   }

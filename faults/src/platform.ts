@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import {
   existsSync,
   mkdirSync,
@@ -11,7 +10,6 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -47,29 +45,6 @@ export type PsRow = z.infer<typeof psRow>;
 /** A supervisor's state file: the pid of its program while it runs, and its restarts. */
 const supervisorState = z.object({ pid: z.number().optional(), restarts: z.number().optional() });
 
-/** Whether `port` on 127.0.0.1 can be listened on now. */
-async function portFree(port: number): Promise<boolean> {
-  const server = createServer();
-  try {
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    server.close();
-  }
-}
-
-/** The first of `count` consecutive free ports (the registry's members take port pairs in a row). */
-async function freePortRun(count: number): Promise<number> {
-  for (;;) {
-    const first = await freePort();
-    const rest = Array.from({ length: count - 1 }, (_, n) => first + n + 1);
-    if ((await Promise.all(rest.map(portFree))).every(Boolean)) return first;
-  }
-}
-
 /** The instances the suite runs: two of each service the load goes through. */
 export const SERVICES: Readonly<Record<string, number>> = {
   users: 2,
@@ -94,7 +69,7 @@ export class FaultPlatform {
   static async create(options: { members: number; releases?: string }): Promise<FaultPlatform> {
     const state = mkdtempSync(join(tmpdir(), 'mf-faults-'));
     if (options.releases !== undefined) symlinkSync(options.releases, join(state, 'releases'));
-    const etcdPort = await freePortRun(2 * options.members);
+    const etcdPort = await freePort(2 * options.members);
     const overrides = {
       MF_STATE_DIR: state,
       MF_ETCD_MEMBERS: String(options.members),
@@ -193,13 +168,25 @@ export class FaultPlatform {
 
   /** Lines of any log of the platform that match `pattern` (instances, watcher, infrastructure). */
   logLines(pattern: RegExp): string[] {
-    const logs = statePaths(this.settings).logs;
-    return readdirSync(logs).flatMap((file) =>
-      readFileSync(join(logs, file), 'utf8')
-        .split('\n')
-        .filter((line) => pattern.test(line))
-        .map((line) => `${file}: ${line}`),
+    return this.logs().flatMap(([file, lines]) =>
+      lines.filter((line) => pattern.test(line)).map((line) => `${file}: ${line}`),
     );
+  }
+
+  /** The last `count` lines of each log whose file name matches `files`, each led by its file. */
+  logTails(files: RegExp, count: number): string[] {
+    return this.logs()
+      .filter(([file]) => files.test(file))
+      .flatMap(([file, lines]) => lines.slice(-count).map((line) => `${file}: ${line}`));
+  }
+
+  /** Every log of the platform, as its file name and its lines. */
+  private logs(): [string, string[]][] {
+    const dir = statePaths(this.settings).logs;
+    return readdirSync(dir).map((file) => [
+      file,
+      readFileSync(join(dir, file), 'utf8').trimEnd().split('\n'),
+    ]);
   }
 
   /** The configuration HAProxy runs (the watcher writes it before every reload). */

@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   currentEnv,
   describeProblems,
+  freePort,
   instanceRecord,
   parseJsonValue,
   newInstanceId,
@@ -188,18 +187,6 @@ export async function startInstance(
 }
 
 const EXITED = Symbol('exited');
-
-/** A port free on 127.0.0.1 now (the kernel's choice), for an instance to listen on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string')
-    throw new Error('could not find a free port');
-  return address.port;
-}
 
 /** {@link EXITED} once the instance has exited (or its supervisor is gone), else undefined. */
 function startFailed(stateFile: string, supervisor: ChildProcess): typeof EXITED | undefined {

@@ -1,17 +1,6 @@
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
-/** A free TCP port on 127.0.0.1, as the kernel hands out for port 0. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort } from '../free-port.js';
 
 /** Something with a port: a URL, a `host:port` address, a listening server or a started instance. */
 export type HasPort = string | { url: string } | { address(): AddressInfo | string | null };
