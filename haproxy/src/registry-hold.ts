@@ -1,4 +1,5 @@
 import type { RegistrySnapshot, ServiceRoute } from './snapshot.js';
+import { WakeTimer } from './wake-timer.js';
 
 /**
  * What etcd losing its data (a wiped or restored member) must not do to the load balancer. Every
@@ -6,17 +7,31 @@ import type { RegistrySnapshot, ServiceRoute } from './snapshot.js';
  * a lease TTL: routing that registry would answer 503 meanwhile, and the reload for the vanished
  * services would close every WebSocket at `hard-stop-after`. So for `holdMs` after the registry's
  * history went back, the services and instances routed before that have not come back yet stay
- * routed (their health checks still take a dead one out).
+ * routed (their health checks still take a dead one out). `onEnd` runs when a hold ends, so the
+ * registry is routed as it is again.
  */
 export class RegistryHold {
   private last: RegistrySnapshot | undefined;
   private until = 0;
+  private readonly end: WakeTimer;
 
-  constructor(readonly holdMs: number) {}
+  constructor(
+    readonly holdMs: number,
+    onEnd: () => void,
+  ) {
+    this.end = new WakeTimer(onEnd);
+  }
 
   /** The registry's history went back: hold what was routed last, from now on. */
   begin(): void {
-    if (this.last) this.until = performance.now() + this.holdMs;
+    if (!this.last) return;
+    this.until = performance.now() + this.holdMs;
+    this.end.restart(this.holdMs);
+  }
+
+  /** Forgets a pending end (the watcher stops). */
+  cancel(): void {
+    this.end.cancel();
   }
 
   /** The registry to route now: `fresh`, plus what is held while the hold lasts. */

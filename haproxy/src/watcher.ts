@@ -5,6 +5,7 @@ import { backOff, registryKeys, type Logger } from '@microflack/common';
 import { writeAtomically } from './config-file.js';
 import type { Catalog } from './catalog.js';
 import { MasterSocket } from './master-socket.js';
+import { ProblemLog } from './problem-log.js';
 import { blamedInstances, instanceKey, withoutRefused } from './refused-instances.js';
 import { RegistryHold } from './registry-hold.js';
 import { RegistryWatch, readRegistry } from './registry-watch.js';
@@ -14,6 +15,7 @@ import { RevisionPublisher } from './revision-publisher.js';
 import { applyServers, retireLeftovers } from './runtime-sync.js';
 import { ServerRuntime } from './server-runtime.js';
 import type { RegistrySnapshot } from './snapshot.js';
+import { WakeTimer } from './wake-timer.js';
 
 /** How often servers left in maintenance with connections attached are tried again. */
 const RETIRE_RETRY_MS = 1000;
@@ -77,22 +79,23 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   /** Instances HAProxy refused (by {@link instanceKey}), left out until they change or leave. */
   private readonly refused = new Set<string>();
   private readonly stopping = new AbortController();
-  private retireTimer: NodeJS.Timeout | undefined;
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** Looks again at servers that could not be retired yet (connections still attached). */
+  private readonly retireAgain = new WakeTimer(() => this.markDirty());
   private readonly hold: RegistryHold;
+  private readonly problems: ProblemLog;
   private dirty = true;
   private busy = true;
   private wake: (() => void) | undefined;
   private applied: string | undefined;
   private rejected: string | undefined;
-  private loggedProblems = new Set<string>();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: WatcherOptions) {
     super();
     const keys = registryKeys(options.prefix);
+    this.problems = new ProblemLog(options.logger);
     // An instance registers again within its lease TTL (the watcher's is the same setting).
-    this.hold = new RegistryHold(2 * options.leaseTtlSeconds * 1000);
+    this.hold = new RegistryHold(2 * options.leaseTtlSeconds * 1000, () => this.markDirty());
     const master = new MasterSocket(options.masterSocket);
     this.runtime = new ServerRuntime(options.adminSocket, master);
     this.reloader = new Reloader({
@@ -126,8 +129,8 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   /** Stops watching and withdraws `<prefix>/balancer`; HAProxy keeps running its configuration. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    clearTimeout(this.retireTimer);
-    clearTimeout(this.holdTimer);
+    this.retireAgain.cancel();
+    this.hold.cancel();
     this.wake?.();
     await this.loop;
     this.dirty = this.busy = false;
@@ -183,12 +186,19 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private async readChecked(): Promise<[RegistrySnapshot, string]> {
     const { etcd, prefix, catalog, render = renderConfig, settings } = this.options;
     const read = await readRegistry(etcd, prefix, catalog);
-    if (this.watch.checkHistory(read)) this.holdAfterDataLoss();
+    if (this.watch.checkHistory(read)) {
+      // etcd lost its data: what was routed stays routed while the instances register again.
+      this.hold.begin();
+      this.options.logger.warn(
+        { holdMs: this.hold.holdMs },
+        'etcd lost its data; routing the last registry while instances register again',
+      );
+    }
     const registry = this.hold.route(read.registry);
     const present = new Set(registry.services.flatMap((s) => s.instances.map(instanceKey)));
     for (const key of this.refused) if (!present.has(key)) this.refused.delete(key);
     const snapshot = withoutRefused(registry, this.refused);
-    this.logProblems(snapshot.problems);
+    this.problems.update(snapshot.problems);
     return [snapshot, render(snapshot, settings)];
   }
 
@@ -274,35 +284,10 @@ export class BalancerWatcher extends EventEmitter<WatcherEvents> {
   private async retire(snapshot: RegistrySnapshot): Promise<void> {
     try {
       const waiting = await retireLeftovers(this.runtime, snapshot);
-      if (waiting && !this.stopped()) {
-        this.retireTimer ??= setTimeout(() => {
-          this.retireTimer = undefined;
-          this.markDirty();
-        }, RETIRE_RETRY_MS);
-      }
+      if (waiting && !this.stopped()) this.retireAgain.soon(RETIRE_RETRY_MS);
     } catch (error) {
       // Harmless: a server in maintenance takes no traffic, and the next reload drops it.
       this.options.logger.warn({ err: error }, 'could not delete a server that left');
     }
-  }
-
-  /** etcd lost its data: what was routed stays routed while the instances register again. */
-  private holdAfterDataLoss(): void {
-    this.hold.begin();
-    this.options.logger.warn(
-      { holdMs: this.hold.holdMs },
-      'etcd lost its data; routing the last registry while instances register again',
-    );
-    clearTimeout(this.holdTimer);
-    this.holdTimer = setTimeout(() => this.markDirty(), this.hold.holdMs);
-  }
-
-  /** Logs each ignored registry entry once, one line each, for as long as it stays. */
-  private logProblems(problems: readonly string[]): void {
-    for (const problem of problems) {
-      if (!this.loggedProblems.has(problem))
-        this.options.logger.warn({ problem }, 'registry entry ignored');
-    }
-    this.loggedProblems = new Set(problems);
   }
 }
