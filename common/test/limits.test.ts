@@ -1,33 +1,18 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   connectRedis,
   createServiceApp,
   Limit,
   limitRequests,
   type LimitRule,
-  type Redis,
 } from '@microflack/common';
-import {
-  silentLogger,
-  startPrivateRedis,
-  uniquePrefix,
-  type PrivateRedis,
-} from '@microflack/common/testing';
+import { silentLogger, startPrivateRedis, uniquePrefix } from '@microflack/common/testing';
+import { usePrivateRedis } from './private-redis.js';
 
 const logger = silentLogger();
 const rule: LimitRule = { name: 'probe', points: 3, durationSeconds: 60 };
-let server: PrivateRedis;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = await connectRedis(server.url, logger);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.kill();
-});
+const { redis } = usePrivateRedis();
 
 /** Spends one point of `key` `times` times in a row and returns whether each was allowed. */
 async function spend(limit: Limit, key: string, times: number): Promise<boolean[]> {
@@ -38,7 +23,7 @@ async function spend(limit: Limit, key: string, times: number): Promise<boolean[
 
 describe('Limit', () => {
   it('when a key spends its points, then the next action is refused with a Retry-After; other keys are untouched', async () => {
-    const limit = new Limit(redis, uniquePrefix(), rule);
+    const limit = new Limit(redis(), uniquePrefix(), rule);
 
     const spent = await spend(limit, 'alice', 3);
     const refused = await limit.take('alice');
@@ -51,8 +36,8 @@ describe('Limit', () => {
 
   it('when two instances count one key, then they share the allowance through Redis', async () => {
     const prefix = uniquePrefix();
-    const first = new Limit(redis, prefix, rule);
-    const second = new Limit(redis, prefix, rule);
+    const first = new Limit(redis(), prefix, rule);
+    const second = new Limit(redis(), prefix, rule);
 
     const allowed = [...(await spend(first, 'carol', 2)), ...(await spend(second, 'carol', 2))];
 
@@ -60,7 +45,7 @@ describe('Limit', () => {
   });
 
   it('when points are given back, then they can be spent again', async () => {
-    const limit = new Limit(redis, uniquePrefix(), rule);
+    const limit = new Limit(redis(), uniquePrefix(), rule);
 
     await spend(limit, 'dave', 3);
     await limit.giveBack('dave');
@@ -69,13 +54,13 @@ describe('Limit', () => {
   });
 
   it('when a scale is given, then it multiplies the points', async () => {
-    const limit = new Limit(redis, uniquePrefix(), rule, 2);
+    const limit = new Limit(redis(), uniquePrefix(), rule, 2);
 
     expect(await spend(limit, 'erin', 7)).toEqual([true, true, true, true, true, true, false]);
   });
 
   it('when a rule is not scaled, then the scale leaves its points alone', async () => {
-    const limit = new Limit(redis, uniquePrefix(), { ...rule, scaled: false }, 1000);
+    const limit = new Limit(redis(), uniquePrefix(), { ...rule, scaled: false }, 1000);
 
     expect(await spend(limit, 'gina', 4)).toEqual([true, true, true, false]);
   });
@@ -83,13 +68,13 @@ describe('Limit', () => {
   it('when a rule is local, then each instance counts alone and Redis holds nothing', async () => {
     const prefix = uniquePrefix();
     const local = { ...rule, local: true };
-    const first = new Limit(redis, prefix, local);
-    const second = new Limit(redis, prefix, local);
+    const first = new Limit(redis(), prefix, local);
+    const second = new Limit(redis(), prefix, local);
 
     const allowed = [...(await spend(first, 'hank', 4)), ...(await spend(second, 'hank', 1))];
 
     expect(allowed).toEqual([true, true, true, false, true]);
-    expect(await redis.keys(`${prefix}/*`)).toEqual([]);
+    expect(await redis().keys(`${prefix}/*`)).toEqual([]);
   });
 
   it('when Redis is away, then each instance still refuses past the limit (in memory) and nothing fails', async () => {
@@ -107,7 +92,7 @@ describe('Limit', () => {
 
 describe('limitRequests', () => {
   it('when one address sends past the limit, then 429 with Retry-After and the JSON error body', async () => {
-    const limit = new Limit(redis, uniquePrefix(), { ...rule, points: 2 });
+    const limit = new Limit(redis(), uniquePrefix(), { ...rule, points: 2 });
     const app = createServiceApp(logger, (app) => {
       const refusal = { code: 'too_many_requests', message: 'Slow down.' };
       app.post('/things', limitRequests(limit, refusal), (_req, res) => {

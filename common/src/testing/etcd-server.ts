@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crashable } from './crashable.js';
 import { freePort } from './ports.js';
-import { waitFor } from './wait.js';
 
 /** A private etcd for tests that must restart or break etcd without touching the shared one. */
 export interface PrivateEtcd {
@@ -23,36 +22,29 @@ export async function startPrivateEtcd(): Promise<PrivateEtcd> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-etcd-'));
   const url = `http://127.0.0.1:${port}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  let child: ChildProcess | undefined;
+  const etcd = crashable(
+    () =>
+      spawn(
+        'etcd',
+        [
+          '--name=test',
+          `--data-dir=${join(dir, 'data')}`,
+          `--listen-client-urls=${url}`,
+          `--advertise-client-urls=${url}`,
+          `--listen-peer-urls=${peer}`,
+          `--initial-advertise-peer-urls=${peer}`,
+          `--initial-cluster=test=${peer}`,
+          '--log-level=error',
+        ],
+        { stdio: 'ignore' },
+      ),
+    async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok,
+    'private etcd to answer',
+  );
+  const { kill } = etcd;
   const start = async ({ wipe = false } = {}) => {
     if (wipe) rmSync(join(dir, 'data'), { recursive: true, force: true });
-    child = spawn(
-      'etcd',
-      [
-        '--name=test',
-        `--data-dir=${join(dir, 'data')}`,
-        `--listen-client-urls=${url}`,
-        `--advertise-client-urls=${url}`,
-        `--listen-peer-urls=${peer}`,
-        `--initial-advertise-peer-urls=${peer}`,
-        `--initial-cluster=test=${peer}`,
-        '--log-level=error',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitFor(
-      async () => {
-        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) });
-        return response.ok;
-      },
-      { timeoutMs: 10_000, what: 'private etcd to answer' },
-    );
-  };
-  const kill = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await etcd.start();
   };
   await start();
   return {

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Socket } from 'node:net';
+import { crashable } from './crashable.js';
 import { freePort } from './ports.js';
-import { waitFor } from './wait.js';
 
 /** A private Redis for tests that must stop or restart Redis without touching the shared one. */
 export interface PrivateRedis {
@@ -30,21 +30,16 @@ async function answers(port: number): Promise<boolean> {
 /** Starts a Redis without persistence on a free port; kill it with `kill()` when done. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    await waitFor(() => answers(port), { timeoutMs: 10_000, what: 'private redis to answer' });
-  };
-  const kill = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  };
+  const { start, kill } = crashable(
+    () =>
+      spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      ),
+    () => answers(port),
+    'private redis to answer',
+  );
   await start();
   return { url: `redis://127.0.0.1:${port}`, kill, start };
 }
