@@ -1,33 +1,18 @@
 import { readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, connectEtcd, registryKeys, type RunningService } from '@microflack/common';
-import { portOf, startStandIn, testConfig } from '@microflack/common/testing';
-import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { portOf } from '@microflack/common/testing';
 import { routedTo } from './http.js';
+import { useStandInPlatform } from './stand-in-platform.js';
 
-const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
-const etcd = connectEtcd(config);
-const running: RunningService[] = [];
-let balancer: TestBalancer;
+const { balancer, standIn } = useStandInPlatform();
 let statsBase: string;
 
 beforeAll(async () => {
-  balancer = await startTestBalancer({
-    etcdUrl: config.MF_ETCD_URL,
-    prefix: config.MF_ETCD_PREFIX,
-  });
-  statsBase = new URL(balancer.statsUrl).origin;
+  statsBase = new URL(balancer().statsUrl).origin;
   // A new service: a reload, which writes haproxy.cfg and the server-state file.
-  const guarded = await startStandIn(config, 'guarded');
-  running.push(guarded);
-  await routedTo(`${balancer.url}/api/guarded`, portOf(guarded), 10_000);
-  await balancer.watcher.settled();
-});
-afterAll(async () => {
-  await Promise.all(running.map((instance) => instance.stop()));
-  await balancer.stop();
-  await etcd.delete().prefix(registryKeys(config.MF_ETCD_PREFIX).services);
-  etcd.close();
+  const guarded = await standIn('guarded');
+  await routedTo(`${balancer().url}/api/guarded`, portOf(guarded), 10_000);
+  await balancer().watcher.settled();
 });
 
 const basic = (auth: string) => ({
@@ -51,7 +36,7 @@ describe('the stats port', () => {
   );
 
   it('when /metrics is asked with the stats credentials, then Prometheus metrics come back', async () => {
-    const response = await fetch(`${statsBase}/metrics`, { headers: basic(balancer.statsAuth) });
+    const response = await fetch(`${statsBase}/metrics`, { headers: basic(balancer().statsAuth) });
 
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('haproxy_process_');
@@ -64,9 +49,9 @@ describe('the stats port', () => {
 
 describe('files and privileges', () => {
   it('when HAProxy was reloaded, then its config (the stats password) and server states are readable by their owner only', () => {
-    const { config: configFile, state, dir } = balancer.paths;
+    const { config: configFile, state, dir } = balancer().paths;
 
-    expect(readFileSync(configFile, 'utf8')).toContain(balancer.statsAuth.split(':')[1]);
+    expect(readFileSync(configFile, 'utf8')).toContain(balancer().statsAuth.split(':')[1]);
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
     expect(statSync(state).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o066).toBe(0);
@@ -75,7 +60,7 @@ describe('files and privileges', () => {
   it.runIf(process.getuid?.() === 0)(
     'when HAProxy is started as root, then its workers run as the configured user',
     async () => {
-      const { workers } = await balancer.master.processes();
+      const { workers } = await balancer().master.processes();
       const uids = workers.map(
         (pid) => /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
       );

@@ -1,58 +1,31 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  baseEnv,
-  connectEtcd,
-  registryKeys,
-  type InstanceRecord,
-  type RunningService,
-} from '@microflack/common';
-import { portOf, startStandIn, testConfig, type StandInAnswer } from '@microflack/common/testing';
+import { describe, expect, it } from 'vitest';
+import { registryKeys, type InstanceRecord } from '@microflack/common';
+import { portOf, type StandInAnswer } from '@microflack/common/testing';
 import { renderConfig } from '@microflack/haproxy';
-import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { request, routedTo } from './http.js';
+import { useStandInPlatform } from './stand-in-platform.js';
 
 // Registry entries come from whatever can write to etcd: none may take a location from its
 // service, and none may freeze the load balancer for the others.
 
-const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
-const keys = registryKeys(config.MF_ETCD_PREFIX);
-const etcd = connectEtcd(config);
-const running: RunningService[] = [];
 /** The watcher's log lines at warn level and above. */
 const logged: { msg: string; problem?: string }[] = [];
-let balancer: TestBalancer;
-
-beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logged.push(JSON.parse(chunk.toString('utf8')) as (typeof logged)[number]);
-      done();
-    },
-  });
-  balancer = await startTestBalancer({
-    etcdUrl: config.MF_ETCD_URL,
-    prefix: config.MF_ETCD_PREFIX,
-    logger: pino({ level: 'warn' }, sink),
-    // A renderer that writes an option HAProxy refuses on the server line of any "poison"
-    // instance: an entry the registry's checks let through but `haproxy -c` refuses.
-    render: (snapshot, settings) =>
-      renderConfig(snapshot, settings).replace(/^( {4}server \S*poison\S* \S+)$/gm, '$1 no-such'),
-  });
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logged.push(JSON.parse(chunk.toString('utf8')) as (typeof logged)[number]);
+    done();
+  },
 });
-afterAll(async () => {
-  await Promise.all(running.map((instance) => instance.stop()));
-  await balancer.stop();
-  await etcd.delete().prefix(config.MF_ETCD_PREFIX);
-  etcd.close();
+const { config, etcd, balancer, standIn } = useStandInPlatform({
+  logger: pino({ level: 'warn' }, sink),
+  // A renderer that writes an option HAProxy refuses on the server line of any "poison"
+  // instance: an entry the registry's checks let through but `haproxy -c` refuses.
+  render: (snapshot, settings) =>
+    renderConfig(snapshot, settings).replace(/^( {4}server \S*poison\S* \S+)$/gm, '$1 no-such'),
 });
-
-async function standIn(name: string, location?: string): Promise<RunningService> {
-  const instance = await startStandIn(config, name, location === undefined ? {} : { location });
-  running.push(instance);
-  return instance;
-}
+const keys = registryKeys(config.MF_ETCD_PREFIX);
 
 /** Registers an instance record by hand, as a program that does not follow the rules would. */
 async function putInstance(service: string, id: string, value: string | InstanceRecord) {
@@ -64,7 +37,7 @@ async function putInstance(service: string, id: string, value: string | Instance
 async function answeredBy(path: string, count: number): Promise<Set<number>> {
   const ports = new Set<number>();
   for (let i = 0; i < count; i++)
-    ports.add(((await request(`${balancer.url}${path}`)).body as StandInAnswer).port);
+    ports.add(((await request(`${balancer().url}${path}`)).body as StandInAnswer).port);
   return ports;
 }
 
@@ -76,7 +49,7 @@ function loggedProblems(): string[] {
 describe('a location taken from its service', () => {
   it('when strangers register /api/tokens and a path below it, then every request still reaches tokens', async () => {
     const tokens = await standIn('tokens', '/api/tokens');
-    await routedTo(`${balancer.url}/api/tokens`, portOf(tokens), 10_000);
+    await routedTo(`${balancer().url}/api/tokens`, portOf(tokens), 10_000);
 
     await standIn('thief', '/api/tokens');
     await standIn('burglar', '/api/tokens/keys');
@@ -84,7 +57,7 @@ describe('a location taken from its service', () => {
       .poll(loggedProblems, { timeout: 10_000 })
       .toContainEqual(expect.stringMatching(/ignored service thief: .* not \/api\/tokens$/));
     await expect.poll(loggedProblems).toContainEqual(expect.stringMatching(/service burglar/));
-    await balancer.watcher.settled();
+    await balancer().watcher.settled();
 
     expect(await answeredBy('/api/tokens', 10)).toEqual(new Set([portOf(tokens)]));
     expect(await answeredBy('/api/tokens/keys', 10)).toEqual(new Set([portOf(tokens)]));
@@ -102,23 +75,23 @@ describe('a malformed registry entry', () => {
 
   it('when instances register with port 0, an address HAProxy refuses or garbage, then each is ignored alone and later changes still apply', async () => {
     const first = await standIn('steady');
-    await routedTo(`${balancer.url}/api/steady`, portOf(first), 10_000);
+    await routedTo(`${balancer().url}/api/steady`, portOf(first), 10_000);
 
     await putInstance('steady', 'steady-port0', record('steady-port0', '127.0.0.1:0'));
     await putInstance('steady', 'steady-dots', record('steady-dots', '...:8000'));
     await putInstance('steady', 'steady-junk', '{"id": "steady-junk", garbage');
     const second = await standIn('steady');
 
-    await routedTo(`${balancer.url}/api/steady`, portOf(second), 10_000);
-    await routedTo(`${balancer.url}/api/steady`, portOf(first), 10_000);
+    await routedTo(`${balancer().url}/api/steady`, portOf(second), 10_000);
+    await routedTo(`${balancer().url}/api/steady`, portOf(first), 10_000);
     for (const id of ['steady-port0', 'steady-dots', 'steady-junk'])
       expect(loggedProblems().filter((problem) => problem.includes(id))).toHaveLength(1);
   });
 
   it('when HAProxy refuses one instance that passed every check, then it alone is left out and the reload goes on', async () => {
     const steady = await standIn('steady');
-    await routedTo(`${balancer.url}/api/steady`, portOf(steady), 10_000);
-    const reloads = balancer.watcher.reloads;
+    await routedTo(`${balancer().url}/api/steady`, portOf(steady), 10_000);
+    const reloads = balancer().watcher.reloads;
 
     // A new service (a reload, where `haproxy -c` runs) whose only instance HAProxy refuses;
     // the instance first, so that it is part of the reload.
@@ -131,10 +104,10 @@ describe('a malformed registry entry', () => {
       .value(JSON.stringify({ location: '/api/fresh', balance: 'roundrobin', sticky: false }));
 
     await expect
-      .poll(async () => (await request(`${balancer.url}/api/fresh`)).body, { timeout: 10_000 })
+      .poll(async () => (await request(`${balancer().url}/api/fresh`)).body, { timeout: 10_000 })
       .toMatchObject({ code: 'no_instances' });
-    await balancer.watcher.settled();
-    expect(balancer.watcher.reloads).toBeGreaterThan(reloads);
+    await balancer().watcher.settled();
+    expect(balancer().watcher.reloads).toBeGreaterThan(reloads);
     expect(loggedProblems()).toContainEqual(expect.stringMatching(/fresh-poison: HAProxy refused/));
     expect(logged.map((line) => line.msg)).not.toContain(
       'rendered configuration failed validation; the last good one keeps serving',

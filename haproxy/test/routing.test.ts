@@ -1,46 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, connectEtcd, registryKeys, type RunningService } from '@microflack/common';
-import {
-  portOf,
-  startStandIn,
-  testConfig,
-  waitFor,
-  type StandInAnswer,
-} from '@microflack/common/testing';
-import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
+import { describe, expect, it } from 'vitest';
+import { registryKeys } from '@microflack/common';
+import { portOf, waitFor, type StandInAnswer } from '@microflack/common/testing';
 import { request, routedTo as routedToUrl, type Answer } from './http.js';
+import { useStandInPlatform } from './stand-in-platform.js';
 
-const config = testConfig(baseEnv, { MF_DRAIN_TIMEOUT: '5' });
-const etcd = connectEtcd(config);
-const running: RunningService[] = [];
-let balancer: TestBalancer;
-
-beforeAll(async () => {
-  balancer = await startTestBalancer({
-    etcdUrl: config.MF_ETCD_URL,
-    prefix: config.MF_ETCD_PREFIX,
-  });
-});
-afterAll(async () => {
-  await Promise.all(running.map((instance) => instance.stop()));
-  await balancer.stop();
-  await etcd.delete().prefix(config.MF_ETCD_PREFIX);
-  etcd.close();
-});
-
-async function standIn(name: string, location?: string): Promise<RunningService> {
-  const instance = await startStandIn(config, name, location ? { location } : {});
-  running.push(instance);
-  return instance;
-}
+const { config, etcd, balancer, standIn } = useStandInPlatform();
 
 function get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return request(`${balancer.url}${path}`, { headers });
+  return request(`${balancer().url}${path}`, { headers });
 }
 
 /** Resolves once a request for `path` reaches the instance on `port`. */
 function routedTo(path: string, port: number): Promise<void> {
-  return routedToUrl(`${balancer.url}${path}`, port);
+  return routedToUrl(`${balancer().url}${path}`, port);
 }
 
 describe('routing', () => {
