@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import {
   broadcastKey,
@@ -207,4 +208,22 @@ export async function listenToBroadcasts(world: UsersWorld): Promise<{
       }),
     flushed,
   };
+}
+
+/**
+ * A {@link UsersWorld} for the file's tests, with one instance started and a pool on its
+ * database, closed after them.
+ */
+export function useUsersWorld() {
+  let started: { world: UsersWorld; instance: RunningService; pool: Pool } | undefined;
+  beforeAll(async () => {
+    const world = await UsersWorld.create();
+    started = { world, instance: await world.start(), pool: await world.pool() };
+  });
+  afterAll(async () => started?.world.close());
+  const get = () => {
+    if (!started) throw new Error('the users world starts in beforeAll');
+    return started;
+  };
+  return { world: () => get().world, instance: () => get().instance, pool: () => get().pool };
 }

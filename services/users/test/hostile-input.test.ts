@@ -1,29 +1,23 @@
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { TokenKeys, type Pool, type RunningService } from '@microflack/common';
+import { TokenKeys } from '@microflack/common';
 import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
-import { UsersWorld } from './helpers.js';
+import { UsersWorld, useUsersWorld } from './helpers.js';
 
-let world: UsersWorld;
-let instance: RunningService;
-let pool: Pool;
+const { world, instance, pool } = useUsersWorld();
 let user: Awaited<ReturnType<UsersWorld['register']>>;
 
 beforeAll(async () => {
-  world = await UsersWorld.create();
-  instance = await world.start();
-  pool = await world.pool();
-  user = await world.register(instance.url);
+  user = await world().register(instance().url);
 });
-afterAll(async () => world.close());
 
 const errorBody = z.strictObject({ error: z.string().min(1), code: z.string().regex(/^[a-z_]+$/) });
 
 /** Every row of the users table, to prove that a refused request changed nothing. */
 async function snapshot(): Promise<unknown[]> {
-  const result = await pool.query<Record<string, unknown>>('SELECT * FROM users ORDER BY id');
+  const result = await pool().query<Record<string, unknown>>('SELECT * FROM users ORDER BY id');
   return result.rows;
 }
 
@@ -42,7 +36,7 @@ const hostileHeaders: [string, () => Record<string, string>][] = [
   ['an empty Bearer', () => ({ authorization: 'Bearer ' })],
   ['a token with spaces', () => ({ authorization: 'Bearer a b c' })],
   ['an expired token', () => ({ authorization: bearer(expiredToken()) })],
-  ['a tampered token', () => ({ authorization: bearer(`${world.keys.sign(user.id).token}A`) })],
+  ['a tampered token', () => ({ authorization: bearer(`${world().keys.sign(user.id).token}A`) })],
   ['a token from another key', () => ({ authorization: bearer(foreignToken()) })],
   ['Basic garbage', () => ({ authorization: 'Basic !!!not-base64!!!' })],
   ['Basic with SQL', () => ({ authorization: basic("admin' --", "' OR '1'='1") })],
@@ -50,7 +44,7 @@ const hostileHeaders: [string, () => Record<string, string>][] = [
 ];
 
 function expiredToken(): string {
-  return new TokenKeys(world.config.JWT_SECRET_KEY, 1).sign(user.id, Date.now() - 10_000).token;
+  return new TokenKeys(world().config.JWT_SECRET_KEY, 1).sign(user.id, Date.now() - 10_000).token;
 }
 
 function foreignToken(): string {
@@ -67,7 +61,7 @@ describe('hostile input on every route', () => {
     async (method, path, _what, headers) => {
       const before = await snapshot();
 
-      const call = request(instance.url)[method](path);
+      const call = request(instance().url)[method](path);
       const response = await call.set(headers()).send({ nickname: 'x1' });
 
       expect(response.status).toBe(401);
@@ -104,7 +98,7 @@ describe('hostile input on every route', () => {
     async (_what, method, path, body, headers) => {
       const before = await snapshot();
 
-      const call = request(instance.url)[method](path);
+      const call = request(instance().url)[method](path);
       call.set(headers);
       const response = await (body === undefined ? call : call.send(body));
 
@@ -118,7 +112,7 @@ describe('hostile input on every route', () => {
   it('when a body carries a __proto__ key, then it is ignored like any unknown field and pollutes nothing', async () => {
     const nickname = uniqueNickname('proto');
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .set('content-type', 'application/json')
       .send(`{"__proto__":{"admin":true},"nickname":"${nickname}","password":"password1"}`);
@@ -136,7 +130,7 @@ describe('hostile input on every route', () => {
     });
 
     // fetch, not supertest: superagent would serialise the Buffer as JSON.
-    const response = await fetch(`${instance.url}/api/users`, {
+    const response = await fetch(`${instance().url}/api/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
       body: gzipSync(body),

@@ -1,24 +1,14 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pool, RunningService } from '@microflack/common';
+import { describe, expect, it } from 'vitest';
 import { uniqueNickname } from '@microflack/common/testing';
-import { userList, UsersWorld } from './helpers.js';
+import { userList, useUsersWorld } from './helpers.js';
 
-let world: UsersWorld;
-let instance: RunningService;
-let pool: Pool;
-
-beforeAll(async () => {
-  world = await UsersWorld.create();
-  instance = await world.start();
-  pool = await world.pool();
-});
-afterAll(async () => world.close());
+const { instance, pool } = useUsersWorld();
 
 /** Inserts users straight into the table, each `updated_at` given to the microsecond. */
 async function insert(rows: [nickname: string, updatedAt: string][]): Promise<void> {
   for (const [nickname, updatedAt] of rows) {
-    await pool.query(
+    await pool().query(
       `INSERT INTO users (nickname, password_hash, updated_at) VALUES ($1, 'not a hash', $2)`,
       [nickname, updatedAt],
     );
@@ -26,7 +16,7 @@ async function insert(rows: [nickname: string, updatedAt: string][]): Promise<vo
 }
 
 async function listedSince(milliseconds: number): Promise<string[]> {
-  const response = await request(instance.url).get(`/api/users?updated_since=${milliseconds}`);
+  const response = await request(instance().url).get(`/api/users?updated_since=${milliseconds}`);
   expect(response.status).toBe(200);
   return userList.parse(response.body).users.map((user) => user.nickname);
 }
@@ -48,7 +38,7 @@ describe('GET /api/users order', () => {
 
   it('when the database sorts text by a locale, then nicknames still come by code point', async () => {
     // What a database created with the en_US locale (Docker's default) does to the column.
-    await pool.query('ALTER TABLE users ALTER COLUMN nickname TYPE text COLLATE "en-US-x-icu"');
+    await pool().query('ALTER TABLE users ALTER COLUMN nickname TYPE text COLLATE "en-US-x-icu"');
     const upper = uniqueNickname('Zed');
     const lower = uniqueNickname('abe');
     const punctuated = uniqueNickname('.dot');

@@ -1,25 +1,17 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningService } from '@microflack/common';
+import { describe, expect, it } from 'vitest';
 import { basic, bearer, uniqueNickname } from '@microflack/common/testing';
-import { listenToBroadcasts, userList, userShape, UsersWorld } from './helpers.js';
+import { listenToBroadcasts, userList, userShape, useUsersWorld } from './helpers.js';
 
-let world: UsersWorld;
-let instance: RunningService;
-
-beforeAll(async () => {
-  world = await UsersWorld.create();
-  instance = await world.start();
-});
-afterAll(async () => world.close());
+const { world, instance } = useUsersWorld();
 
 /** Registers a user through the first instance; it comes back with its password and a token. */
 function register(nickname?: string, password?: string) {
-  return world.register(instance.url, nickname, password);
+  return world().register(instance().url, nickname, password);
 }
 
 function list(query = '', authorization?: string) {
-  const call = request(instance.url).get(`/api/users${query}`);
+  const call = request(instance().url).get(`/api/users${query}`);
   return authorization ? call.set('authorization', authorization) : call;
 }
 
@@ -63,7 +55,7 @@ describe('GET /api/users', () => {
   });
 
   it('when no limit is given, then a page holds 100 users', async () => {
-    const pool = await world.pool();
+    const pool = await world().pool();
     await pool.query(
       `INSERT INTO users (nickname, password_hash)
        SELECT 'bulk_' || substr(md5(random()::text), 1, 8) || '_' || n, 'no hash' FROM generate_series(1, 101) n`,
@@ -86,11 +78,11 @@ describe('GET /api/users', () => {
   it('when online=1, then only online users; with updated_since=T, only those updated at or after T', async () => {
     const offline = await register();
     const online = await register();
-    await request(instance.url)
+    await request(instance().url)
       .get('/api/users/me')
       .set('authorization', basic(online.nickname, online.password));
     const since = userShape.parse(
-      (await request(instance.url).get(`/api/users/${online.id}`)).body,
+      (await request(instance().url).get(`/api/users/${online.id}`)).body,
     ).updated_at;
 
     const onlineOnly = await list('?online=1');
@@ -138,14 +130,14 @@ describe('GET /api/users/:id', () => {
   it('when the user exists, then 200 with the user', async () => {
     const user = await register();
 
-    const response = await request(instance.url).get(`/api/users/${user.id}`);
+    const response = await request(instance().url).get(`/api/users/${user.id}`);
 
     expect(response.status).toBe(200);
     expect(userShape.parse(response.body)).toMatchObject({ id: user.id, nickname: user.nickname });
   });
 
   it('when there is no such user, then 404', async () => {
-    const response = await request(instance.url).get('/api/users/999999');
+    const response = await request(instance().url).get('/api/users/999999');
 
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ code: 'not_found' });
@@ -154,7 +146,7 @@ describe('GET /api/users/:id', () => {
   it.each(['abc', '0', '-1', '1.5', '1e3', '01', '99999999999', '1%20OR%201=1'])(
     'when the id is %s, then 400 invalid_input',
     async (id) => {
-      const response = await request(instance.url).get(`/api/users/${id}`);
+      const response = await request(instance().url).get(`/api/users/${id}`);
 
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ code: 'invalid_input' });
@@ -164,7 +156,7 @@ describe('GET /api/users/:id', () => {
   it('when a bad token is given, then 401', async () => {
     const user = await register();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .get(`/api/users/${user.id}`)
       .set('authorization', 'Bearer not.a.jwt');
 
@@ -174,11 +166,11 @@ describe('GET /api/users/:id', () => {
 
 describe('PUT /api/users/:id', () => {
   it("when one changes one's own nickname, then 200, the change is broadcast, and the new nickname signs in", async () => {
-    const broadcasts = await listenToBroadcasts(world);
+    const broadcasts = await listenToBroadcasts(world());
     const user = await register();
     const renamed = uniqueNickname('Renamed');
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put(`/api/users/${user.id}`)
       .set('authorization', bearer(user.token))
       .send({ nickname: renamed });
@@ -187,7 +179,7 @@ describe('PUT /api/users/:id', () => {
     const updated = userShape.parse(response.body);
     expect(updated.nickname).toBe(renamed);
     await expect.poll(() => broadcasts.userUpdates(user.id).at(-1)).toEqual(updated);
-    const signIn = await request(instance.url)
+    const signIn = await request(instance().url)
       .get('/api/users/me')
       .set('authorization', basic(renamed, user.password));
     expect(signIn.status).toBe(200);
@@ -196,14 +188,14 @@ describe('PUT /api/users/:id', () => {
   it("when one changes one's password, then only the new password signs in", async () => {
     const user = await register();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put(`/api/users/${user.id}`)
       .set('authorization', bearer(user.token))
       .send({ password: 'a brand new password', current_password: user.password });
-    const withOld = await request(instance.url)
+    const withOld = await request(instance().url)
       .get('/api/users/me')
       .set('authorization', basic(user.nickname, user.password));
-    const withNew = await request(instance.url)
+    const withNew = await request(instance().url)
       .get('/api/users/me')
       .set('authorization', basic(user.nickname, 'a brand new password'));
 
@@ -215,7 +207,7 @@ describe('PUT /api/users/:id', () => {
   it("when one only changes the case of one's nickname, then 200", async () => {
     const user = await register(uniqueNickname('case'));
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put(`/api/users/${user.id}`)
       .set('authorization', bearer(user.token))
       .send({ nickname: user.nickname.toUpperCase() });
@@ -227,14 +219,14 @@ describe('PUT /api/users/:id', () => {
     const me = await register();
     const other = await register();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put(`/api/users/${other.id}`)
       .set('authorization', bearer(me.token))
       .send({ nickname: uniqueNickname() });
 
     expect(response.status).toBe(403);
     expect(response.body).toMatchObject({ code: 'forbidden' });
-    const after = await request(instance.url).get(`/api/users/${other.id}`);
+    const after = await request(instance().url).get(`/api/users/${other.id}`);
     expect(after.body).toMatchObject({ nickname: other.nickname });
   });
 
@@ -242,7 +234,7 @@ describe('PUT /api/users/:id', () => {
     const me = await register();
     const other = await register();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put(`/api/users/${me.id}`)
       .set('authorization', bearer(me.token))
       .send({ nickname: other.nickname.toUpperCase() });
@@ -261,21 +253,21 @@ describe('PUT /api/users/:id', () => {
   ])('when the change is %s, then 400 and nothing changes', async (_what, body) => {
     const me = await register();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put(`/api/users/${me.id}`)
       .set('authorization', bearer(me.token))
       .send(body);
 
     expect(response.status).toBe(400);
-    const after = userShape.parse((await request(instance.url).get(`/api/users/${me.id}`)).body);
+    const after = userShape.parse((await request(instance().url).get(`/api/users/${me.id}`)).body);
     expect(after.updated_at).toBe(me.updated_at);
   });
 
   it('when there is no token, or Basic credentials instead, then 401 with the Bearer challenge', async () => {
     const me = await register();
 
-    const none = await request(instance.url).put(`/api/users/${me.id}`).send({ nickname: 'x' });
-    const withBasic = await request(instance.url)
+    const none = await request(instance().url).put(`/api/users/${me.id}`).send({ nickname: 'x' });
+    const withBasic = await request(instance().url)
       .put(`/api/users/${me.id}`)
       .set('authorization', basic(me.nickname, me.password))
       .send({ nickname: 'x' });
@@ -288,7 +280,7 @@ describe('PUT /api/users/:id', () => {
   it('when the id is not a number, then 400', async () => {
     const me = await register();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .put('/api/users/abc')
       .set('authorization', bearer(me.token))
       .send({ nickname: uniqueNickname() });

@@ -1,22 +1,12 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pool, RunningService } from '@microflack/common';
+import { describe, expect, it } from 'vitest';
 import { uniqueNickname } from '@microflack/common/testing';
-import { listenToBroadcasts, userShape, UsersWorld } from './helpers.js';
+import { listenToBroadcasts, userShape, useUsersWorld } from './helpers.js';
 
-let world: UsersWorld;
-let instance: RunningService;
-let pool: Pool;
-
-beforeAll(async () => {
-  world = await UsersWorld.create();
-  instance = await world.start();
-  pool = await world.pool();
-});
-afterAll(async () => world.close());
+const { world, instance, pool } = useUsersWorld();
 
 async function userCount(): Promise<number> {
-  const result = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM users');
+  const result = await pool().query<{ count: number }>('SELECT count(*)::int AS count FROM users');
   return result.rows[0]?.count ?? -1;
 }
 
@@ -24,7 +14,7 @@ describe('POST /api/users', () => {
   it('when the input is valid, then 201 with the user, its Location, and no password hash', async () => {
     const nickname = uniqueNickname('Ann');
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .send({ nickname, password: 'correct horse' });
 
@@ -53,7 +43,7 @@ describe('POST /api/users', () => {
       admin: true,
     };
 
-    const response = await request(instance.url).post('/api/users').send(backboneModel);
+    const response = await request(instance().url).post('/api/users').send(backboneModel);
 
     expect(response.status).toBe(201);
     const user = userShape.parse(response.body);
@@ -63,9 +53,9 @@ describe('POST /api/users', () => {
   });
 
   it('when a user registers, then an updated_model broadcast carries the user', async () => {
-    const broadcasts = await listenToBroadcasts(world);
+    const broadcasts = await listenToBroadcasts(world());
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .send({ nickname: uniqueNickname(), password: 'correct horse' });
 
@@ -75,9 +65,9 @@ describe('POST /api/users', () => {
 
   it('when the nickname exists in another case, then 409 nickname_taken', async () => {
     const nickname = uniqueNickname('Bob');
-    await request(instance.url).post('/api/users').send({ nickname, password: 'password1' });
+    await request(instance().url).post('/api/users').send({ nickname, password: 'password1' });
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .send({ nickname: nickname.toUpperCase(), password: 'password2' });
 
@@ -91,7 +81,7 @@ describe('POST /api/users', () => {
 
     const responses = await Promise.all(
       [nickname, nickname.toUpperCase(), nickname.toLowerCase()].map((name) =>
-        request(instance.url).post('/api/users').send({ nickname: name, password: 'password1' }),
+        request(instance().url).post('/api/users').send({ nickname: name, password: 'password1' }),
       ),
     );
 
@@ -102,10 +92,10 @@ describe('POST /api/users', () => {
   it('when the password is 8 or 72 bytes, then it is accepted (bytes, not characters)', async () => {
     const seventyTwoBytes = 'é'.repeat(36);
 
-    const short = await request(instance.url)
+    const short = await request(instance().url)
       .post('/api/users')
       .send({ nickname: uniqueNickname(), password: '12345678' });
-    const long = await request(instance.url)
+    const long = await request(instance().url)
       .post('/api/users')
       .send({ nickname: uniqueNickname(), password: seventyTwoBytes });
 
@@ -115,7 +105,7 @@ describe('POST /api/users', () => {
   it('when the nickname is 32 characters of every allowed kind, then it is accepted', async () => {
     const nickname = `A-b.c_${Math.random().toString(36).slice(2, 8)}`.padEnd(32, '9');
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .send({ nickname, password: 'password1' });
 
@@ -156,7 +146,7 @@ describe('POST /api/users', () => {
     async (_what, body) => {
       const before = await userCount();
 
-      const response = await request(instance.url)
+      const response = await request(instance().url)
         .post('/api/users')
         .set('content-type', 'application/json')
         .send(JSON.stringify(body));
@@ -174,7 +164,7 @@ describe('POST /api/users', () => {
   it('when the JSON is malformed, then 400 malformed_json and nothing is stored', async () => {
     const before = await userCount();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .set('content-type', 'application/json')
       .send('{"nickname": "ann", "password": ');
@@ -187,7 +177,7 @@ describe('POST /api/users', () => {
   it('when the body is over 16 KiB, then 413 and nothing is stored', async () => {
     const before = await userCount();
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .send({ nickname: 'huge', password: 'x'.repeat(17 * 1024) });
 
@@ -197,7 +187,7 @@ describe('POST /api/users', () => {
   });
 
   it('when the body is form-encoded, then it is refused as malformed JSON', async () => {
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .type('form')
       .send('nickname=ann&password=password1');
@@ -208,7 +198,7 @@ describe('POST /api/users', () => {
   it('when SQL-looking text is a valid nickname, then it is stored verbatim and harmless', async () => {
     const nickname = `or_1--${Math.random().toString(36).slice(2, 8)}`;
 
-    const response = await request(instance.url)
+    const response = await request(instance().url)
       .post('/api/users')
       .send({ nickname, password: 'password1' });
 
