@@ -83,6 +83,24 @@ export class ComposeStack {
     });
   }
 
+  /**
+   * Tags the messages image `next` and rolls messages to it with `mfupgrade` on `runtime`
+   * (a generous timeout: a busy two-core machine may take minutes to start a container).
+   */
+  async rollMessagesToNext(runtime: 'docker' | 'swarm'): Promise<RunResult> {
+    await this.docker('tag', 'microflack/messages:latest', 'microflack/messages:next');
+    return this.adminOn(
+      runtime,
+      'mfupgrade',
+      'roll',
+      'messages',
+      '--tag',
+      'next',
+      '--timeout',
+      '300',
+    );
+  }
+
   /** `admin/mfstack` with this project's env file. */
   mfstack(...args: string[]): Promise<RunResult> {
     return run(join(this.root, 'admin', 'mfstack'), [...args, '--env-file', this.envFile], {

@@ -110,19 +110,9 @@ describe('the admin commands on the Docker runtime', () => {
     'when mfupgrade rolls messages to a new image tag under chat load, then no request fails and no message is lost',
     { timeout: 900_000 },
     async () => {
-      await stack().docker('tag', 'microflack/messages:latest', 'microflack/messages:next');
       const load = await startChatLoad({ url: stack().url, readers: 2, posters: 2, listeners: 2 });
       const before = await mfps('messages');
-      // A busy two-core machine may take minutes to start a container: the timeout is generous.
-      const { stdout } = await stack().admin(
-        'mfupgrade',
-        'roll',
-        'messages',
-        '--tag',
-        'next',
-        '--timeout',
-        '300',
-      );
+      const { stdout } = await stack().rollMessagesToNext('docker');
       expect(stdout).toContain(
         `messages: rolled to next (${before.length} new, ${before.length} replaced)`,
       );

@@ -63,17 +63,7 @@ describe('the platform as a swarm stack', () => {
   });
 
   it('when mfupgrade rolls messages to a new image tag, then every replica runs it', async () => {
-    await stack().docker('tag', 'microflack/messages:latest', 'microflack/messages:next');
-    const { stdout } = await stack().adminOn(
-      'swarm',
-      'mfupgrade',
-      'roll',
-      'messages',
-      '--tag',
-      'next',
-      '--timeout',
-      '300',
-    );
+    const { stdout } = await stack().rollMessagesToNext('swarm');
     expect(stdout).toContain('messages: rolled to next (3 replaced)');
     const servers = await backendServers(stack().stats, 'messages');
     expect(servers.map((server) => [server.server.split('-')[1], server.status])).toEqual(
