@@ -10,6 +10,8 @@ import {
 } from '@microflack/common';
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createApp } from './app.js';
+import { ChannelGate, Channels, type ChannelEvents } from './channels.js';
+import { ChannelsRepo } from './channels-repo.js';
 import type { MessagesConfig } from './config.js';
 import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
@@ -37,15 +39,23 @@ export interface WiringDeps {
   prefix: string;
   policy: AddressPolicy;
   events: MessageEvents;
+  channelEvents: ChannelEvents;
   logger: Logger;
 }
 
-/** Wires the domain: repository, shared rate limiter, link previews that save and re-announce. */
+/**
+ * Wires the domain: repositories, shared rate limiter, link previews that save and re-announce,
+ * channels and the gate that keeps messages in the channels their readers may see.
+ */
 export function wireMessages(deps: WiringDeps): {
   messages: Messages;
+  channels: Channels;
   previews: LinkPreviews;
 } {
-  const { pool, redis, prefix, policy, events, logger } = deps;
+  const { pool, redis, prefix, policy, events, channelEvents, logger } = deps;
+  const channelsRepo = new ChannelsRepo(pool);
+  const gate = new ChannelGate(channelsRepo);
+  const channels = new Channels({ repo: channelsRepo, gate, events: channelEvents });
   const repo = new MessagesRepo(pool);
   const previews = new LinkPreviews({
     fetchPage: (url) => fetchPage(url, policy),
@@ -54,7 +64,8 @@ export function wireMessages(deps: WiringDeps): {
     logger,
   });
   const limiter = new RateLimiter(redis, prefix, MESSAGE_RATE, logger);
-  return { messages: new Messages({ repo, limiter, events, previews, logger }), previews };
+  const messages = new Messages({ repo, limiter, events, previews, gate, logger });
+  return { messages, channels, previews };
 }
 
 /** The messages service: its database, Redis (rate limits, broadcasts), previews and the app. */
@@ -69,20 +80,21 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
       const pool = await context.database(config.DATABASE_URL, migrations);
       const redis = await context.redis();
       const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX, logger);
-      const { messages, previews } = wireMessages({
+      const { messages, channels, previews } = wireMessages({
         pool,
         redis,
         prefix: config.MF_ETCD_PREFIX,
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
         events: {
           updated: (message) => broadcaster.updated('Message', message),
-          deleted: (id) => broadcaster.deleted(id),
+          deleted: (id, channelId) => broadcaster.deleted(id, channelId),
         },
+        channelEvents: { updated: (channel) => broadcaster.updated('Channel', channel) },
         logger,
       });
       // Closers run last-registered first: previews finish before Redis and the pool close.
       context.onClose(() => previews.settled());
-      return { app: createApp({ logger, auth, messages }) };
+      return { app: createApp({ logger, auth, messages, channels }) };
     },
   };
 }
