@@ -74,10 +74,10 @@ export class ChannelsRepo {
 
   /** The channels `viewer` can see (public ones and theirs), in creation order. */
   visibleTo({ userId, nickname }: Viewer): Promise<ChannelRow[]> {
-    return this.rows(
-      `${VIEW} WHERE c.kind = 'public' OR m.user_id IS NOT NULL ORDER BY c.id`,
-      [userId, nickname ?? null],
-    );
+    return this.rows(`${VIEW} WHERE c.kind = 'public' OR m.user_id IS NOT NULL ORDER BY c.id`, [
+      userId,
+      nickname ?? null,
+    ]);
   }
 
   /** One channel as `viewer` sees it, visible or not. */
@@ -116,7 +116,11 @@ export class ChannelsRepo {
    * The direct channel of two users (`low` < `high`), made with both as members when there is
    * none; concurrent calls settle on the pair's unique index and find the same channel.
    */
-  async direct(low: number, high: number, creatorId: number): Promise<{ id: number; created: boolean }> {
+  async direct(
+    low: number,
+    high: number,
+    creatorId: number,
+  ): Promise<{ id: number; created: boolean }> {
     const made = await this.pool.query(
       `WITH made AS (
          INSERT INTO channels (kind, creator_id, direct_low, direct_high)
@@ -140,7 +144,10 @@ export class ChannelsRepo {
   }
 
   /** Renames a channel and/or sets its topic; false when the new name is taken. */
-  async update(id: number, change: { name?: string | undefined; topic?: string | undefined }): Promise<boolean> {
+  async update(
+    id: number,
+    change: { name?: string | undefined; topic?: string | undefined },
+  ): Promise<boolean> {
     try {
       await this.pool.query(
         `UPDATE channels SET name = coalesce($2, name), topic = coalesce($3, topic),

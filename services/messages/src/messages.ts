@@ -180,12 +180,7 @@ export class Messages {
   /** Replaces the text of `userId`'s own message. @throws 404, 403. */
   async edit(userId: number, id: number, source: string): Promise<Message> {
     await this.authorOnly(userId, id, 'edit');
-    const row = await this.deps.repo.update(
-      id,
-      source,
-      renderMarkdown(source),
-      mentionsIn(source),
-    );
+    const row = await this.deps.repo.update(id, source, renderMarkdown(source), mentionsIn(source));
     if (!row) throw notFound(id); // deleted meanwhile
     return this.written(row);
   }

@@ -7,13 +7,7 @@ import {
   type TokenAuth,
 } from '@microflack/common';
 import type { Messages } from './messages.js';
-import {
-  listQuery,
-  messageBody,
-  messageParams,
-  parseIdempotencyKey,
-  postBody,
-} from './schemas.js';
+import { listQuery, messageBody, messageParams, parseIdempotencyKey, postBody } from './schemas.js';
 
 /** What the routes need. */
 export interface RouteDeps {

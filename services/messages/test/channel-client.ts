@@ -42,7 +42,10 @@ export class ChannelClient {
   }
 
   /** Creates a channel; it must succeed. */
-  async create(name: string, options: { private?: boolean; topic?: string } = {}): Promise<ChannelView> {
+  async create(
+    name: string,
+    options: { private?: boolean; topic?: string } = {},
+  ): Promise<ChannelView> {
     const response = await this.call('post', '/api/channels').send({ name, ...options });
     expect(response.status).toBe(201);
     return channelShape.parse(response.body);

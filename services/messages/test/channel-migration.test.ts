@@ -51,7 +51,9 @@ describe('the channels migration', () => {
          VALUES (3, 'from an old instance', '<p>x</p>', 'k1')
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
     );
-    await old.query(`UPDATE messages SET source = 'edited', revision = revision + 1 WHERE user_id = 2`);
+    await old.query(
+      `UPDATE messages SET source = 'edited', revision = revision + 1 WHERE user_id = 2`,
+    );
     const rows = await current.query(
       'SELECT user_id, channel_id, mentions FROM messages ORDER BY id',
     );

@@ -12,7 +12,8 @@ afterAll(async () => {
   await world.close();
 });
 
-const errorCode = (body: unknown) => z.object({ error: z.string(), code: z.string() }).parse(body).code;
+const errorCode = (body: unknown) =>
+  z.object({ error: z.string(), code: z.string() }).parse(body).code;
 
 describe('GET /api/channels', () => {
   it('when a new user lists channels, then #general is there and they are in it', async () => {
@@ -62,7 +63,10 @@ describe('POST /api/channels', () => {
     expect(response.headers['location']).toBe(`/api/channels/${channel.id}`);
     expect(channel).toMatchObject({ name: 'Create-One', topic: 'about things', kind: 'public' });
     expect(channel.member_ids).toBeUndefined();
-    expect(world.channelEvents.updates.at(-1)).toMatchObject({ id: channel.id, name: 'Create-One' });
+    expect(world.channelEvents.updates.at(-1)).toMatchObject({
+      id: channel.id,
+      name: 'Create-One',
+    });
     const secret = await ann.create('create-secret', { private: true });
     expect(secret).toMatchObject({ kind: 'private', member_ids: [ann.user.id] });
   });
@@ -162,7 +166,9 @@ describe('members', () => {
     const posted = await bob.post(channel.id, 'joined');
     const left = await bob.call('delete', `/api/channels/${channel.id}/members/me`);
     const again = await bob.call('delete', `/api/channels/${channel.id}/members/me`);
-    const after = await bob.call('post', '/api/messages').send({ source: 'x', channel_id: channel.id });
+    const after = await bob
+      .call('post', '/api/messages')
+      .send({ source: 'x', channel_id: channel.id });
 
     expect(posted).toBeGreaterThan(0);
     expect([left.status, again.status]).toEqual([204, 204]);
