@@ -58,6 +58,12 @@ export function channelsRoutes({ auth, channels }: ChannelRouteDeps): Router {
     res.json(await channels.update(tokenOf(req).user_id, id, change));
   });
 
+  membershipRoutes(router, channels);
+  return router;
+}
+
+/** The routes of one's own membership, of adding members, and of the read pointer. */
+function membershipRoutes(router: Router, channels: Channels): void {
   router.put('/:id/members/me', async (req, res) => {
     const { id } = parseInput(channelParams, req.params);
     await channels.join(tokenOf(req).user_id, id);
@@ -83,6 +89,4 @@ export function channelsRoutes({ auth, channels }: ChannelRouteDeps): Router {
     await channels.markRead(tokenOf(req).user_id, id, message_id);
     res.status(204).end();
   });
-
-  return router;
 }

@@ -114,7 +114,7 @@ export class Channels {
   /** One channel `viewer` can see. @throws 404. */
   async get(id: number, viewer: Viewer): Promise<Channel> {
     const row = await this.deps.repo.view(id, viewer);
-    if (!row || !(row.kind === 'public' || row.member)) throw notFound(id);
+    if (!visible(row)) throw notFound(id);
     return toChannel(row);
   }
 
