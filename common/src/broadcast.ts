@@ -8,7 +8,7 @@ export type ModelClass = 'User' | 'Message' | 'Channel';
 /** Server → client Socket.IO events (docs/events.md), shared by the socketio service and the emitters. */
 export interface ServerToClientEvents {
   updated_model: (payload: { class: ModelClass; model: unknown }) => void;
-  deleted_model: (payload: { class: 'Message'; id: number; channel_id?: number }) => void;
+  deleted_model: (payload: { class: 'Message'; id: number }) => void;
   expired_token: () => void;
   typing: (payload: { user_id: number; nickname: string }) => void;
   /** Broadcasts were lost (Redis was away): catch up now. */
@@ -46,9 +46,8 @@ export class Broadcaster {
     this.emitter.emit('updated_model', { class: modelClass, model });
   }
 
-  /** Tells every client that a message (of channel `channelId`) was deleted. */
-  deleted(id: number, channelId?: number): void {
-    const channel = channelId === undefined ? {} : { channel_id: channelId };
-    this.emitter.emit('deleted_model', { class: 'Message', id, ...channel });
+  /** Tells every client that a message was deleted. */
+  deleted(id: number): void {
+    this.emitter.emit('deleted_model', { class: 'Message', id });
   }
 }

@@ -87,7 +87,9 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
         events: {
           updated: (message) => broadcaster.updated('Message', message),
-          deleted: (id, channelId) => broadcaster.deleted(id, channelId),
+          // The channel of a deletion is known here for the routing to channel rooms
+          // (docs/events.md); the event itself stays `{class, id}` until then.
+          deleted: (id) => broadcaster.deleted(id),
         },
         channelEvents: { updated: (channel) => broadcaster.updated('Channel', channel) },
         logger,
