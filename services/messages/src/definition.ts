@@ -29,6 +29,7 @@ const migrations = fileURLToPath(new URL('../migrations/', import.meta.url));
 /** How the load balancer routes to messages. */
 export const messagesRoute: ServiceConfigRecord = {
   location: '/api/messages',
+  extra_locations: ['/api/channels'],
   balance: 'roundrobin',
   sticky: false,
 };
