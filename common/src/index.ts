@@ -16,7 +16,9 @@ export {
 export { balancerCaughtUp } from './balancer.js';
 export {
   broadcastKey,
+  channelRoom,
   Broadcaster,
+  userRoom,
   type ModelClass,
   type ServerToClientEvents,
 } from './broadcast.js';

@@ -20,15 +20,24 @@ export interface ChannelModel {
 
 /** A channel as the API shows it to one user (docs/api.md, channels). */
 export interface Channel extends ChannelModel {
+  /** Whether I am a member (always in #general; in a public channel, once I joined). */
+  member: boolean;
   /** Messages after my read pointer, not mine, not deleted (0 when I am not a member). */
   unread: number;
   /** Those of them that mention my nickname. */
   mentions: number;
 }
 
-/** Who hears about channel changes: the Socket.IO emitter in production. */
+/**
+ * Who hears about channel changes: the Socket.IO emitter in production. Membership changes come
+ * first on joining (so the new member hears the update) and last on leaving (so the leaver does).
+ */
 export interface ChannelEvents {
   updated(channel: ChannelModel): void;
+  /** `userIds` became members of the channel. */
+  joined(channelId: number, userIds: number[]): void;
+  /** `userId` is no longer a member of the channel. */
+  left(channelId: number, userId: number): void;
 }
 
 /** The path of a channel resource. */
@@ -51,7 +60,7 @@ function toModel(row: ChannelRow): ChannelModel {
 
 /** The API view of a stored channel, with the viewer's counts. */
 export function toChannel(row: ChannelRow): Channel {
-  return { ...toModel(row), unread: row.unread, mentions: row.mentions };
+  return { ...toModel(row), member: row.member, unread: row.unread, mentions: row.mentions };
 }
 
 const notFound = (id: number) =>
@@ -123,6 +132,7 @@ export class Channels {
     const kind = channel.private ? 'private' : 'public';
     const id = await this.deps.repo.create(userId, { ...channel, kind });
     if (id === undefined) throw nameTaken(channel.name);
+    this.deps.events.joined(id, [userId]);
     return this.changed(id, { userId });
   }
 
@@ -144,7 +154,9 @@ export class Channels {
   async join(userId: number, id: number): Promise<void> {
     const access = await this.deps.gate.visible(id, userId);
     if (access.everyone || access.member) return;
-    if (await this.deps.repo.join(id, userId)) await this.changed(id, { userId });
+    if (!(await this.deps.repo.join(id, userId))) return;
+    this.deps.events.joined(id, [userId]);
+    await this.changed(id, { userId });
   }
 
   /** Leaves a channel; leaving one I am not in is fine. @throws 404, 409 #general or direct. */
@@ -153,7 +165,9 @@ export class Channels {
     if (access.everyone || access.kind === 'direct') {
       throw new HttpError(409, 'cannot_leave', 'Nobody leaves #general or a direct channel.');
     }
-    if (await this.deps.repo.leave(id, userId)) await this.changed(id, { userId });
+    if (!(await this.deps.repo.leave(id, userId))) return;
+    await this.changed(id, { userId });
+    this.deps.events.left(id, userId);
   }
 
   /** Adds `otherId` to a channel I am in. @throws 404, 403, 400 direct channel. */
@@ -163,7 +177,9 @@ export class Channels {
       throw new HttpError(400, 'direct_channel', 'A direct channel has exactly its two users.');
     }
     if (access.everyone) return;
-    if (await this.deps.repo.join(id, otherId)) await this.changed(id, { userId });
+    if (!(await this.deps.repo.join(id, otherId))) return;
+    this.deps.events.joined(id, [otherId]);
+    await this.changed(id, { userId });
   }
 
   /** The direct channel of `userId` and `otherId`, found or made. @throws 400 with oneself. */
@@ -174,6 +190,7 @@ export class Channels {
     const [low, high] = userId < otherId ? [userId, otherId] : [otherId, userId];
     const { id, created } = await this.deps.repo.direct(low, high, userId);
     const viewer = { userId };
+    if (created) this.deps.events.joined(id, [low, high]);
     const channel = created ? await this.changed(id, viewer) : await this.get(id, viewer);
     return { channel, created };
   }

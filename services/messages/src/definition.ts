@@ -13,6 +13,7 @@ import {
 import { MessagesLimits } from './abuse-limits.js';
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createApp } from './app.js';
+import { channelBroadcasts, messageBroadcasts } from './channel-broadcasts.js';
 import { ChannelGate, Channels, type ChannelEvents } from './channels.js';
 import { ChannelsRepo } from './channels-repo.js';
 import type { MessagesConfig } from './config.js';
@@ -89,13 +90,8 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
         limit: limitsFor(redis, config),
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
         previewLimits: previewLimitsFrom(config),
-        events: {
-          updated: (message) => broadcaster.updated('Message', message),
-          // The channel of a deletion is known here for the routing to channel rooms
-          // (docs/events.md); the event itself stays `{class, id}` until then.
-          deleted: (id) => broadcaster.deleted(id),
-        },
-        channelEvents: { updated: (channel) => broadcaster.updated('Channel', channel) },
+        events: messageBroadcasts(broadcaster),
+        channelEvents: channelBroadcasts(broadcaster),
         logger,
       });
       // Closers run last-registered first: previews finish before Redis and the pool close.

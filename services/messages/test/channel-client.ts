@@ -10,6 +10,7 @@ export const channelShape = z.strictObject({
   topic: z.string(),
   kind: z.enum(['public', 'private', 'direct']),
   member_ids: z.array(z.number().int().positive()).optional(),
+  member: z.boolean(),
   unread: z.number().int().min(0),
   mentions: z.number().int().min(0),
   created_at: z.number().int().min(1_000_000_000_000),

@@ -175,6 +175,32 @@ describe('members', () => {
     expect([after.status, errorCode(after.body)]).toEqual([403, 'not_a_member']);
   });
 
+  it('when users join, are added, open a DM and leave, then member says so and each change moves their sockets', async () => {
+    const [ann, bob, cat] = [newClient(world), newClient(world), newClient(world)];
+    const before = world.channelEvents.memberships.length;
+    const open = await ann.create('rooms-open');
+    const closed = await ann.create('rooms-closed', { private: true });
+    await bob.join(open.id);
+    await ann.add(closed.id, cat.user.id);
+    const { channel: dm } = await bob.direct(cat.user.id);
+    const bobBefore = await bob.find(open.id);
+    await bob.call('delete', `/api/channels/${open.id}/members/me`);
+
+    const [low, high] = [bob.user.id, cat.user.id].sort((a, b) => a - b);
+    expect(world.channelEvents.memberships.slice(before)).toEqual([
+      `+${open.id}:${ann.user.id}`,
+      `+${closed.id}:${ann.user.id}`,
+      `+${open.id}:${bob.user.id}`,
+      `+${closed.id}:${cat.user.id}`,
+      `+${dm.id}:${low}`,
+      `+${dm.id}:${high}`,
+      `-${open.id}:${bob.user.id}`,
+    ]);
+    expect(bobBefore.member).toBe(true);
+    expect((await bob.find(open.id)).member).toBe(false);
+    expect((await bob.find(GENERAL)).member).toBe(true);
+  });
+
   it('when a user leaves #general or a direct channel, then 409 cannot_leave', async () => {
     const ann = newClient(world);
     const { channel: dm } = await ann.direct(world.user().id);

@@ -52,8 +52,16 @@ export class RecordedEvents implements MessageEvents {
 /** Remembers every channel broadcast, in order. */
 export class RecordedChannelEvents implements ChannelEvents {
   readonly updates: ChannelModel[] = [];
+  /** Membership changes in order: `+<channel>:<user>` joined, `-<channel>:<user>` left. */
+  readonly memberships: string[] = [];
   updated(channel: ChannelModel): void {
     this.updates.push(channel);
+  }
+  joined(channelId: number, userIds: number[]): void {
+    for (const userId of userIds) this.memberships.push(`+${channelId}:${userId}`);
+  }
+  left(channelId: number, userId: number): void {
+    this.memberships.push(`-${channelId}:${userId}`);
   }
 }
 
