@@ -29,6 +29,11 @@ export function channelRoom(channelId: number): string {
   return `channel:${channelId}`;
 }
 
+/** Whether `room` is a {@link channelRoom}. */
+export function isChannelRoom(room: string): boolean {
+  return /^channel:\d+$/.test(room);
+}
+
 /**
  * The Redis channel key that the Socket.IO adapter and the emitters of one platform share: Socket.IO's
  * default for the default prefix, one of its own for any other prefix (tests), so broadcasts never

@@ -18,6 +18,7 @@ export {
   broadcastKey,
   channelRoom,
   Broadcaster,
+  isChannelRoom,
   userRoom,
   type ModelClass,
   type ServerToClientEvents,

@@ -29,19 +29,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => world.close()); // the balancer stops with the platform
 
-/**
- * Connects clients through the balancer, one at a time, until `instance` got one; returns it.
- * Which instance a client landed on shows in the instances' connection gauges.
- */
-async function clientOn(instance: RunningService, token: string): Promise<ChatClient> {
-  return waitFor(
-    async () => {
-      const before = await connections(instance);
-      const client = await world.client(balancer.url, token, { polling: true });
-      return (await connections(instance)) > before ? client : undefined;
-    },
-    { timeoutMs: 15_000, what: 'a client on the instance' },
-  );
+/** A client of `token`'s user on `instance`, through the balancer. */
+function clientOn(instance: RunningService, token: string): Promise<ChatClient> {
+  return world.clientOn(balancer.url, instance, token);
 }
 
 /** Keeps every message a client is told about, and catches up after each reconnect. */
