@@ -1,4 +1,4 @@
-import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
+import type { TestBalancer } from '@microflack/haproxy/testing';
 import type { RunningService } from '@microflack/common';
 import { nextEvent } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +13,7 @@ let one: RunningService;
 let two: RunningService;
 
 beforeAll(async () => {
-  const started = await startTestPlatform();
-  balancer = started.balancer;
-  world = await ChatWorld.create(started.platform);
-  one = await world.startSocketio();
-  two = await world.startSocketio();
+  ({ world, balancer, one, two } = await ChatWorld.twoInstances());
 }, 60_000);
 afterAll(async () => world.close()); // the balancer stops with the platform
 

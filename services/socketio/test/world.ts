@@ -14,6 +14,7 @@ import {
   uniqueNickname,
   waitFor,
 } from '@microflack/common/testing';
+import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
 import { messagesDefinition, messagesEnv } from '@microflack/messages';
 import { usersDefinition, usersEnv } from '@microflack/users';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/events.js';
@@ -204,6 +205,23 @@ export class ChatWorld {
       },
       { timeoutMs: 15_000, what: 'a client on the instance' },
     );
+  }
+
+  /**
+   * A chat behind its own test balancer (HAProxy and the watcher), with two socketio instances:
+   * what the tests across instances start from.
+   */
+  static async twoInstances(): Promise<{
+    world: ChatWorld;
+    balancer: TestBalancer;
+    one: RunningService;
+    two: RunningService;
+  }> {
+    const { platform, balancer } = await startTestPlatform();
+    const world = await ChatWorld.create(platform);
+    const one = await world.startSocketio();
+    const two = await world.startSocketio();
+    return { world, balancer, one, two };
   }
 
   /** Stops everything the world started and removes its traces. */
