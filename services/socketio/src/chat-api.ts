@@ -73,8 +73,9 @@ export class ChatApi {
   }
 
   /**
-   * messages `POST /api/messages`; `clientId` is its `Idempotency-Key`, so a retried post answers
-   * with the first message (200) instead of a second copy (201).
+   * messages `POST /api/messages` in `channel_id` (none: #general); `client_id` is its
+   * `Idempotency-Key`, so a retried post answers with the first message (200) instead of a second
+   * copy (201).
    */
   postMessage(token: string, { source, channel_id, client_id }: PostPayload): Promise<CallResult> {
     const extraHeaders: Headers = client_id === undefined ? {} : { 'idempotency-key': client_id };
