@@ -16,7 +16,10 @@ export {
 export { balancerCaughtUp } from './balancer.js';
 export {
   broadcastKey,
+  channelRoom,
   Broadcaster,
+  isChannelRoom,
+  userRoom,
   type ModelClass,
   type ServerToClientEvents,
 } from './broadcast.js';

@@ -10,9 +10,16 @@ export const serviceName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/);
 
 const instanceId = z.string().regex(/^[A-Za-z0-9][\w.-]{0,127}$/);
 
+const locationPath = z.string().regex(/^\/([\w.~-]+(\/[\w.~-]+)*)?$/, 'must be "/" or "/a/path"');
+
 /** `<prefix>/services/<service>/config`: how the load balancer routes to the service. */
 export const serviceConfigRecord = z.object({
-  location: z.string().regex(/^\/([\w.~-]+(\/[\w.~-]+)*)?$/, 'must be "/" or "/a/path"'),
+  location: locationPath,
+  /**
+   * More path prefixes the service answers under (messages' `/api/channels`). Optional, so a
+   * record without it, written by an older instance, still parses, and an older watcher ignores it.
+   */
+  extra_locations: z.array(locationPath).max(8).optional(),
   balance: z.enum(['roundrobin', 'leastconn', 'source']).default('roundrobin'),
   sticky: z.boolean().default(false),
 });

@@ -7,6 +7,8 @@
 export interface Catalog {
   /** The location of each service the catalog names. */
   locations: Readonly<Record<string, string>>;
+  /** More locations a service may also serve (its record's `extra_locations`); none by default. */
+  extraLocations?: Readonly<Record<string, readonly string[]>>;
   /**
    * Whether a service the catalog does not name is routed at `/api/<its name>` (a location no
    * named service can hold, since names have no `/`). Tests and benchmarks only.
@@ -26,6 +28,7 @@ export const PLATFORM_CATALOG: Catalog = {
     messages: '/api/messages',
     socketio: '/socket.io',
   },
+  extraLocations: { messages: ['/api/channels'] },
   admitOthers: false,
 };
 
@@ -35,14 +38,21 @@ export function assignedLocation(catalog: Catalog, service: string): string | un
   return catalog.admitOthers ? `/api/${service}` : undefined;
 }
 
-/** Why `catalog` refuses `service` at `location`, or undefined when it may serve it. Pure. */
+/**
+ * Why `catalog` refuses `service` at `location` and `extras` (its record's `extra_locations`), or
+ * undefined when it may serve them all. Pure.
+ */
 export function catalogRefusal(
   catalog: Catalog,
   service: string,
   location: string,
+  extras: readonly string[] = [],
 ): string | undefined {
   const assigned = assignedLocation(catalog, service);
   if (assigned === undefined) return `the catalog has no service ${service}`;
   if (assigned !== location) return `the catalog gives ${service} ${assigned}, not ${location}`;
+  const allowed = catalog.extraLocations?.[service] ?? [];
+  const refused = extras.find((extra) => !allowed.includes(extra));
+  if (refused !== undefined) return `the catalog does not give ${service} ${refused}`;
   return undefined;
 }

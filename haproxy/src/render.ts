@@ -78,12 +78,33 @@ function jsonReturn(status: number, error: string, code: string): string {
   return `status ${status} content-type application/json string ${errorBody(error, code)}`;
 }
 
-/** Services that claim a path prefix, longest location first so the most specific wins. */
-function routedServices(services: readonly ServiceRoute[]): ServiceRoute[] {
+/** A path prefix a service claims, and the name of its ACL. */
+interface Claim {
+  service: string;
+  location: string;
+  acl: string;
+}
+
+/**
+ * The path prefixes services claim (their location and `extra_locations`), longest first so the
+ * most specific wins. An extra location's ACL is `path_<service>.<n>`: a dot no service name holds.
+ */
+function claims(services: readonly ServiceRoute[]): Claim[] {
   return services
-    .filter((service) => service.config.location !== '/')
+    .flatMap(({ name, config }) => [
+      { service: name, location: config.location, acl: `path_${name}` },
+      ...(config.extra_locations ?? []).map((location, index) => ({
+        service: name,
+        location,
+        acl: `path_${name}.${index + 1}`,
+      })),
+    ])
+    .filter((claim) => claim.location !== '/')
     .sort(
-      (a, b) => b.config.location.length - a.config.location.length || a.name.localeCompare(b.name),
+      (a, b) =>
+        b.location.length - a.location.length ||
+        a.service.localeCompare(b.service) ||
+        a.acl.localeCompare(b.acl),
     );
 }
 
@@ -175,7 +196,7 @@ function httpsLines(bindHost: string, https: HttpsSettings): string[] {
 }
 
 function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): string[] {
-  const routed = routedServices(snapshot.services);
+  const claimed = claims(snapshot.services);
   const root = snapshot.services.find((service) => service.config.location === '/');
   const lines = [
     'frontend http',
@@ -187,19 +208,19 @@ function frontendSection(snapshot: RegistrySnapshot, settings: RenderSettings): 
     '    http-after-response set-header X-Request-Id %[var(txn.request_id)] unless { res.hdr(x-request-id) -m found }',
     `    http-request disable-l7-retry unless { method ${IDEMPOTENT_METHODS} }`,
   ];
-  for (const { name, config } of routed) {
-    lines.push(`    acl path_${name} path ${config.location}`);
-    lines.push(`    acl path_${name} path_beg ${config.location}/`);
+  for (const { location, acl } of claimed) {
+    lines.push(`    acl ${acl} path ${location}`);
+    lines.push(`    acl ${acl} path_beg ${location}/`);
   }
   // An /api path that no registered service claims is an unknown route (404), not a service
   // without instances (503) — and never the ui's page.
-  const claimed = routed.map(({ name }) => ` !path_${name}`).join('');
+  const unclaimed = claimed.map(({ acl }) => ` !${acl}`).join('');
   lines.push(
     '    acl path_api path /api',
     '    acl path_api path_beg /api/',
-    `    http-request return ${jsonReturn(404, 'There is no such API route.', 'not_found')} if path_api${claimed}`,
+    `    http-request return ${jsonReturn(404, 'There is no such API route.', 'not_found')} if path_api${unclaimed}`,
   );
-  for (const { name } of routed) lines.push(`    use_backend ${name} if path_${name}`);
+  for (const { service, acl } of claimed) lines.push(`    use_backend ${service} if ${acl}`);
   lines.push(`    default_backend ${root?.name ?? UNROUTED}`);
   return lines;
 }

@@ -76,7 +76,7 @@ export function parseRegistry(
   }
   const services: ServiceRoute[] = [];
   for (const [name, config] of [...configs].sort(([a], [b]) => a.localeCompare(b))) {
-    const refusal = catalogRefusal(catalog, name, config.location);
+    const refusal = catalogRefusal(catalog, name, config.location, config.extra_locations);
     if (refusal !== undefined) {
       problems.push(`ignored service ${name}: ${refusal}`);
       continue;

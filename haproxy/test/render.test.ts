@@ -72,6 +72,27 @@ describe('renderConfig rules', () => {
     ]);
   });
 
+  it('when a service has an extra location, then both are routed to it and neither is a 404', () => {
+    const text = render([
+      configEntry('messages', { extra_locations: ['/api/channels'] }),
+      configEntry('users', {}),
+    ]);
+    const frontend = text.split('\n').map((line) => line.trim());
+
+    expect(frontend).toEqual(
+      expect.arrayContaining([
+        'acl path_messages path_beg /api/messages/',
+        'acl path_messages.1 path /api/channels',
+        'acl path_messages.1 path_beg /api/channels/',
+        'use_backend messages if path_messages',
+        'use_backend messages if path_messages.1',
+      ]),
+    );
+    expect(frontend.find((line) => line.includes('if path_api'))).toContain(
+      '!path_messages !path_messages.1',
+    );
+  });
+
   it.each([
     ['a location matches itself and what is below it', 'acl path_users path_beg /api/users/'],
     ['"/" goes to ui', 'default_backend ui'],

@@ -135,6 +135,23 @@ describe('parseRegistry', () => {
     },
   );
 
+  it.each([
+    ['users claims /api/channels too', 'users', /does not give users \/api\/channels/],
+    ['a stranger claims /api/channels too', 'thief', /does not give thief \/api\/channels/],
+  ])('when %s, then the service is not routed', (_case, service, problem) => {
+    const snapshot = parse([configEntry(service, { extra_locations: ['/api/channels'] })]);
+
+    expect(snapshot.problems).toEqual([expect.stringMatching(problem)]);
+    expect(snapshot.services).toEqual([]);
+  });
+
+  it('when messages claims the extra location the catalog gives it, then it keeps it', () => {
+    const snapshot = parse([configEntry('messages', { extra_locations: ['/api/channels'] })]);
+
+    expect(snapshot.problems).toEqual([]);
+    expect(snapshot.services.map((s) => s.config.extra_locations)).toEqual([['/api/channels']]);
+  });
+
   it('when a service the platform catalog does not name registers, then it is not routed', () => {
     const snapshot = parse([configEntry('extra', {}), configEntry('users', {})], PLATFORM_CATALOG);
 

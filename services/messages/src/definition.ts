@@ -13,6 +13,9 @@ import {
 import { MessagesLimits } from './abuse-limits.js';
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createApp } from './app.js';
+import { channelBroadcasts, messageBroadcasts } from './channel-broadcasts.js';
+import { ChannelGate, Channels, type ChannelEvents } from './channels.js';
+import { ChannelsRepo } from './channels-repo.js';
 import type { MessagesConfig } from './config.js';
 import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
@@ -27,6 +30,7 @@ const migrations = fileURLToPath(new URL('../migrations/', import.meta.url));
 /** How the load balancer routes to messages. */
 export const messagesRoute: ServiceConfigRecord = {
   location: '/api/messages',
+  extra_locations: ['/api/channels'],
   balance: 'roundrobin',
   sticky: false,
 };
@@ -39,15 +43,23 @@ export interface WiringDeps {
   policy: AddressPolicy;
   previewLimits: PreviewLimits;
   events: MessageEvents;
+  channelEvents: ChannelEvents;
   logger: Logger;
 }
 
-/** Wires the domain: repository, shared abuse limits, link previews that save and re-announce. */
+/**
+ * Wires the domain: repositories, shared abuse limits, link previews that save and re-announce,
+ * channels and the gate that keeps messages in the channels their readers may see.
+ */
 export function wireMessages(deps: WiringDeps): {
   messages: Messages;
+  channels: Channels;
   previews: LinkPreviews;
 } {
-  const { pool, limit, policy, previewLimits, events, logger } = deps;
+  const { pool, limit, policy, previewLimits, events, channelEvents, logger } = deps;
+  const channelsRepo = new ChannelsRepo(pool);
+  const gate = new ChannelGate(channelsRepo);
+  const channels = new Channels({ repo: channelsRepo, gate, events: channelEvents });
   const repo = new MessagesRepo(pool);
   const previews = new LinkPreviews({
     fetchPage: (url, signal) => fetchPage(url, policy, PREVIEW_LIMITS, { signal }),
@@ -57,7 +69,8 @@ export function wireMessages(deps: WiringDeps): {
     logger,
   });
   const limits = new MessagesLimits(limit);
-  return { messages: new Messages({ repo, limits, events, previews, logger }), previews };
+  const messages = new Messages({ repo, limits, events, previews, gate, logger });
+  return { messages, channels, previews };
 }
 
 /** The messages service: its database, Redis (abuse limits, broadcasts), previews and the app. */
@@ -72,20 +85,18 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
       const pool = await context.database(config.DATABASE_URL, migrations);
       const redis = await context.redis();
       const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX, logger);
-      const { messages, previews } = wireMessages({
+      const { messages, channels, previews } = wireMessages({
         pool,
         limit: limitsFor(redis, config),
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
         previewLimits: previewLimitsFrom(config),
-        events: {
-          updated: (message) => broadcaster.updated('Message', message),
-          deleted: (id) => broadcaster.deleted(id),
-        },
+        events: messageBroadcasts(broadcaster),
+        channelEvents: channelBroadcasts(broadcaster),
         logger,
       });
       // Closers run last-registered first: previews finish before Redis and the pool close.
       context.onClose(() => previews.settled());
-      return { app: createApp({ logger, auth, messages }) };
+      return { app: createApp({ logger, auth, messages, channels }) };
     },
   };
 }

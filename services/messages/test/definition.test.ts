@@ -47,7 +47,12 @@ describe('the messages service', () => {
     const record = await etcd.get(instance.registration.key).json();
     etcd.close();
 
-    expect(route).toEqual({ location: '/api/messages', balance: 'roundrobin', sticky: false });
+    expect(route).toEqual({
+      location: '/api/messages',
+      extra_locations: ['/api/channels'],
+      balance: 'roundrobin',
+      sticky: false,
+    });
     expect(record).toMatchObject({ service: 'messages', id: instance.instance.id });
     expect((await fetch(`${instance.url}/healthz`)).status).toBe(200);
   });

@@ -8,6 +8,7 @@ import {
   type Logger,
   type ServiceClient,
 } from '@microflack/common';
+import type { PostPayload } from './events.js';
 
 /** The outcome of a call: the body on success, else the error to ack and its status. */
 export type CallResult =
@@ -16,6 +17,11 @@ export type CallResult =
 type Headers = Record<string, string>;
 
 const userBody = z.object({ nickname: z.string() });
+
+// The channels list of messages (docs/api.md, channels): only what the rooms need.
+const channelList = z.object({
+  channels: z.array(z.object({ id: z.number().int(), member: z.boolean() })),
+});
 
 const UNAVAILABLE: ErrorBody = {
   error: 'The service is unavailable; try again.',
@@ -67,16 +73,28 @@ export class ChatApi {
   }
 
   /**
-   * messages `POST /api/messages`; `clientId` is its `Idempotency-Key`, so a retried post answers
-   * with the first message (200) instead of a second copy (201).
+   * messages `POST /api/messages` in `channel_id` (none: #general); `client_id` is its
+   * `Idempotency-Key`, so a retried post answers with the first message (200) instead of a second
+   * copy (201).
    */
-  postMessage(token: string, source: string, clientId?: string): Promise<CallResult> {
-    const extraHeaders: Headers = clientId === undefined ? {} : { 'idempotency-key': clientId };
+  postMessage(token: string, { source, channel_id, client_id }: PostPayload): Promise<CallResult> {
+    const extraHeaders: Headers = client_id === undefined ? {} : { 'idempotency-key': client_id };
     return this.call('POST', '/api/messages', [200, 201], {
       token,
-      json: { source },
+      json: channel_id === undefined ? { source } : { source, channel_id },
       extraHeaders,
     });
+  }
+
+  /**
+   * messages `GET /api/channels`: the ids of the channels the token's user is a member of, or
+   * undefined when they cannot be had (messages away, or older than channels).
+   */
+  async channelIds(token: string): Promise<number[] | undefined> {
+    const result = await this.call('GET', '/api/channels', [200], { token });
+    const list = result.ok ? channelList.safeParse(result.body) : undefined;
+    if (!list?.success) return undefined;
+    return list.data.channels.filter((channel) => channel.member).map((channel) => channel.id);
   }
 
   /** users `GET /api/users/:id`: the nickname, or undefined when it cannot be had. */

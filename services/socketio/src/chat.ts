@@ -1,7 +1,10 @@
 import { once } from 'node:events';
 import type { Server, Socket } from 'socket.io';
 import {
+  channelRoom,
+  isChannelRoom,
   TokenError,
+  userRoom,
   verifyToken,
   type ErrorBody,
   type Logger,
@@ -17,6 +20,7 @@ import type {
   PostPayload,
   ServerToClientEvents,
   SocketData,
+  TypingPayload,
 } from './events.js';
 
 /** The typed Socket.IO server of the chat. */
@@ -38,7 +42,9 @@ export type ChatSocket = Socket<
 export interface ChatCalls {
   markOnline(token: string): Promise<CallResult>;
   markOffline(token: string): Promise<CallResult>;
-  postMessage(token: string, source: string, clientId?: string): Promise<CallResult>;
+  postMessage(token: string, payload: PostPayload): Promise<CallResult>;
+  /** The channels the token's user is a member of; undefined when they cannot be had. */
+  channelIds(token: string): Promise<number[] | undefined>;
 }
 
 /** What the chat needs. */
@@ -57,10 +63,8 @@ type Authenticated = { ok: true; token: string; userId: number } | { ok: false; 
 // Sockets that have not closed this long after the polite close are disconnected outright.
 const DRAIN_GRACE_MS = 3000;
 
-/** The room every socket of a user joins, on every instance. */
-export function userRoom(userId: number): string {
-  return `user:${userId}`;
-}
+/** #general, channel 1 of messages (docs/api.md, channels): its events go to every socket. */
+const GENERAL = 1;
 
 /**
  * The chat's real-time side (docs/events.md): handshake auth, `ping_user`, `post_message`,
@@ -71,6 +75,24 @@ export class Chat {
   private draining = false;
 
   constructor(private readonly deps: ChatDeps) {}
+
+  /**
+   * Before a socket connects: the channels of its handshake token's user, so that the socket is
+   * in their rooms from its first moment on. A refused token or an unanswered call leaves none
+   * (a refusal is announced once the socket is connected).
+   */
+  async prepare(socket: ChatSocket, token: string | undefined): Promise<void> {
+    if (token === undefined || this.draining) return;
+    try {
+      verifyToken(this.deps.auth, token);
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      return;
+    }
+    const ids = await this.deps.api.channelIds(token);
+    if (ids === undefined) this.deps.logger.warn('channels unknown: the socket joins no channel');
+    else socket.data.channelIds = ids;
+  }
 
   /**
    * A socket connected, with the handshake's token if it gave one. While draining it is closed
@@ -84,7 +106,7 @@ export class Chat {
     }
     if (token !== undefined) {
       const auth = this.authenticate(socket, token);
-      if (auth.ok) this.bind(socket, auth.userId, auth.token);
+      if (auth.ok) this.bind(socket, auth.userId, auth.token, socket.data.channelIds);
     }
     return true;
   }
@@ -114,16 +136,35 @@ export class Chat {
     if (userId === undefined || token !== socket.data.token) return;
     socket.data = {};
     void socket.leave(userRoom(userId));
+    this.leaveChannels(socket);
     this.settlePresence(userId);
   }
 
-  /** Makes `userId` the socket's user (a ping may sign an anonymous socket in, or refresh its token). */
-  private bind(socket: ChatSocket, userId: number, token: string): void {
+  /**
+   * Makes `userId` the socket's user (a ping may sign an anonymous socket in, or refresh its
+   * token), in the rooms of the user and, when the user is new to the socket, of `channelIds`.
+   */
+  private bind(
+    socket: ChatSocket,
+    userId: number,
+    token: string,
+    channelIds: number[] | undefined,
+  ): void {
     const previous = socket.data.userId;
-    if (previous !== undefined && previous !== userId) void socket.leave(userRoom(previous));
-    socket.data.userId = userId;
-    socket.data.token = token;
+    if (previous !== undefined && previous !== userId) {
+      void socket.leave(userRoom(previous));
+      this.leaveChannels(socket);
+    }
+    socket.data = { userId, token };
     void socket.join(userRoom(userId));
+    if (previous !== userId && channelIds !== undefined) {
+      void socket.join(channelIds.map(channelRoom));
+    }
+  }
+
+  /** Leaves every channel room: the socket's user changed or was signed out. */
+  private leaveChannels(socket: ChatSocket): void {
+    for (const room of [...socket.rooms].filter(isChannelRoom)) void socket.leave(room);
   }
 
   /** An upstream refusal of the token is announced too: the client must sign in again. */
@@ -150,7 +191,10 @@ export class Chat {
     if (refused) return refused;
     const result = await this.deps.api.markOnline(auth.token);
     if (!result.ok) return this.refused(socket, auth.token, result);
-    this.bind(socket, auth.userId, auth.token);
+    // A user new to the socket: in their channels' rooms before the ack.
+    const channelIds =
+      socket.data.userId === auth.userId ? undefined : await this.deps.api.channelIds(auth.token);
+    this.bind(socket, auth.userId, auth.token, channelIds);
     return { ok: true };
   }
 
@@ -160,27 +204,34 @@ export class Chat {
    */
   async post(
     socket: ChatSocket,
-    { source, client_id }: PostPayload,
+    payload: PostPayload,
     token: string | undefined,
   ): Promise<PostAck> {
     const auth = this.authenticate(socket, token);
     if (!auth.ok) return auth.error;
     const refused = await this.overLimit('post_message', auth.userId);
     if (refused) return refused;
-    const result = await this.deps.api.postMessage(auth.token, source, client_id);
+    const result = await this.deps.api.postMessage(auth.token, payload);
     if (!result.ok) return this.refused(socket, auth.token, result);
     return { ok: true, message: result.body };
   }
 
-  /** `typing`: every other user hears that the socket's user is typing, at most once a second. */
-  async typing(socket: ChatSocket): Promise<void> {
+  /**
+   * `typing` in a channel (default #general): the channel's other members hear that the socket's
+   * user is typing (everyone else, in #general), at most once a second. A socket outside the
+   * channel's room is not a member: its notice goes nowhere.
+   */
+  async typing(socket: ChatSocket, { channel_id = GENERAL }: TypingPayload): Promise<void> {
     const { userId, token } = socket.data;
     if (userId === undefined) return;
+    const room = channel_id === GENERAL ? undefined : channelRoom(channel_id);
+    if (room !== undefined && !socket.rooms.has(room)) return;
     if (!this.authenticate(socket, token).ok) return;
     if (!(await this.deps.limits.byUser('typing', userId)).allowed) return;
     const nickname = await this.deps.nickname(userId);
     if (nickname === undefined) return;
-    this.deps.io.except(userRoom(userId)).emit('typing', { user_id: userId, nickname });
+    const others = room === undefined ? this.deps.io : this.deps.io.to(room);
+    others.except(userRoom(userId)).emit('typing', { user_id: userId, nickname, channel_id });
   }
 
   /** A socket closed: its user is offline if it was their last, unless this is a drain. */

@@ -9,12 +9,19 @@ export type PingAck = { ok: true } | ErrorBody;
 export type PostAck = { ok: true; message: unknown } | ErrorBody;
 
 /**
- * What `post_message` carries: the source and, optionally, the client's id for this post (its
- * idempotency key: a retry with the same id acks the first message instead of posting twice).
+ * What `post_message` carries: the source, the channel (default #general) and, optionally, the
+ * client's id for this post (its idempotency key: a retry with the same id acks the first message
+ * instead of posting twice).
  */
 export interface PostPayload {
   source: string;
+  channel_id?: number | undefined;
   client_id?: string | undefined;
+}
+
+/** What `typing` carries: the channel typed in (default #general). */
+export interface TypingPayload {
+  channel_id?: number | undefined;
 }
 
 /** Client → server events (docs/events.md). Every payload is still validated: clients lie. */
@@ -25,7 +32,7 @@ export interface ClientToServerEvents {
     token?: string | null,
     ack?: (response: PostAck) => void,
   ) => void;
-  typing: () => void;
+  typing: (payload?: TypingPayload) => void;
 }
 
 /** No server-to-server events: instances talk through the Redis adapter only. */
@@ -35,4 +42,9 @@ export type InterServerEvents = Record<string, never>;
 export interface SocketData {
   userId?: number;
   token?: string;
+  /**
+   * The channels (besides #general) of the handshake token's user, fetched before the socket
+   * connects; its rooms are joined with the user's.
+   */
+  channelIds?: number[];
 }

@@ -57,6 +57,16 @@ function handlerOn(socket: ChatSocket, logger: Logger) {
  * the rest goes to the chat, whose answer is the ack.
  */
 export function listen(io: ChatServer, chat: Chat, limits: ChatLimits, logger: Logger): void {
+  // The socket connects once its channels are known, so it misses none of their events.
+  io.use((socket, next) => {
+    chat.prepare(socket, handshakeAuth.parse(socket.handshake)).then(
+      () => next(),
+      (error: unknown) => {
+        logger.error({ err: error }, 'socket preparation failed');
+        next();
+      },
+    );
+  });
   io.on('connection', (socket) => {
     const token = handshakeAuth.parse(socket.handshake);
     if (!chat.connected(socket, token)) return;
@@ -73,7 +83,7 @@ export function listen(io: ChatServer, chat: Chat, limits: ChatLimits, logger: L
         return reply(
           ack,
           invalidPayload(
-            'post_message takes {source: string, client_id?: 1–64 visible ASCII characters} and an optional token',
+            'post_message takes {source: string, channel_id?: positive integer, client_id?: 1–64 visible ASCII characters} and an optional token',
           ),
         );
       }
@@ -81,7 +91,8 @@ export function listen(io: ChatServer, chat: Chat, limits: ChatLimits, logger: L
       reply(ack, await chat.post(socket, payload, given));
     });
     on('typing', async (params) => {
-      if (typingArgs.safeParse(params).success) await chat.typing(socket);
+      const args = typingArgs.safeParse(params);
+      if (args.success) await chat.typing(socket, args.data[0]);
     });
     socket.on('disconnect', () => chat.closed(socket));
   });

@@ -30,12 +30,30 @@ const clientId = z
  * `post_message ({source, client_id?}, token?)`; the source's own rules are the messages
  * service's, the client id must be able to travel as its `Idempotency-Key` header.
  */
-const postPayload = z
-  .object({ source: z.string(), client_id: clientId.nullish() })
-  .transform(({ source, client_id }) => ({ source, client_id: client_id ?? undefined }));
+const channelId = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
 
-/** `post_message ({source, client_id?}, token?)`. */
+const postPayload = z
+  .object({ source: z.string(), channel_id: channelId.nullish(), client_id: clientId.nullish() })
+  .transform(({ source, channel_id, client_id }) => ({
+    source,
+    channel_id: channel_id ?? undefined,
+    client_id: client_id ?? undefined,
+  }));
+
+/** `post_message ({source, channel_id?, client_id?}, token?)`. */
 export const postArgs = z.union([z.tuple([postPayload]), z.tuple([postPayload, optionalToken])]);
 
-/** `typing ()`. */
-export const typingArgs = z.tuple([]);
+const typingPayload = z
+  .object({ channel_id: channelId.nullish() })
+  .nullish()
+  .transform((payload) => ({ channel_id: payload?.channel_id ?? undefined }));
+
+/** `typing ({channel_id?}?)`: clients that predate channels send nothing (#general). */
+export const typingArgs = z.union([
+  z.tuple([]).transform(() => [{ channel_id: undefined }] as const),
+  z.tuple([typingPayload]),
+]);

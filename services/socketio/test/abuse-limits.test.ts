@@ -152,7 +152,7 @@ describe('abuse limits of socketio while Redis is away', () => {
     await alone.close();
     await redis.kill();
 
-    expect(typing).toEqual([{ user_id: jan.id, nickname: jan.nickname }]);
+    expect(typing).toEqual([{ user_id: jan.id, nickname: jan.nickname, channel_id: 1 }]);
     expect(codes.filter((code) => code === 'ok')).toHaveLength(perUserPings);
     expect(codes.filter((code) => code !== 'ok').every((code) => code === 'rate_limited')).toBe(
       true,

@@ -1,4 +1,4 @@
-import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
+import type { TestBalancer } from '@microflack/haproxy/testing';
 import type { RunningService } from '@microflack/common';
 import { nextEvent, waitFor } from '@microflack/common/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,27 +21,13 @@ let one: RunningService;
 let two: RunningService;
 
 beforeAll(async () => {
-  const started = await startTestPlatform();
-  balancer = started.balancer;
-  world = await ChatWorld.create(started.platform);
-  one = await world.startSocketio();
-  two = await world.startSocketio();
+  ({ world, balancer, one, two } = await ChatWorld.twoInstances());
 }, 60_000);
 afterAll(async () => world.close()); // the balancer stops with the platform
 
-/**
- * Connects clients through the balancer, one at a time, until `instance` got one; returns it.
- * Which instance a client landed on shows in the instances' connection gauges.
- */
-async function clientOn(instance: RunningService, token: string): Promise<ChatClient> {
-  return waitFor(
-    async () => {
-      const before = await connections(instance);
-      const client = await world.client(balancer.url, token, { polling: true });
-      return (await connections(instance)) > before ? client : undefined;
-    },
-    { timeoutMs: 15_000, what: 'a client on the instance' },
-  );
+/** A client of `token`'s user on `instance`, through the balancer. */
+function clientOn(instance: RunningService, token: string): Promise<ChatClient> {
+  return world.clientOn(balancer.url, instance, token);
 }
 
 /** Keeps every message a client is told about, and catches up after each reconnect. */
@@ -63,7 +49,10 @@ function follow(client: ChatClient): Map<number, Seen> {
     messageList.parse(await response.json()).messages.forEach(keep);
     return true;
   };
-  client.io.on('reconnect', () => {
+  // On `connect` (the first is the one already made), as the ui does: only once the namespace
+  // took the socket, which joins its channels first, are broadcasts received again; a catch-up on
+  // the manager's `reconnect` would leave a post in between missed.
+  client.on('connect', () => {
     void waitFor(catchUp, { timeoutMs: 10_000, intervalMs: 50, what: 'the catch-up' });
   });
   return seen;

@@ -48,7 +48,7 @@ describe('typing', () => {
     typist.emit('typing');
     typist.emit('typing');
     anonymous.emit('typing');
-    expect(await first).toEqual([{ user_id: ann.id, nickname: ann.nickname }]);
+    expect(await first).toEqual([{ user_id: ann.id, nickname: ann.nickname, channel_id: 1 }]);
     // A message broadcast after the typing notices is a barrier: any extra notice comes before it.
     const everywhere = Promise.all(
       [typistElsewhere, other, anonymous].map((client) => broadcastOf(client, 'barrier')),
@@ -57,7 +57,7 @@ describe('typing', () => {
     await everywhere;
 
     expect(seen.other).toHaveLength(1);
-    expect(seen.anonymous).toEqual([{ user_id: ann.id, nickname: ann.nickname }]);
+    expect(seen.anonymous).toEqual([{ user_id: ann.id, nickname: ann.nickname, channel_id: 1 }]);
     expect(seen.typistElsewhere).toEqual([]);
   });
 });

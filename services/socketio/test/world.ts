@@ -14,10 +14,12 @@ import {
   uniqueNickname,
   waitFor,
 } from '@microflack/common/testing';
+import { startTestPlatform, type TestBalancer } from '@microflack/haproxy/testing';
 import { messagesDefinition, messagesEnv } from '@microflack/messages';
 import { usersDefinition, usersEnv } from '@microflack/users';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/events.js';
 import { socketioDefinition, socketioEnv, type SocketioConfig } from '../src/definition.js';
+import { connections } from './chat-client.js';
 import { startPathRouter, type PathRouter } from './router.js';
 
 /** A typed chat client, as the browser app would hold it. */
@@ -87,9 +89,15 @@ export class ChatWorld {
     );
     router?.route('/api/users', users.url);
     router?.route('/api/messages', messages.url);
-    for (const path of ['/api/users', '/api/messages']) {
+    router?.route('/api/channels', messages.url);
+    // /api/channels answers only the signed-in: its 401 comes from messages.
+    for (const [path, status] of [
+      ['/api/users', 200],
+      ['/api/messages', 200],
+      ['/api/channels', 401],
+    ] as const) {
       const url = `${world.config.MF_BALANCER_URL}${path}`;
-      await waitFor(async () => (await fetch(url)).status === 200, { what: `${path} routed` });
+      await waitFor(async () => (await fetch(url)).status === status, { what: `${path} routed` });
     }
     return world;
   }
@@ -178,6 +186,42 @@ export class ChatWorld {
     options.before?.(client);
     await nextEvent(client, 'connect');
     return client;
+  }
+
+  /**
+   * Connects clients through the balancer at `balancerUrl`, one at a time, until `instance` got
+   * one; returns it. Which instance a client landed on shows in the instances' connection gauges.
+   */
+  async clientOn(
+    balancerUrl: string,
+    instance: RunningService,
+    token?: string,
+  ): Promise<ChatClient> {
+    return waitFor(
+      async () => {
+        const before = await connections(instance);
+        const client = await this.client(balancerUrl, token, { polling: true });
+        return (await connections(instance)) > before ? client : undefined;
+      },
+      { timeoutMs: 15_000, what: 'a client on the instance' },
+    );
+  }
+
+  /**
+   * A chat behind its own test balancer (HAProxy and the watcher), with two socketio instances:
+   * what the tests across instances start from.
+   */
+  static async twoInstances(): Promise<{
+    world: ChatWorld;
+    balancer: TestBalancer;
+    one: RunningService;
+    two: RunningService;
+  }> {
+    const { platform, balancer } = await startTestPlatform();
+    const world = await ChatWorld.create(platform);
+    const one = await world.startSocketio();
+    const two = await world.startSocketio();
+    return { world, balancer, one, two };
   }
 
   /** Stops everything the world started and removes its traces. */
