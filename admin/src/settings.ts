@@ -36,9 +36,6 @@ const ETCD_PASSWORDS = {
   balancer: 'BALANCER_ETCD_PASSWORD',
 } as const;
 
-const isEtcdUser = (user: string): user is keyof typeof ETCD_PASSWORDS =>
-  Object.hasOwn(ETCD_PASSWORDS, user);
-
 /**
  * The `.env` variable that holds the password of each database role: one role per service with a
  * database, named after it (compose.yaml uses the same roles and variables).
@@ -48,8 +45,28 @@ const DATABASE_PASSWORDS = {
   messages: 'MESSAGES_DB_PASSWORD',
 } as const;
 
-const isDatabaseRole = (role: string): role is keyof typeof DATABASE_PASSWORDS =>
-  Object.hasOwn(DATABASE_PASSWORDS, role);
+/** A `.env` variable that holds a password of the platform. */
+type PasswordVariable =
+  | (typeof ETCD_PASSWORDS)[keyof typeof ETCD_PASSWORDS]
+  | (typeof DATABASE_PASSWORDS)[keyof typeof DATABASE_PASSWORDS];
+
+/**
+ * The password of `name` in `variables` (which says each one's `.env` variable).
+ * @throws when `name` has none (`what` says what it is not), or naming the variable when unset.
+ */
+function passwordOf(
+  settings: LocalSettings,
+  variables: Readonly<Record<string, PasswordVariable>>,
+  name: string,
+  what: string,
+): string {
+  if (!Object.hasOwn(variables, name)) throw new Error(`"${name}" is no ${what} of the platform`);
+  const variable = variables[name];
+  const value = variable === undefined ? undefined : settings[variable];
+  if (value === undefined)
+    throw new Error(`${variable ?? name} is not set (admin/mfup generates it into .env)`);
+  return value;
+}
 
 /** Who the instances run as when started by root, unless `MF_RUN_AS` says (docs/operations.md). */
 export const DEFAULT_RUN_AS = 'microflack';
@@ -155,12 +172,7 @@ export function databaseAuthOn(settings: LocalSettings): boolean {
  * @throws naming the variable when it is unset.
  */
 export function databasePassword(settings: LocalSettings, role: string): string {
-  if (!isDatabaseRole(role)) throw new Error(`"${role}" is no database role of the platform`);
-  const variable = DATABASE_PASSWORDS[role];
-  const value = settings[variable];
-  if (value === undefined)
-    throw new Error(`${variable} is not set (admin/mfup generates it into .env)`);
-  return value;
+  return passwordOf(settings, DATABASE_PASSWORDS, role, 'database role');
 }
 
 /** Whether the local etcd runs with authentication (`ETCD_ROOT_PASSWORD` is set). */
@@ -173,12 +185,7 @@ export function etcdAuthOn(settings: LocalSettings): boolean {
  * @throws naming the variable when authentication is on and it is unset.
  */
 export function etcdPassword(settings: LocalSettings, user: string): string {
-  if (!isEtcdUser(user)) throw new Error(`"${user}" is no etcd user of the platform`);
-  const variable = ETCD_PASSWORDS[user];
-  const value = settings[variable];
-  if (value === undefined)
-    throw new Error(`${variable} is not set (admin/mfup generates it into .env)`);
-  return value;
+  return passwordOf(settings, ETCD_PASSWORDS, user, 'etcd user');
 }
 
 /**
