@@ -48,22 +48,39 @@ describe('database roles with passwords', () => {
     loadConfig(localEnv, { MF_STATE_DIR: state, MF_PG_PORT: String(port), ...PASSWORDS }, {});
   const url = (role: string, database: string, password?: string) =>
     `postgres://${role}${password === undefined ? '' : `:${password}`}@127.0.0.1:${port}/${database}`;
+  const superuser = async <T>(database: string, work: (client: pg.Client) => Promise<T>) => {
+    const client = new pg.Client({ connectionString: url('postgres', database) });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
   const connect = async (connectionString: string) => {
     const client = new pg.Client({ connectionString });
     await client.connect();
     await client.end();
   };
 
+  const component = (name: string) => components(settings()).find((c) => c.name === name);
+
   beforeAll(async () => {
     port = await freePort();
-    for (const component of components(settings()))
-      if (component.name === 'postgresql' || component.name === 'db-auth') await component.start();
+    await component('postgresql')?.start();
+    // A platform started before `.env` had the passwords: messages' database and objects are
+    // the superuser's.
+    await superuser('postgres', (client) => client.query('CREATE DATABASE messages'));
+    await superuser('messages', (client) =>
+      client.query(`CREATE TABLE legacy (id serial PRIMARY KEY);
+        CREATE FUNCTION legacy_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM legacy'`),
+    );
+    await component('db-auth')?.start();
   }, 120_000);
 
   afterAll(async () => {
     await platform?.stop();
-    const postgres = components(settings()).find((component) => component.name === 'postgresql');
-    await postgres?.stop();
+    await component('postgresql')?.stop();
     const pgDir = statePaths(settings()).pg;
     if (existsSync(pgDir)) rmSync(realpathSync(pgDir), { recursive: true, force: true });
     rmSync(state, { recursive: true, force: true });
@@ -88,6 +105,19 @@ describe('database roles with passwords', () => {
     expect(log).not.toContain('secret-for-tests');
   });
 
+  it('when a database existed before its role, then its tables, sequences and functions pass to the role', async () => {
+    const owners = await superuser('messages', (client) =>
+      client.query<{ owner: string }>(
+        `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
+           WHERE relname IN ('legacy', 'legacy_id_seq')
+         UNION SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'legacy_count'
+         UNION SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'messages'`,
+      ),
+    );
+
+    expect(owners.rows).toEqual([{ owner: 'messages' }]);
+  });
+
   it(
     'when the services run on it, then they migrate and serve as their roles, and no password is logged or shown',
     { timeout: 240_000 },
@@ -108,12 +138,11 @@ describe('database roles with passwords', () => {
           timeout: 30_000,
         })
         .toEqual(['UP']);
-      const owners = new pg.Client({ connectionString: url('postgres', 'messages') });
-      await owners.connect();
-      const tables = await owners.query<{ owner: string }>(
-        "SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = 'public'",
+      const tables = await superuser('messages', (client) =>
+        client.query<{ owner: string }>(
+          "SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = 'public'",
+        ),
       );
-      await owners.end();
       expect(tables.rows).toEqual([{ owner: 'messages' }]);
 
       const { stdout: ps } = await platform.run('mfps', [], onPrivateCluster);
