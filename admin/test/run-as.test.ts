@@ -47,6 +47,8 @@ describe.runIf(root)('instances started by root', () => {
   it('when MF_RUN_AS names no user, then mfrun fails naming the variable', async () => {
     await expect(
       platform.run('mfrun', ['users'], { MF_RUN_AS: 'no-such-user-here' }),
-    ).rejects.toMatchObject({ stderr: expect.stringMatching(/MF_RUN_AS: there is no user/) });
+    ).rejects.toMatchObject({
+      stderr: expect.stringMatching(/MF_RUN_AS: there is no user/) as unknown,
+    });
   });
 });
