@@ -36,8 +36,40 @@ const ETCD_PASSWORDS = {
   balancer: 'BALANCER_ETCD_PASSWORD',
 } as const;
 
-const isEtcdUser = (user: string): user is keyof typeof ETCD_PASSWORDS =>
-  Object.hasOwn(ETCD_PASSWORDS, user);
+/**
+ * The `.env` variable that holds the password of each database role: one role per service with a
+ * database, named after it (compose.yaml uses the same roles and variables).
+ */
+const DATABASE_PASSWORDS = {
+  users: 'USERS_DB_PASSWORD',
+  messages: 'MESSAGES_DB_PASSWORD',
+} as const;
+
+/** A `.env` variable that holds a password of the platform. */
+type PasswordVariable =
+  | (typeof ETCD_PASSWORDS)[keyof typeof ETCD_PASSWORDS]
+  | (typeof DATABASE_PASSWORDS)[keyof typeof DATABASE_PASSWORDS];
+
+/**
+ * The password of `name` in `variables` (which says each one's `.env` variable).
+ * @throws when `name` has none (`what` says what it is not), or naming the variable when unset.
+ */
+function passwordOf(
+  settings: LocalSettings,
+  variables: Readonly<Record<string, PasswordVariable>>,
+  name: string,
+  what: string,
+): string {
+  if (!Object.hasOwn(variables, name)) throw new Error(`"${name}" is no ${what} of the platform`);
+  const variable = variables[name];
+  const value = variable === undefined ? undefined : settings[variable];
+  if (value === undefined)
+    throw new Error(`${variable ?? name} is not set (admin/mfup generates it into .env)`);
+  return value;
+}
+
+/** Who the instances run as when started by root, unless `MF_RUN_AS` says (docs/operations.md). */
+export const DEFAULT_RUN_AS = 'microflack';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -80,6 +112,20 @@ export const localEnv = {
   BALANCER_ETCD_PASSWORD: password,
   /** Redis's password (`requirepass`); unset, Redis runs without one. */
   REDIS_PASSWORD: password,
+  /**
+   * The password of each service's database role: set, PostgreSQL requires it of that role
+   * (scram-sha-256) and the service's `DATABASE_URL` carries it.
+   */
+  USERS_DB_PASSWORD: password,
+  MESSAGES_DB_PASSWORD: password,
+  /**
+   * `user:group` (or `user`) the instances run as when the admin commands run as root
+   * (default `microflack`, created when missing); `root` keeps them root.
+   */
+  MF_RUN_AS: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}(:[a-z_][a-z0-9_-]{0,31})?$/, 'must be user or user:group')
+    .default(DEFAULT_RUN_AS),
   /** 1: `mfinfra up` never installs Debian packages, it says which are missing (set by `pnpm test`). */
   MF_NO_INSTALL: z.enum(['0', '1']).default('0'),
 };
@@ -105,9 +151,28 @@ export function localUrls(settings: LocalSettings) {
     MF_ETCD_PREFIX: settings.MF_ETCD_PREFIX,
     REDIS_URL: withPassword(`redis://127.0.0.1:${settings.MF_REDIS_PORT}`, settings.REDIS_PASSWORD),
     MF_BALANCER_URL: `http://127.0.0.1:${settings.MF_BALANCER_PORT}`,
-    databaseUrl: (name: string) =>
-      `postgres://postgres@127.0.0.1:${settings.MF_PG_PORT}/${settings.MF_DATABASE_PREFIX}${name}`,
+    /** The URL of service `name`'s database: as its own role, with its password, when set. */
+    databaseUrl: (name: string) => {
+      const url = new URL(`postgres://127.0.0.1:${settings.MF_PG_PORT}`);
+      url.pathname = `/${settings.MF_DATABASE_PREFIX}${name}`;
+      url.username = databaseAuthOn(settings) ? name : 'postgres';
+      if (databaseAuthOn(settings)) url.password = databasePassword(settings, name);
+      return url.toString();
+    },
   };
+}
+
+/** Whether the services' database roles need a password (a `*_DB_PASSWORD` is set). */
+export function databaseAuthOn(settings: LocalSettings): boolean {
+  return Object.values(DATABASE_PASSWORDS).some((variable) => settings[variable] !== undefined);
+}
+
+/**
+ * The password of a service's database role.
+ * @throws naming the variable when it is unset.
+ */
+export function databasePassword(settings: LocalSettings, role: string): string {
+  return passwordOf(settings, DATABASE_PASSWORDS, role, 'database role');
 }
 
 /** Whether the local etcd runs with authentication (`ETCD_ROOT_PASSWORD` is set). */
@@ -120,12 +185,7 @@ export function etcdAuthOn(settings: LocalSettings): boolean {
  * @throws naming the variable when authentication is on and it is unset.
  */
 export function etcdPassword(settings: LocalSettings, user: string): string {
-  if (!isEtcdUser(user)) throw new Error(`"${user}" is no etcd user of the platform`);
-  const variable = ETCD_PASSWORDS[user];
-  const value = settings[variable];
-  if (value === undefined)
-    throw new Error(`${variable} is not set (admin/mfup generates it into .env)`);
-  return value;
+  return passwordOf(settings, ETCD_PASSWORDS, user, 'etcd user');
 }
 
 /**
@@ -141,13 +201,18 @@ export function etcdLogin(
 }
 
 /**
- * `env` without the platform's own secrets (etcd's passwords, Redis's), for a child process: a
- * service gets only its own credentials, through {@link etcdLogin} and the URLs.
+ * `env` without the platform's own secrets (etcd's passwords, Redis's, the databases'), for a
+ * child process: a service gets only its own credentials, through {@link etcdLogin} and the URLs.
  */
 export function withoutPlatformSecrets(
   env: Record<string, string | undefined>,
 ): Record<string, string | undefined> {
-  const secrets = new Set<string>([...Object.values(ETCD_PASSWORDS), 'REDIS_PASSWORD']);
+  const secrets = new Set<string>([
+    ...Object.values(ETCD_PASSWORDS),
+    ...Object.values(DATABASE_PASSWORDS),
+    'REDIS_PASSWORD',
+    'POSTGRES_PASSWORD',
+  ]);
   return Object.fromEntries(Object.entries(env).filter(([name]) => !secrets.has(name)));
 }
 

@@ -11,9 +11,10 @@ import { TEST_JWT_SECRET_KEY, uniquePrefix } from '@microflack/common/testing';
 import pg from 'pg';
 import { startTestBalancer, type TestBalancer } from '@microflack/haproxy/testing';
 import { z } from 'zod';
+import { grantLocalDatabaseAccess } from './infra/database-access.js';
 import { dropLocalEtcdAccess, grantLocalEtcdAccess } from './infra/etcd-access.js';
 import { etcdEndpoints } from './infra/etcd-members.js';
-import { etcdAuthOn, localSettings } from './settings.js';
+import { databaseAuthOn, etcdAuthOn, localSettings } from './settings.js';
 
 const run = promisify(execFile);
 
@@ -52,6 +53,9 @@ export class LocalPlatform {
     const balancer = await startTestBalancer({ etcdUrl: etcdEndpoints(shared), prefix });
     symlinkSync(balancer.paths.dir, join(state, 'haproxy'));
     const databasePrefix = `${prefix.replace(/\W/g, '').replace('mftest', 'mftest_')}_`;
+    // With the roles' passwords on, the roles cannot create databases: they get theirs, as
+    // `mfinfra up` gives them the local platform's.
+    if (databaseAuthOn(shared)) await grantLocalDatabaseAccess(shared, databasePrefix);
     const env = {
       ...currentEnv(),
       MF_ETCD_PREFIX: prefix,
@@ -65,10 +69,17 @@ export class LocalPlatform {
     return new LocalPlatform(state, balancer, env, databasePrefix, prefix);
   }
 
-  /** Runs `admin/<command> ...args`; rejects (with code, stdout, stderr) on a non-zero exit. */
-  run(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  /**
+   * Runs `admin/<command> ...args`, with `env` over the platform's environment; rejects (with
+   * code, stdout, stderr) on a non-zero exit.
+   */
+  run(
+    command: string,
+    args: readonly string[],
+    env: Record<string, string> = {},
+  ): Promise<{ stdout: string; stderr: string }> {
     const file = fileURLToPath(new URL(`../${command}`, import.meta.url)); // from admin/dist/
-    return run(file, args, { env: this.env });
+    return run(file, args, { env: { ...this.env, ...env } });
   }
 
   /** `mfps --json` of one service. */

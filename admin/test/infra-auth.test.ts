@@ -31,6 +31,8 @@ const SECRETS = Object.fromEntries(
     'SOCKETIO_ETCD',
     'BALANCER_ETCD',
     'REDIS',
+    'USERS_DB',
+    'MESSAGES_DB',
   ].map((name) => [`${name}_PASSWORD`, `${name.toLowerCase()}-secret-for-tests`]),
 );
 
@@ -76,7 +78,7 @@ describe('mfinfra up with the secrets of .env', () => {
   });
 
   it(
-    'when the infrastructure starts, then etcd and Redis refuse anonymous clients and the watcher works as its own user',
+    'when the infrastructure starts, then etcd, Redis and the database roles refuse anonymous clients and the watcher works as its own user',
     { timeout: 180_000 },
     async () => {
       const etcdPort = await freePort();
@@ -105,6 +107,7 @@ describe('mfinfra up with the secrets of .env', () => {
       });
       try {
         expect(status.stdout).toMatch(/^etcd-auth\s+running/m);
+        expect(status.stdout).toMatch(/^db-auth\s+running/m);
         expect(status.stdout).toMatch(/^balancer\s+running/m);
         await expect(anonymous.get(registryKeys(prefix).balancer).string()).rejects.toThrow(
           /user name is empty/,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@microflack/common';
+import { parseRunAs } from '../src/local/run-as.js';
 import { localEnv, localUrls, readDotenv } from '../src/settings.js';
 
 describe('readDotenv', () => {
@@ -57,6 +58,52 @@ describe('local settings', () => {
     expect(urls.MF_ETCD_URL).toBe('http://127.0.0.1:22379');
     expect(urls.REDIS_URL).toBe('redis://127.0.0.1:26379');
     expect(urls.databaseUrl('users')).toBe('postgres://postgres@127.0.0.1:25432/users');
+  });
+
+  it('when the database passwords are set, then each service connects as its own role with its own password', () => {
+    const settings = loadConfig(
+      localEnv,
+      {},
+      {
+        USERS_DB_PASSWORD: 'users-password-0123456789',
+        MESSAGES_DB_PASSWORD: 'messages-pw-0123456789',
+      },
+    );
+
+    const urls = localUrls(settings);
+
+    expect(urls.databaseUrl('users')).toBe(
+      'postgres://users:users-password-0123456789@127.0.0.1:15432/users',
+    );
+    expect(urls.databaseUrl('messages')).toBe(
+      'postgres://messages:messages-pw-0123456789@127.0.0.1:15432/messages',
+    );
+  });
+
+  it('when only one database password is set, then the other service fails naming its variable', () => {
+    const settings = loadConfig(localEnv, {}, { USERS_DB_PASSWORD: 'users-password-0123456789' });
+
+    expect(() => localUrls(settings).databaseUrl('messages')).toThrow(/MESSAGES_DB_PASSWORD/);
+  });
+
+  it.each([
+    ['microflack', { user: 'microflack' }],
+    ['app:staff', { user: 'app', group: 'staff' }],
+  ])('when MF_RUN_AS is %j, then the instances run as %j', (value, expected) => {
+    const settings = loadConfig(localEnv, {}, { MF_RUN_AS: value });
+
+    expect(parseRunAs(settings.MF_RUN_AS)).toEqual(expected);
+  });
+
+  it.each(['a b', 'x:y:z', 'Root', "x' user root"])(
+    'when MF_RUN_AS is %j, then the error names the variable',
+    (value) => {
+      expect(() => loadConfig(localEnv, {}, { MF_RUN_AS: value })).toThrow(/MF_RUN_AS/);
+    },
+  );
+
+  it('when MF_RUN_AS is unset or empty, then the instances run as microflack', () => {
+    expect(loadConfig(localEnv, {}, { MF_RUN_AS: '' }).MF_RUN_AS).toBe('microflack');
   });
 
   it('when a port is not a number, then the error names the variable', () => {

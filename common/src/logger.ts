@@ -12,8 +12,9 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const requestIds = new AsyncLocalStorage<string>();
 
 /**
- * What never reaches a log line, at any depth pino's paths reach: credentials in headers, and
- * password fields of bodies or objects a caller logs (`current_password` of a password change).
+ * What never reaches a log line, at any depth pino's paths reach: credentials in headers,
+ * password fields of bodies or objects a caller logs (`current_password` of a password change),
+ * and the URLs that carry a database's or Redis's password (`postgres://users:<password>@…`).
  */
 export const REDACTED_PATHS = [
   'authorization',
@@ -30,6 +31,12 @@ export const REDACTED_PATHS = [
   '*.*["set-cookie"]',
   '*.*.password',
   '*.*.current_password',
+  'connectionString',
+  'DATABASE_URL',
+  'REDIS_URL',
+  '*.connectionString',
+  '*.DATABASE_URL',
+  '*.REDIS_URL',
 ];
 
 /**

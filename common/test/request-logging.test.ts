@@ -58,6 +58,25 @@ describe('request logging', () => {
     ]);
   });
 
+  it('when a caller logs a configuration or a pool with database and Redis URLs, then their passwords are left out', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const logger = createLogger('test', 'info', sink);
+
+    logger.info({
+      DATABASE_URL: 'postgres://users:db-secret-password@127.0.0.1:15432/users',
+      config: { REDIS_URL: 'redis://:redis-secret-password@127.0.0.1:16379' },
+      pool: { connectionString: 'postgres://users:pool-secret-password@127.0.0.1/users' },
+    });
+
+    expect(lines.join('')).not.toContain('secret');
+  });
+
   it('when X-Request-Id is short and plain, then it is kept; when not, then it is replaced', async () => {
     const { app } = loggedApp();
     const ask = (id: string) => request(app).post('/careless').set('x-request-id', id).send({});

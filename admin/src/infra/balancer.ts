@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectEtcd, currentEnv, loadConfig, registryKeys, waitUntil } from '@microflack/common';
 import {
@@ -29,26 +27,16 @@ import {
   type InstanceSpec,
   type RestartPolicy,
 } from '../supervisor/records.js';
+import { known, runningAsRoot, traversable } from './accounts.js';
 import type { Component } from './component.js';
 import { alive, livePid, spawnDetached, stopPidFile } from './processes.js';
-
-/** Whether `getent <database> <name>` finds an entry (a user in `passwd`, a group in `group`). */
-function known(database: 'passwd' | 'group', name: string): boolean {
-  try {
-    execFileSync('getent', [database, name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Who HAProxy's workers run as unless `.env` says: `haproxy:haproxy` when we are root and
  * Debian's haproxy package created that user and group, else whoever starts HAProxy.
  */
 function defaultRunAs(): string | undefined {
-  const root = process.getuid?.() === 0;
-  return root && known('passwd', 'haproxy') && known('group', 'haproxy')
+  return runningAsRoot() && known('passwd', 'haproxy') && known('group', 'haproxy')
     ? 'haproxy:haproxy'
     : undefined;
 }
@@ -73,15 +61,6 @@ function balancerConfig(settings: LocalSettings): BalancerConfig {
     },
     env,
   );
-}
-
-/**
- * Lets workers that dropped root reach their sockets in `.mf/haproxy`: the state directory must
- * be traversable (not listable) by them; one made by `mktemp` is not.
- */
-function traversable(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, statSync(dir).mode | 0o011);
 }
 
 /** A process {@link startAndWait} starts: its pid file, and what its command line contains. */
@@ -170,6 +149,7 @@ function haproxy(settings: LocalSettings): Component {
     address: `127.0.0.1:${config.MF_BALANCER_PORT}`,
     answers,
     async start() {
+      // Workers that dropped root must reach their sockets in `.mf/haproxy`.
       if (config.HAPROXY_RUN_AS !== undefined) traversable(settings.MF_STATE_DIR);
       await prepareConfig(config.HAPROXY_BIN, paths, renderSettings(config));
       // HAProxy's master exits when its last worker dies (`no-exit-on-failure` only spares it

@@ -12,8 +12,10 @@ import {
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { waitUntil } from '@microflack/common';
-import { etcdAuthOn, statePaths, type LocalSettings } from '../settings.js';
+import { databaseAuthOn, etcdAuthOn, statePaths, type LocalSettings } from '../settings.js';
+import { postgresAccount, runningAsRoot } from './accounts.js';
 import { balancer } from './balancer.js';
+import { databaseAccess } from './database-access.js';
 import { etcd } from './etcd.js';
 import { etcdAccess } from './etcd-access.js';
 import type { Component } from './component.js';
@@ -121,8 +123,6 @@ function redis(settings: LocalSettings): Component {
   };
 }
 
-const runningAsRoot = () => process.getuid?.() === 0;
-
 /** Runs a PostgreSQL tool as the `postgres` user when we are root (PostgreSQL refuses root). */
 function asPostgres(tool: string, args: readonly string[]): void {
   const bin = postgresBinDir();
@@ -187,11 +187,9 @@ export function refuseLiveCluster(cluster: string): void {
 function initCluster(cluster: string, data: string, socketDir: string): void {
   mkdirSync(data, { recursive: true });
   mkdirSync(socketDir, { recursive: true });
-  if (runningAsRoot()) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    for (const dir of [cluster, data, socketDir]) chownSync(dir, uid, gid);
-  }
+  const owner = postgresAccount();
+  if (owner !== undefined)
+    for (const dir of [cluster, data, socketDir]) chownSync(dir, owner.uid, owner.gid);
   asPostgres('initdb', [
     '-D',
     data,
@@ -255,6 +253,14 @@ function pgReady(port: number): Promise<boolean> {
 
 /** The infrastructure in start order (stop runs it backwards). */
 export function components(settings: LocalSettings): Component[] {
-  const access = etcdAuthOn(settings) ? [etcdAccess(settings)] : [];
-  return [etcd(settings), ...access, postgres(settings), redis(settings), ...balancer(settings)];
+  const etcdAuth = etcdAuthOn(settings) ? [etcdAccess(settings)] : [];
+  const databaseAuth = databaseAuthOn(settings) ? [databaseAccess(settings)] : [];
+  return [
+    etcd(settings),
+    ...etcdAuth,
+    postgres(settings),
+    ...databaseAuth,
+    redis(settings),
+    ...balancer(settings),
+  ];
 }

@@ -23,7 +23,9 @@ import {
   type LocalSettings,
 } from '../settings.js';
 import type { Release } from './releases.js';
+import { instanceRunAs } from './run-as.js';
 import {
+  appendNote,
   forgetInstance,
   instanceFiles,
   instancePid,
@@ -115,9 +117,15 @@ export async function spawnInstance(
   const { service, version } = release;
   const id = options.id ?? newInstanceId(service, version);
   const files = instanceFiles(settings, id);
-  const spec = { id, service, version, release: release.dir, ...files };
+  const { account, why } = instanceRunAs(settings, release);
+  const spec = instanceSpec.parse({
+    ...{ id, service, version, release: release.dir, ...files },
+    ...(account ? { runAs: account } : {}),
+  });
   mkdirSync(dirname(files.specFile), { recursive: true });
-  writeJsonFile(files.specFile, instanceSpec.parse(spec));
+  writeJsonFile(files.specFile, spec);
+  mkdirSync(dirname(files.logFile), { recursive: true });
+  if (why !== undefined) appendNote(spec, 40, why);
   rmSync(files.stateFile, { force: true });
   const supervisor = spawnDetached({
     command: process.execPath,

@@ -12,6 +12,7 @@ import {
 } from '../supervisor/records.js';
 
 export {
+  appendNote,
   instanceSpec,
   readJsonFile,
   supervisorState,

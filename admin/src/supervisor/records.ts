@@ -1,6 +1,6 @@
 // The supervisor's records. The supervisor imports only this module and Node's own: it starts
 // with every instance, so it loads nothing it does not need (common's index loads etcd, pg, …).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** When the supervisor restarts a crashed instance, and when it gives up. */
@@ -29,6 +29,8 @@ export const instanceSpec = z.object({
   command: z.array(z.string()).min(1).optional(),
   logFile: z.string(),
   stateFile: z.string(),
+  /** The user the instance runs as, when the supervisor (root) starts it as another. */
+  runAs: z.object({ user: z.string(), uid: z.number().int(), gid: z.number().int() }).optional(),
   policy: restartPolicy.default(restartPolicy.parse({})),
 });
 
@@ -50,6 +52,21 @@ export const supervisorState = z.object({
 });
 
 export type SupervisorState = z.infer<typeof supervisorState>;
+
+/**
+ * Appends a pino-shaped line about `spec`'s instance to its log, so `mflogs` shows the
+ * supervisor's and the admin commands' notes among the instance's own lines.
+ */
+export function appendNote(
+  spec: Pick<InstanceSpec, 'id' | 'service' | 'logFile'>,
+  level: number,
+  msg: string,
+  extra: object = {},
+): void {
+  const line = { level, time: Date.now(), pid: process.pid, name: 'supervisor' };
+  const context = { service: spec.service, instance: spec.id, ...extra, msg };
+  appendFileSync(spec.logFile, `${JSON.stringify({ ...line, ...context })}\n`);
+}
 
 /** Writes `file` atomically (a reader never sees half of it). */
 export function writeJsonFile(file: string, value: unknown): void {

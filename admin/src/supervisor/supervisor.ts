@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceSpec, SupervisorState } from './records.js';
-import { writeJsonFile } from './records.js';
+import { appendNote, writeJsonFile } from './records.js';
 
 /** The delay before the restart after `crashes` crashes in the window: doubling, capped. Pure. */
 export function restartDelay(crashes: number, { baseMs, maxMs }: InstanceSpec['policy']): number {
@@ -11,8 +11,8 @@ export function restartDelay(crashes: number, { baseMs, maxMs }: InstanceSpec['p
 }
 
 /**
- * Runs one instance (`node <release>/dist/main.js`, or the spec's command) and keeps it running: restarts it after a
- * crash with exponential backoff, gives up after `policy.limit` crashes within `policy.windowMs`,
+ * Runs one instance (`node <release>/dist/main.js`, or the spec's command), as the spec's `runAs`
+ * user when it names one, and keeps it running: restarts it after a crash with exponential backoff, gives up after `policy.limit` crashes within `policy.windowMs`,
  * and records every change in the state file. {@link stop} (SIGTERM) stops it gracefully, for good.
  */
 export class Supervisor {
@@ -29,13 +29,16 @@ export class Supervisor {
 
   /** Starts the instance process. */
   start(): void {
-    const { command, release, logFile } = this.spec;
+    const { command, release, logFile, runAs } = this.spec;
     const [program, ...args] = command ?? [process.execPath, join(release, 'dist', 'main.js')];
+    // Opened here, by the supervisor: an instance that runs as another user needs no access to
+    // the log directory, nor to the state files the supervisor keeps.
     const log = openSync(logFile, 'a');
     try {
       const child = spawn(program ?? process.execPath, args, {
         cwd: release,
         stdio: ['ignore', log, log],
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       });
       this.child = child;
       child.once('exit', (code, signal) => this.exited(code, signal));
@@ -96,8 +99,6 @@ export class Supervisor {
 
   /** A pino-shaped line in the instance's log, so `mflogs` shows restarts among its lines. */
   private note(level: number, msg: string, extra: object = {}): void {
-    const line = { level, time: Date.now(), pid: process.pid, name: 'supervisor' };
-    const context = { service: this.spec.service, instance: this.spec.id, ...extra, msg };
-    appendFileSync(this.spec.logFile, `${JSON.stringify({ ...line, ...context })}\n`);
+    appendNote(this.spec, level, msg, extra);
   }
 }
