@@ -1,21 +1,11 @@
-import type { TestBalancer } from '@microflack/haproxy/testing';
-import type { RunningService } from '@microflack/common';
 import { nextEvent } from '@microflack/common/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { PostAck } from '../src/events.js';
 import { broadcastOf, messageOf, post } from './chat-client.js';
-import { ChatWorld, type ChatClient, type TestUser } from './world.js';
+import { useTwoInstances, type ChatClient, type TestUser } from './world.js';
 
-let balancer: TestBalancer;
-let world: ChatWorld;
-let one: RunningService;
-let two: RunningService;
-
-beforeAll(async () => {
-  ({ world, balancer, one, two } = await ChatWorld.twoInstances());
-}, 60_000);
-afterAll(async () => world.close()); // the balancer stops with the platform
+const { world, balancer, one, two } = useTwoInstances();
 
 const channelBody = z.object({ id: z.number() });
 const errorShape = z.object({ error: z.string(), code: z.string() });
@@ -28,7 +18,7 @@ async function api(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: unknown; type: string | null }> {
-  const response = await fetch(`${balancer.url}${path}`, {
+  const response = await fetch(`${balancer().url}${path}`, {
     method,
     headers: {
       ...(user ? { authorization: `Bearer ${user.token}` } : {}),
@@ -102,7 +92,7 @@ async function generalMarker(poster: ChatClient, listeners: ChatClient[]): Promi
 
 describe('/api/channels through the load balancer', () => {
   it('when asked without a token or for a missing channel, then messages answers in JSON', async () => {
-    const ann = await world.register('ann');
+    const ann = await world().register('ann');
 
     const anonymous = await api(undefined, 'GET', '/api/channels');
     const missing = await api(ann, 'GET', '/api/channels/999999');
@@ -127,18 +117,18 @@ describe('channel rooms across two socketio instances', () => {
   let anonymousOnOne: ChatClient;
 
   beforeAll(async () => {
-    ann = await world.register('ann');
-    bob = await world.register('bob');
-    cat = await world.register('cat');
+    ann = await world().register('ann');
+    bob = await world().register('bob');
+    cat = await world().register('cat');
     // Made before anyone connects: the sockets join these rooms on connecting.
     secret = await createChannel(ann, `secret-${ann.id}`, true);
     await api(ann, 'POST', `/api/channels/${secret}/members`, { user_id: cat.id });
     dm = await directChannel(ann, cat);
-    annOnOne = await world.clientOn(balancer.url, one, ann.token);
-    catOnTwo = await world.clientOn(balancer.url, two, cat.token);
-    bobOnTwo = await world.clientOn(balancer.url, two, bob.token);
-    bobOnOne = await world.clientOn(balancer.url, one, bob.token);
-    anonymousOnOne = await world.clientOn(balancer.url, one);
+    annOnOne = await world().clientOn(balancer().url, one(), ann.token);
+    catOnTwo = await world().clientOn(balancer().url, two(), cat.token);
+    bobOnTwo = await world().clientOn(balancer().url, two(), bob.token);
+    bobOnOne = await world().clientOn(balancer().url, one(), bob.token);
+    anonymousOnOne = await world().clientOn(balancer().url, one());
   }, 90_000);
 
   it('when members post in a private channel and a DM, then members on either instance get them and the non-member and anonymous get nothing', async () => {
@@ -225,7 +215,7 @@ describe('channel rooms across two socketio instances', () => {
   });
 
   it('when a user signs in an anonymous socket with ping_user, then it is in their channels once acked', async () => {
-    const socket = await world.clientOn(balancer.url, two);
+    const socket = await world().clientOn(balancer().url, two());
     const ack = await new Promise((resolve) => socket.emit('ping_user', cat.token, resolve));
     const heard = waitForEvent(socket, fromChannel(secret));
 

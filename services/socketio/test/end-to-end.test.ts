@@ -1,10 +1,9 @@
-import type { TestBalancer } from '@microflack/haproxy/testing';
 import type { RunningService } from '@microflack/common';
 import { nextEvent, waitFor } from '@microflack/common/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connections, messageOf, post } from './chat-client.js';
-import { ChatWorld, type ChatClient, type TestUser } from './world.js';
+import { useTwoInstances, type ChatClient, type TestUser } from './world.js';
 
 const messageShape = z.looseObject({
   id: z.number(),
@@ -15,19 +14,11 @@ const messageShape = z.looseObject({
 type Seen = z.infer<typeof messageShape>;
 const messageList = z.object({ messages: z.array(messageShape) });
 
-let balancer: TestBalancer;
-let world: ChatWorld;
-let one: RunningService;
-let two: RunningService;
+const { world, balancer, one, two } = useTwoInstances();
 
-beforeAll(async () => {
-  ({ world, balancer, one, two } = await ChatWorld.twoInstances());
-}, 60_000);
-afterAll(async () => world.close()); // the balancer stops with the platform
-
-/** A client of `token`'s user on `instance`, through the balancer. */
+/** A client of `token`'s user on `instance`, through the balancer(). */
 function clientOn(instance: RunningService, token: string): Promise<ChatClient> {
-  return world.clientOn(balancer.url, instance, token);
+  return world().clientOn(balancer().url, instance, token);
 }
 
 /** Keeps every message a client is told about, and catches up after each reconnect. */
@@ -45,7 +36,7 @@ function follow(client: ChatClient): Map<number, Seen> {
   // As a real client must: the catch-up itself can meet the balancer mid-reload, so it is
   // retried until it got an answer.
   const catchUp = async () => {
-    const response = await fetch(`${balancer.url}/api/messages?updated_since=${since}`);
+    const response = await fetch(`${balancer().url}/api/messages?updated_since=${since}`);
     messageList.parse(await response.json()).messages.forEach(keep);
     return true;
   };
@@ -65,10 +56,10 @@ describe('through the load balancer', () => {
   let bobOnTwo: ChatClient;
 
   beforeAll(async () => {
-    ann = await world.register('ann');
-    bob = await world.register('bob');
-    annOnOne = await clientOn(one, ann.token);
-    bobOnTwo = await clientOn(two, bob.token);
+    ann = await world().register('ann');
+    bob = await world().register('bob');
+    annOnOne = await clientOn(one(), ann.token);
+    bobOnTwo = await clientOn(two(), bob.token);
   }, 30_000);
 
   it('when a message is posted on one instance, then clients on both receive it', async () => {
@@ -93,7 +84,7 @@ describe('through the load balancer', () => {
     const disconnected = nextEvent(bobOnTwo, 'disconnect');
     const reconnected = nextEvent(bobOnTwo.io, 'reconnect');
 
-    const stopped = two.stop();
+    const stopped = two().stop();
     await disconnected;
     // Posted while bob has no socket: only the catch-up can bring these.
     for (let i = 0; i < 5; i++) await postAndKeep(`while away ${i}`);
@@ -102,7 +93,7 @@ describe('through the load balancer', () => {
     await postAndKeep('after the reconnect');
 
     await expect.poll(() => posted.every((id) => seen.has(id)), { timeout: 10_000 }).toBe(true);
-    expect(await connections(one)).toBeGreaterThanOrEqual(2);
+    expect(await connections(one())).toBeGreaterThanOrEqual(2);
     expect(bobOnTwo.connected).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import {
   connectEtcd,
@@ -207,23 +208,6 @@ export class ChatWorld {
     );
   }
 
-  /**
-   * A chat behind its own test balancer (HAProxy and the watcher), with two socketio instances:
-   * what the tests across instances start from.
-   */
-  static async twoInstances(): Promise<{
-    world: ChatWorld;
-    balancer: TestBalancer;
-    one: RunningService;
-    two: RunningService;
-  }> {
-    const { platform, balancer } = await startTestPlatform();
-    const world = await ChatWorld.create(platform);
-    const one = await world.startSocketio();
-    const two = await world.startSocketio();
-    return { world, balancer, one, two };
-  }
-
   /** Stops everything the world started and removes its traces. */
   async close(): Promise<void> {
     for (const client of this.clients) client.close();
@@ -231,4 +215,35 @@ export class ChatWorld {
     await Promise.all(this.socketio.map((instance) => instance.stop()));
     await this.platform.close();
   }
+}
+
+/**
+ * A chat behind its own test balancer (HAProxy and the watcher), with two socketio instances, for
+ * the file's tests across instances: started before them, stopped after them.
+ */
+export function useTwoInstances() {
+  let started:
+    | { world: ChatWorld; balancer: TestBalancer; one: RunningService; two: RunningService }
+    | undefined;
+  beforeAll(async () => {
+    const { platform, balancer } = await startTestPlatform();
+    const world = await ChatWorld.create(platform);
+    started = {
+      world,
+      balancer,
+      one: await world.startSocketio(),
+      two: await world.startSocketio(),
+    };
+  }, 60_000);
+  afterAll(async () => started?.world.close()); // the balancer stops with the platform
+  const get = () => {
+    if (!started) throw new Error('the chat starts in beforeAll');
+    return started;
+  };
+  return {
+    world: () => get().world,
+    balancer: () => get().balancer,
+    one: () => get().one,
+    two: () => get().two,
+  };
 }
