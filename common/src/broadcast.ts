@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { droppingPublisher, type Redis } from './redis.js';
 
 /** The model classes clients are told about. */
-export type ModelClass = 'User' | 'Message';
+export type ModelClass = 'User' | 'Message' | 'Channel';
 
 /** Server → client Socket.IO events (docs/events.md), shared by the socketio service and the emitters. */
 export interface ServerToClientEvents {

@@ -1,5 +1,7 @@
 import type { Express } from 'express';
 import { createServiceApp, type Logger, type TokenAuth } from '@microflack/common';
+import { channelsRoutes } from './channel-routes.js';
+import type { Channels } from './channels.js';
 import type { Messages } from './messages.js';
 import { messagesRoutes } from './routes.js';
 
@@ -8,11 +10,14 @@ export interface AppDeps {
   logger: Logger;
   auth: TokenAuth;
   messages: Messages;
+  channels: Channels;
 }
 
 /** The messages HTTP app (no listening here: common's `startService` does that). */
-export function createApp({ logger, auth, messages }: AppDeps): Express {
+export function createApp({ logger, auth, messages, channels }: AppDeps): Express {
   return createServiceApp(logger, (app) =>
-    app.use('/api/messages', messagesRoutes({ auth, messages })),
+    app
+      .use('/api/messages', messagesRoutes({ auth, messages }))
+      .use('/api/channels', channelsRoutes({ auth, channels })),
   );
 }

@@ -13,6 +13,8 @@ import {
 import { MessagesLimits } from './abuse-limits.js';
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createApp } from './app.js';
+import { ChannelGate, Channels, type ChannelEvents } from './channels.js';
+import { ChannelsRepo } from './channels-repo.js';
 import type { MessagesConfig } from './config.js';
 import { Messages, toMessage, type MessageEvents } from './messages.js';
 import { MessagesRepo } from './messages-repo.js';
@@ -39,15 +41,23 @@ export interface WiringDeps {
   policy: AddressPolicy;
   previewLimits: PreviewLimits;
   events: MessageEvents;
+  channelEvents: ChannelEvents;
   logger: Logger;
 }
 
-/** Wires the domain: repository, shared abuse limits, link previews that save and re-announce. */
+/**
+ * Wires the domain: repositories, shared abuse limits, link previews that save and re-announce,
+ * channels and the gate that keeps messages in the channels their readers may see.
+ */
 export function wireMessages(deps: WiringDeps): {
   messages: Messages;
+  channels: Channels;
   previews: LinkPreviews;
 } {
-  const { pool, limit, policy, previewLimits, events, logger } = deps;
+  const { pool, limit, policy, previewLimits, events, channelEvents, logger } = deps;
+  const channelsRepo = new ChannelsRepo(pool);
+  const gate = new ChannelGate(channelsRepo);
+  const channels = new Channels({ repo: channelsRepo, gate, events: channelEvents });
   const repo = new MessagesRepo(pool);
   const previews = new LinkPreviews({
     fetchPage: (url, signal) => fetchPage(url, policy, PREVIEW_LIMITS, { signal }),
@@ -57,7 +67,8 @@ export function wireMessages(deps: WiringDeps): {
     logger,
   });
   const limits = new MessagesLimits(limit);
-  return { messages: new Messages({ repo, limits, events, previews, logger }), previews };
+  const messages = new Messages({ repo, limits, events, previews, gate, logger });
+  return { messages, channels, previews };
 }
 
 /** The messages service: its database, Redis (abuse limits, broadcasts), previews and the app. */
@@ -72,20 +83,23 @@ export function messagesDefinition(config: MessagesConfig): ServiceDefinition<Me
       const pool = await context.database(config.DATABASE_URL, migrations);
       const redis = await context.redis();
       const broadcaster = new Broadcaster(redis, config.MF_ETCD_PREFIX, logger);
-      const { messages, previews } = wireMessages({
+      const { messages, channels, previews } = wireMessages({
         pool,
         limit: limitsFor(redis, config),
         policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
         previewLimits: previewLimitsFrom(config),
         events: {
           updated: (message) => broadcaster.updated('Message', message),
+          // The channel of a deletion is known here for the routing to channel rooms
+          // (docs/events.md); the event itself stays `{class, id}` until then.
           deleted: (id) => broadcaster.deleted(id),
         },
+        channelEvents: { updated: (channel) => broadcaster.updated('Channel', channel) },
         logger,
       });
       // Closers run last-registered first: previews finish before Redis and the pool close.
       context.onClose(() => previews.settled());
-      return { app: createApp({ logger, auth, messages }) };
+      return { app: createApp({ logger, auth, messages, channels }) };
     },
   };
 }

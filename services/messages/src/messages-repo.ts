@@ -3,6 +3,7 @@ import type { Pool } from '@microflack/common';
 
 const rowSchema = z.object({
   id: z.number().int(),
+  channel_id: z.number().int(),
   user_id: z.number().int(),
   source: z.string(),
   html: z.string(),
@@ -27,14 +28,21 @@ export interface ChangePosition {
 const positionSchema = z.object({ changed_xid: z.string(), id: z.number().int() });
 const horizonSchema = z.object({ horizon: z.string() });
 
-/** How many rows a listing returns, and of which author. */
+/** How many rows a listing returns, of which channel, and of which author. */
 export interface PageOptions {
   limit: number;
+  channelId: number;
   userId?: number | undefined;
 }
 
+/** Where a new message goes, and whom it mentions (lower-cased nicknames). */
+export interface Placement {
+  channelId: number;
+  mentions: string[];
+}
+
 // Milliseconds are floored so that `updated_since = T` (inclusive) never misses a row shown as T.
-const COLUMNS = `id, user_id, source, html, deleted, revision,
+const COLUMNS = `id, channel_id, user_id, source, html, deleted, revision,
   floor(extract(epoch FROM created_at) * 1000)::float8 AS created_at,
   floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_at`;
 
@@ -59,13 +67,15 @@ export class MessagesRepo {
     userId: number,
     source: string,
     html: string,
-    key?: string,
+    key: string | undefined,
+    { channelId, mentions }: Placement,
   ): Promise<MessageRow | undefined> {
     return this.one(
-      `INSERT INTO messages (user_id, source, html, idempotency_key) VALUES ($1, $2, $3, $4)
+      `INSERT INTO messages (user_id, source, html, idempotency_key, channel_id, mentions)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING ${COLUMNS}`,
-      [userId, source, html, key ?? null],
+      [userId, source, html, key ?? null, channelId, mentions],
     );
   }
 
@@ -96,14 +106,14 @@ export class MessagesRepo {
   async changedAfter(
     position: ChangePosition,
     horizon: string,
-    { limit, userId }: PageOptions,
+    { limit, channelId, userId }: PageOptions,
   ): Promise<{ row: MessageRow; position: ChangePosition }[]> {
     const result = await this.pool.query(
       `SELECT ${COLUMNS}, changed_xid::text AS changed_xid FROM messages
         WHERE (changed_xid, id) > ($1::xid8, $2::integer) AND changed_xid < $3::xid8
-          AND ($5::integer IS NULL OR user_id = $5)
+          AND ($5::integer IS NULL OR user_id = $5) AND channel_id = $6
         ORDER BY changed_xid, id LIMIT $4`,
-      [position.xid, position.id, horizon, limit, userId ?? null],
+      [position.xid, position.id, horizon, limit, userId ?? null, channelId],
     );
     return result.rows.map((raw: unknown) => {
       const { changed_xid, id } = positionSchema.parse(raw);
@@ -115,12 +125,16 @@ export class MessagesRepo {
    * Whether a committed change waits at or after `horizon` (after `position`): its transaction
    * ended, but an older one still runs, so a catch-up holds it back until that one ends.
    */
-  async heldBack(position: ChangePosition, horizon: string, userId?: number): Promise<boolean> {
+  async heldBack(
+    position: ChangePosition,
+    horizon: string,
+    { channelId, userId }: Omit<PageOptions, 'limit'>,
+  ): Promise<boolean> {
     const result = await this.pool.query(
       `SELECT EXISTS (SELECT 1 FROM messages
         WHERE (changed_xid, id) > ($1::xid8, $2::integer) AND changed_xid >= $3::xid8
-          AND ($4::integer IS NULL OR user_id = $4)) AS held`,
-      [position.xid, position.id, horizon, userId ?? null],
+          AND ($4::integer IS NULL OR user_id = $4) AND channel_id = $5) AS held`,
+      [position.xid, position.id, horizon, userId ?? null, channelId],
     );
     return z.object({ held: z.boolean() }).parse(result.rows[0]).held;
   }
@@ -131,35 +145,46 @@ export class MessagesRepo {
   }
 
   /** The latest `limit` live messages (before `before`, of `userId` if given), oldest first. */
-  async page({ limit, before, userId }: PageOptions & { before?: number }): Promise<MessageRow[]> {
+  async page({
+    limit,
+    before,
+    channelId,
+    userId,
+  }: PageOptions & { before?: number | undefined }): Promise<MessageRow[]> {
     const rows = await this.rows(
       `SELECT ${COLUMNS} FROM messages
         WHERE NOT deleted AND ($2::integer IS NULL OR id < $2)
-          AND ($3::integer IS NULL OR user_id = $3)
+          AND ($3::integer IS NULL OR user_id = $3) AND channel_id = $4
         ORDER BY id DESC LIMIT $1`,
-      [limit, before ?? null, userId ?? null],
+      [limit, before ?? null, userId ?? null, channelId],
     );
     return rows.reverse();
   }
 
   /** Every message created, edited or deleted at or after `sinceMs`, by `updated_at`. */
-  updatedSince(sinceMs: number, { limit, userId }: PageOptions): Promise<MessageRow[]> {
+  updatedSince(sinceMs: number, { limit, channelId, userId }: PageOptions): Promise<MessageRow[]> {
     return this.rows(
       `SELECT ${COLUMNS} FROM messages
         WHERE updated_at >= to_timestamp($1::float8 / 1000)
-          AND ($3::integer IS NULL OR user_id = $3)
+          AND ($3::integer IS NULL OR user_id = $3) AND channel_id = $4
         ORDER BY updated_at, id LIMIT $2`,
-      [sinceMs, limit, userId ?? null],
+      [sinceMs, limit, userId ?? null, channelId],
     );
   }
 
   /** Replaces a live message's text; undefined when it is gone or deleted. */
-  update(id: number, source: string, html: string): Promise<MessageRow | undefined> {
+  update(
+    id: number,
+    source: string,
+    html: string,
+    mentions: string[],
+  ): Promise<MessageRow | undefined> {
     return this.one(
       `UPDATE messages
-          SET source = $2, html = $3, revision = revision + 1, updated_at = clock_timestamp()
+          SET source = $2, html = $3, mentions = $4, revision = revision + 1,
+              updated_at = clock_timestamp()
         WHERE id = $1 AND NOT deleted RETURNING ${COLUMNS}`,
-      [id, source, html],
+      [id, source, html, mentions],
     );
   }
 

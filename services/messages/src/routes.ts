@@ -7,7 +7,7 @@ import {
   type TokenAuth,
 } from '@microflack/common';
 import type { Messages } from './messages.js';
-import { listQuery, messageBody, messageParams, parseIdempotencyKey } from './schemas.js';
+import { listQuery, messageBody, messageParams, parseIdempotencyKey, postBody } from './schemas.js';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -23,8 +23,13 @@ export function messagesRoutes({ auth, messages }: RouteDeps): Router {
 
   router.post('/', signedIn, async (req, res) => {
     const key = parseIdempotencyKey(req.get('Idempotency-Key'));
-    const { source } = parseInput(messageBody, req.body);
-    const { message, created } = await messages.create(tokenOf(req).user_id, source, key);
+    const { source, channel_id } = parseInput(postBody, req.body);
+    const { message, created } = await messages.create(
+      tokenOf(req).user_id,
+      source,
+      key,
+      channel_id,
+    );
     res
       .status(created ? 201 : 200)
       .location(message._links.self)
@@ -33,12 +38,12 @@ export function messagesRoutes({ auth, messages }: RouteDeps): Router {
 
   router.get('/', maybeSignedIn, async (req, res) => {
     const query = parseInput(listQuery, req.query);
-    res.json(await messages.list(query));
+    res.json(await messages.list(query, req.token?.user_id));
   });
 
   router.get('/:id', maybeSignedIn, async (req, res) => {
     const { id } = parseInput(messageParams, req.params);
-    res.json(await messages.get(id));
+    res.json(await messages.get(id, req.token?.user_id));
   });
 
   router.put('/:id', signedIn, async (req, res) => {

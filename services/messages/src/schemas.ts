@@ -4,16 +4,19 @@ import type { ListQuery } from './messages.js';
 
 /** The largest message source. */
 export const MAX_SOURCE = 4000;
-const INT4_MAX = 2_147_483_647;
+/** The largest id PostgreSQL's `integer` holds. */
+export const INT4_MAX = 2_147_483_647;
 
-const digits = (max: number) =>
+/** A path or query integer: decimal digits up to `max`. */
+export const digits = (max: number) =>
   z
     .string()
     .regex(/^\d{1,16}$/, 'must be a non-negative integer')
     .transform(Number)
     .pipe(z.number().int().max(max));
 
-const messageId = digits(INT4_MAX).pipe(z.number().min(1));
+/** A row id in a path or query. */
+export const messageId = digits(INT4_MAX).pipe(z.number().min(1));
 
 // Whitespace, control and invisible format characters (zero-width spaces, joiners, BOM, bidi
 // marks): a source made only of these would show as an empty line.
@@ -27,6 +30,11 @@ export const messageBody = z.object({
     .refine((source) => !BLANK.test(source), 'must not be empty')
     // PostgreSQL text cannot hold U+0000.
     .refine((source) => !source.includes('\u0000'), 'must not contain NUL characters'),
+});
+
+/** `POST` body: `{source, channel_id?}`; #general when no channel is named. */
+export const postBody = messageBody.extend({
+  channel_id: z.number().int().min(1).max(INT4_MAX).optional(),
 });
 
 /** `/api/messages/:id`. */
@@ -55,13 +63,14 @@ export const listQuery = z
     updated_since: digits(Number.MAX_SAFE_INTEGER).optional(),
     cursor: cursor.optional(),
     user_id: messageId.optional(),
+    channel_id: messageId.optional(),
   })
   .refine(
     (query) => query.before === undefined || (query.updated_since ?? query.cursor) === undefined,
     'before cannot be combined with updated_since or cursor',
   )
-  .transform(({ limit, before, updated_since, cursor, user_id }): ListQuery => {
-    const common = { limit, userId: user_id };
+  .transform(({ limit, before, updated_since, cursor, user_id, channel_id }): ListQuery => {
+    const common = { limit, userId: user_id, channelId: channel_id };
     if (cursor !== undefined) return { kind: 'changes', after: cursor, ...common };
     if (updated_since !== undefined)
       return { kind: 'updated_since', since: updated_since, ...common };

@@ -50,6 +50,7 @@ describe('POST /api/messages', () => {
     expect(response.headers['location']).toBe(`/api/messages/${message.id}`);
     expect(message).toEqual({
       id: expect.any(Number) as unknown,
+      channel_id: 1, // #general: the post names no channel
       user_id: ann.id,
       source: 'hello **world**',
       html: '<p>hello <strong>world</strong></p>',

@@ -7,6 +7,7 @@ import { connectRedis, limitsFor, openDatabase, TokenKeys, type Pool } from '@mi
 import { silentLogger, TestPlatform } from '@microflack/common/testing';
 import { addressPolicy } from '../src/address-policy.js';
 import { createApp } from '../src/app.js';
+import type { ChannelEvents, ChannelModel } from '../src/channels.js';
 import type { Message, MessageEvents } from '../src/messages.js';
 import { previewLimitsFrom, type LinkPreviews } from '../src/previews.js';
 import { messagesEnv, wireMessages, type MessagesConfig } from '../src/definition.js';
@@ -14,6 +15,7 @@ import { messagesEnv, wireMessages, type MessagesConfig } from '../src/definitio
 /** A message as the API must show it: exactly these fields. */
 export const messageShape = z.strictObject({
   id: z.number().int().positive(),
+  channel_id: z.number().int().positive(),
   user_id: z.number().int().positive(),
   source: z.string(),
   html: z.string(),
@@ -36,11 +38,22 @@ export const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.ur
 export class RecordedEvents implements MessageEvents {
   readonly updates: Message[] = [];
   readonly deletions: number[] = [];
+  /** The channel of each deletion, in the same order. */
+  readonly deletedIn: number[] = [];
   updated(message: Message): void {
     this.updates.push(message);
   }
-  deleted(id: number): void {
+  deleted(id: number, channelId: number): void {
     this.deletions.push(id);
+    this.deletedIn.push(channelId);
+  }
+}
+
+/** Remembers every channel broadcast, in order. */
+export class RecordedChannelEvents implements ChannelEvents {
+  readonly updates: ChannelModel[] = [];
+  updated(channel: ChannelModel): void {
+    this.updates.push(channel);
   }
 }
 
@@ -56,6 +69,7 @@ export class MessagesWorld {
     readonly keys: TokenKeys,
     readonly revoked: Set<string>,
     readonly events: RecordedEvents,
+    readonly channelEvents: RecordedChannelEvents,
     readonly app: Express,
     readonly previews: LinkPreviews,
     readonly pool: Pool,
@@ -85,16 +99,28 @@ export class MessagesWorld {
     const keys = new TokenKeys(config.JWT_SECRET_KEY, config.TOKEN_TTL);
     const revoked = new Set<string>();
     const events = new RecordedEvents();
-    const { messages, previews } = wireMessages({
+    const channelEvents = new RecordedChannelEvents();
+    const { messages, channels, previews } = wireMessages({
       pool,
       limit: limitsFor(redis, config),
       policy: addressPolicy(config.PREVIEW_ALLOW_PRIVATE),
       previewLimits: previewLimitsFrom(config),
       events,
+      channelEvents,
       logger,
     });
-    const app = createApp({ logger, auth: { keys, revoked }, messages });
-    return new MessagesWorld(config, keys, revoked, events, app, previews, pool, platform);
+    const app = createApp({ logger, auth: { keys, revoked }, messages, channels });
+    return new MessagesWorld(
+      config,
+      keys,
+      revoked,
+      events,
+      channelEvents,
+      app,
+      previews,
+      pool,
+      platform,
+    );
   }
 
   /** A new user id and a bearer token for it (each user has their own abuse-limit counts). */
