@@ -73,17 +73,21 @@ export class Platform {
       usersDefinition(shared.configFor(usersEnv, { DATABASE_URL: usersDb, BCRYPT_COST: '4' })),
     );
     await platform.start(tokensDefinition(shared.configFor(tokensEnv)));
-    await platform.start(
-      messagesDefinition(
-        // Link previews of pages the test serves on 127.0.0.1; the posting limit as in production
-        // (the posting test spends it).
-        shared.configFor(messagesEnv, {
-          DATABASE_URL: messagesDb,
-          PREVIEW_ALLOW_PRIVATE: '1',
-          MF_RATE_LIMIT_SCALE: '1',
-        }),
-      ),
-    );
+    // Link previews of pages the test serves on 127.0.0.1; the posting limit as in production
+    // (the posting test spends it).
+    const messagesConfig = shared.configFor(messagesEnv, {
+      DATABASE_URL: messagesDb,
+      PREVIEW_ALLOW_PRIVATE: '1',
+      MF_RATE_LIMIT_SCALE: '1',
+    });
+    await platform.start(messagesDefinition(messagesConfig));
+    // Messages serves /api/channels too, but the load balancer routes one location per service:
+    // until it routes both, a second messages instance registered for /api/channels does.
+    await platform.start({
+      ...messagesDefinition(messagesConfig),
+      name: 'channels',
+      route: { location: '/api/channels', balance: 'roundrobin', sticky: false },
+    });
     for (let i = 0; i < (options.socketio ?? 2); i++) await platform.startSocketio();
     await platform.start(uiDefinition(shared.configFor(uiEnv, { UI_PUBLIC_DIR: PUBLIC_DIR })));
     await platform.routed();
@@ -109,6 +113,7 @@ export class Platform {
       ['GET', '/api/users', 200],
       ['POST', '/api/tokens', 401],
       ['GET', '/api/messages', 200],
+      ['GET', '/api/channels', 401],
       ['GET', '/socket.io/?EIO=4&transport=polling', 200],
       ['GET', '/', 200],
     ];

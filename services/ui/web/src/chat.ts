@@ -1,21 +1,24 @@
-import { batch, signal, type Signal } from '@preact/signals';
-import { ApiError } from './api/http.js';
+import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import { ApiError, call } from './api/http.js';
 import { callRetrying } from './api/retrying-call.js';
 import { openSocket, type ChatSocket } from './api/socket.js';
 import { catchUpMessages, readOnline, readPage, withDepartures } from './catch-up.js';
+import { ChannelDirectory } from './channel-directory.js';
+import { ChannelLogs, type ChannelLog } from './channel-logs.js';
 import { ConnectionWatch, type ConnectionState } from './connection.js';
+import { Drafts } from './drafts.js';
 import { Outbox } from './outbox.js';
+import { channelInPath, pathOf } from './route.js';
 import type { Session } from './session.js';
 import {
   addLatestPage,
   addOlderPage,
-  EMPTY_LIST,
-  markDeleted,
   mergeMessages,
+  newestId,
   withCursor,
   type MessageList,
 } from './state/messages.js';
-import { asMessage, asUser, listOf, type Message, type User } from './state/models.js';
+import { asMessage, asUser, GENERAL_ID, listOf, type Message, type User } from './state/models.js';
 import { activeTypers, noteTyping, stopTyping, type Typer } from './state/typing.js';
 import { mergeUsers, unknownUsers, type UserMap } from './state/users.js';
 import { TypingAnnouncer } from './typing-announcer.js';
@@ -33,12 +36,19 @@ export const ENDED = 'Your session has ended (it expired or was signed out). Sig
  * Everything the view shows is a signal here.
  */
 export class ChatSession {
-  readonly messages = signal<MessageList>(EMPTY_LIST);
+  /** The channel on the screen (the address bar says `/c/<id>`). */
+  readonly channelId: Signal<number>;
+  /** The shown channel's messages. */
+  readonly messages: ReadonlySignal<MessageList>;
+  /** The channels I see, with my counts, and what I do with them. */
+  readonly directory: ChannelDirectory;
+  /** My unsent text, per channel. */
+  readonly drafts = new Drafts();
   readonly users = signal<UserMap>(new Map());
   readonly typers = signal<Typer[]>([]);
   /** What the connection indicator shows. */
   readonly connection: Signal<ConnectionState>;
-  readonly loadingOlder = signal(false);
+  readonly loadingOlder: ReadonlySignal<boolean>;
   /** The last action that failed (edit, delete, history), for an alert. */
   readonly problem = signal<string | undefined>(undefined);
 
@@ -50,6 +60,8 @@ export class ChatSession {
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private readonly fetchingUsers = new Set<number>();
   private readonly typingNotices = new TypingAnnouncer(() => this.sendTyping());
+  private readonly logs = new ChannelLogs(channelInPath(location.pathname));
+  private readonly onHistory = () => this.show(channelInPath(location.pathname));
   private stopped = false;
 
   /** @param ended called once when the session is over (token refused or expired). */
@@ -66,6 +78,15 @@ export class ChatSession {
         last_seen_at: 0,
       },
     ]);
+    this.channelId = this.logs.shown;
+    this.messages = this.logs.messages;
+    this.loadingOlder = this.logs.loadingOlder;
+    this.directory = new ChannelDirectory({
+      request: (method, path, body) => this.request(method, path, body),
+      userId: session.userId,
+      nickname: session.nickname,
+      shown: () => this.channelId.value,
+    });
     this.socket = openSocket(session.token);
     this.connectionWatch = new ConnectionWatch(this.socket);
     this.connection = this.connectionWatch.state;
@@ -80,12 +101,16 @@ export class ChatSession {
       setInterval(() => this.ping(), PING_EVERY_MS),
       setTimeout(() => this.end(), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1)),
     );
-    void this.loadLatest();
+    addEventListener('popstate', this.onHistory);
+    void this.loadOnline();
+    void this.loadChannels();
+    void this.loadLatest(this.channelId.value);
   }
 
   /** Closes the socket and every timer; the session's signals stay readable. */
   stop(): void {
     this.stopped = true;
+    removeEventListener('popstate', this.onHistory);
     this.socket.disconnect();
     for (const timer of this.timers) clearTimeout(timer);
     this.typingNotices.cancel();
@@ -111,19 +136,17 @@ export class ChatSession {
     socket.on('updated_model', ({ class: kind, model }) => {
       if (kind === 'Message') this.arrived(listOf([model], asMessage));
       if (kind === 'User') this.usersArrived(listOf([model], asUser));
+      if (kind === 'Channel') this.directory.changed(model);
     });
-    socket.on('deleted_model', ({ id }) => {
-      this.messages.value = markDeleted(this.messages.value, id);
-    });
+    socket.on('deleted_model', ({ id }) => this.logs.deleted(id));
     // Broadcasts were lost while Redis was away: the catch-up brings what they carried.
-    socket.on('resync', () => {
-      if (this.messages.value.loaded) void this.catchUp();
-    });
+    socket.on('resync', () => this.caughtUpAfterAbsence());
     socket.on('typing', (notice) => {
-      if (notice.user_id === this.session.userId) return;
+      const channelId = notice.channel_id ?? GENERAL_ID;
+      if (notice.user_id === this.session.userId || !this.mine(channelId)) return;
       this.typers.value = noteTyping(
         activeTypers(this.typers.value, Date.now()),
-        notice,
+        { ...notice, channel_id: channelId },
         Date.now(),
       );
     });
@@ -133,26 +156,55 @@ export class ChatSession {
     this.connectionWatch.connected();
     this.ping();
     this.outbox.flush();
-    // Whatever happened while no socket listened comes from the catch-up, after every
-    // (re)connect once the first page is in (before it, that page brings everything).
-    if (this.messages.value.loaded) void this.catchUp();
+    this.caughtUpAfterAbsence();
+  }
+
+  /**
+   * Whatever happened while no socket listened: the shown channel's changes come from its
+   * catch-up, once its first page is in (before it, that page brings everything); my channels'
+   * counts from a new listing.
+   */
+  private caughtUpAfterAbsence(): void {
+    if (this.messages.value.loaded) void this.catchUp(this.channelId.value);
+    if (this.directory.loaded.value) void this.loadChannels();
+  }
+
+  /** Whether channel `id` is shown or one of mine: events of any other are not for me. */
+  private mine(id: number): boolean {
+    return id === this.channelId.value || this.directory.has(id);
   }
 
   private ping(): void {
     if (this.socket.connected) this.socket.emit('ping_user', this.session.token, () => undefined);
   }
 
-  /** Messages from an event, an ack, a page or a catch-up. */
+  /**
+   * Messages from an event, an ack, a page or a catch-up, into the logs of their channels.
+   * Those of a channel not opened here count as unread; those of a channel that is not mine
+   * are not for me.
+   */
   private arrived(messages: readonly Message[]): void {
-    const before = this.messages.value;
-    const fresh = messages.filter((message) => !before.byId.has(message.id));
+    const kept = messages.filter((message) => this.mine(message.channel_id));
+    const fresh: Message[] = [];
     batch(() => {
-      this.messages.value = mergeMessages(before, messages);
+      for (const message of kept) {
+        const log = this.logs.opened(message.channel_id);
+        if (log?.messages.value.byId.has(message.id) !== true) fresh.push(message);
+        if (log) log.messages.value = mergeMessages(log.messages.value, [message]);
+      }
       this.outbox.settleArrived(fresh, this.session.userId);
       for (const message of fresh)
         this.typers.value = stopTyping(this.typers.value, message.user_id);
+      this.directory.counted(fresh);
     });
-    this.learnAuthors(messages);
+    if (fresh.some((message) => message.channel_id === this.channelId.value)) this.read();
+    this.learnAuthors(kept);
+  }
+
+  /** The shown channel is read up to its newest message. */
+  private read(): void {
+    const id = this.channelId.value;
+    this.directory.seen(id, newestId(this.logs.log(id).messages.value));
   }
 
   private usersArrived(users: readonly User[]): void {
@@ -179,42 +231,70 @@ export class ChatSession {
    * (api/retrying-call.ts). A 401 ends the session.
    */
   private async request(
-    method: 'GET' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<unknown> {
+    const { token } = this.session;
     try {
-      return await callRetrying(method, path, this.session.token, body, () => this.stopped);
+      // A POST is not retried: it might have been carried out.
+      if (method === 'POST') return await call(method, path, { token }, body);
+      return await callRetrying(method, path, token, body, () => this.stopped);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) this.end();
       throw error;
     }
   }
 
-  private async loadLatest(): Promise<void> {
+  private async loadOnline(): Promise<void> {
     try {
-      const [page, online] = await Promise.all([
-        this.request('GET', `/api/messages?limit=${PAGE_SIZE}`).then(readPage),
-        this.request('GET', '/api/users?online=1').then(readOnline),
-      ]);
-      this.usersArrived(online);
-      this.messages.value = withCursor(
-        addLatestPage(this.messages.value, page.messages, PAGE_SIZE),
-        page.cursor,
-      );
-      this.learnAuthors(page.messages);
-      if (this.socket.connected) void this.catchUp();
+      this.usersArrived(readOnline(await this.request('GET', '/api/users?online=1')));
     } catch (error) {
-      this.failed('The messages could not be loaded', error);
+      this.failed('Who is online could not be loaded', error);
     }
   }
 
-  /** What happened while no socket listened: the messages, then who is online now. */
-  private async catchUp(): Promise<void> {
+  private async loadChannels(): Promise<void> {
+    try {
+      await this.directory.load();
+    } catch (error) {
+      this.failed('The channels could not be loaded', error);
+    }
+  }
+
+  /** The latest page of channel `id`; a channel I may not see sends me back to #general. */
+  private async loadLatest(id: number): Promise<void> {
+    const log = this.logs.log(id);
+    log.started = true;
+    try {
+      const path = `/api/messages?channel_id=${id}&limit=${PAGE_SIZE}`;
+      const page = readPage(await this.request('GET', path));
+      log.messages.value = withCursor(
+        addLatestPage(log.messages.value, page.messages, PAGE_SIZE),
+        page.cursor,
+      );
+      this.learnAuthors(page.messages);
+      if (id === this.channelId.value) this.read();
+      if (this.socket.connected) void this.catchUp(id);
+    } catch (error) {
+      log.started = false;
+      if (error instanceof ApiError && error.status === 404 && id !== GENERAL_ID) {
+        this.problem.value = `There is no channel ${id}, or it is not one you can see.`;
+        history.replaceState(null, '', pathOf(GENERAL_ID));
+        this.show(GENERAL_ID);
+      } else {
+        this.failed('The messages could not be loaded', error);
+      }
+    }
+  }
+
+  /** What happened in channel `id` while no socket listened, then who is online now. */
+  private async catchUp(id: number): Promise<void> {
     try {
       await catchUpMessages({
         get: (path) => this.request('GET', path),
-        messages: this.messages,
+        channelId: id,
+        messages: this.logs.log(id).messages,
         arrived: (messages) => this.arrived(messages),
       });
       const online = readOnline(await this.request('GET', '/api/users?online=1'));
@@ -229,21 +309,83 @@ export class ChatSession {
     this.problem.value = `${what}: ${error instanceof Error ? error.message : String(error)}`;
   }
 
+  /** Opens channel `id`: a new entry in the tab's history (Back returns to the last one). */
+  open(id: number): void {
+    if (id === this.channelId.value) return;
+    history.pushState(null, '', pathOf(id));
+    this.show(id);
+  }
+
+  /** Shows channel `id`: its log as it was left, brought up to date, or its latest page. */
+  private show(id: number): void {
+    if (id === this.channelId.value) return;
+    this.channelId.value = id;
+    const log = this.logs.opened(id);
+    if (!log) {
+      void this.loadLatest(id);
+      return;
+    }
+    this.read();
+    if (log.messages.value.loaded) void this.catchUp(id);
+  }
+
+  /** Opens my direct messages with user `userId` (made the first time). */
+  async directTo(userId: number): Promise<void> {
+    await this.attempt('The direct messages could not be opened', async () => {
+      const channel = await this.directory.direct(userId);
+      if (channel) this.open(channel.id);
+    });
+  }
+
+  /** Joins channel `id` (public): I may write in it. */
+  async join(id: number): Promise<void> {
+    await this.attempt('Joining failed', () => this.directory.join(id));
+  }
+
+  /** Leaves channel `id`, and goes back to #general when it was private (I cannot read it). */
+  async leave(id: number): Promise<void> {
+    const wasPrivate = this.directory.channels.value.get(id)?.kind === 'private';
+    await this.attempt('Leaving failed', async () => {
+      await this.directory.leave(id);
+      if (wasPrivate) this.open(GENERAL_ID);
+    });
+  }
+
+  /** Adds user `userId` to channel `id`. */
+  async invite(id: number, userId: number): Promise<void> {
+    await this.attempt('Adding them failed', () => this.directory.invite(id, userId));
+  }
+
+  private async attempt(what: string, action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.failed(what, error);
+    }
+  }
+
+  /** The log of the shown channel: its messages and where the reader was. */
+  get shownLog(): ChannelLog {
+    return this.logs.log(this.channelId.value);
+  }
+
   /** Loads the page of history before the oldest message shown. */
   async loadOlder(): Promise<void> {
-    const list = this.messages.value;
-    if (this.loadingOlder.value || !list.loaded || list.complete || list.oldestId === undefined)
+    const id = this.channelId.value;
+    const log = this.logs.log(id);
+    const list = log.messages.value;
+    if (log.loadingOlder.value || !list.loaded || list.complete || list.oldestId === undefined)
       return;
-    this.loadingOlder.value = true;
+    log.loadingOlder.value = true;
     try {
-      const path = `/api/messages?before=${list.oldestId}&limit=${PAGE_SIZE}`;
+      const path = `/api/messages?channel_id=${id}&before=${list.oldestId}&limit=${PAGE_SIZE}`;
       const page = readPage(await this.request('GET', path)).messages;
-      this.messages.value = addOlderPage(this.messages.value, page, PAGE_SIZE);
+      log.messages.value = addOlderPage(log.messages.value, page, PAGE_SIZE);
       this.learnAuthors(page);
     } catch (error) {
       this.failed('Older messages could not be loaded', error);
     } finally {
-      this.loadingOlder.value = false;
+      log.loadingOlder.value = false;
     }
   }
 
@@ -251,7 +393,7 @@ export class ChatSession {
   post(source: string): void {
     // Posted: a typing notice still due would announce typing that is over.
     this.typingNotices.cancel();
-    this.outbox.add(source);
+    this.outbox.add(source, this.channelId.value);
   }
 
   /** Sends a failed post again, under its client id: it cannot be posted twice. */
@@ -281,7 +423,7 @@ export class ChatSession {
   async remove(id: number): Promise<void> {
     try {
       await this.request('DELETE', `/api/messages/${id}`);
-      this.messages.value = markDeleted(this.messages.value, id);
+      this.logs.deleted(id);
     } catch (error) {
       this.failed('The message could not be deleted', error);
     }
@@ -294,7 +436,10 @@ export class ChatSession {
 
   private sendTyping(): boolean {
     if (!this.socket.connected || this.stopped) return false;
-    this.socket.emit('typing');
+    const id = this.channelId.value;
+    // In #general with no payload, as before channels: a server of any age takes it.
+    if (id === GENERAL_ID) this.socket.emit('typing');
+    else this.socket.emit('typing', { channel_id: id });
     return true;
   }
 }
