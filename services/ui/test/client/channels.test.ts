@@ -109,6 +109,12 @@ describe('channels', () => {
     expect(map.has(5)).toBe(false);
   });
 
+  it('when the API says I am not in a public channel, then it stays, as one I may join', () => {
+    const map = channelChanged(listed([general]), parsed({ ...lobby, member: false }));
+
+    expect(map.get(6)?.member).toBe(false);
+  });
+
   it('when a new listing comes, then what I learnt of public memberships stays', () => {
     const map = withMembership(listed([general, lobby]), 6, true);
 

@@ -65,6 +65,17 @@ export class ChannelDirectory {
     return channel;
   }
 
+  /**
+   * Fetches channel `id` afresh when my membership of it is unknown (a public channel heard of
+   * by broadcast), so that the view offers to join it or to write in it.
+   */
+  async learnMembership(id: number): Promise<void> {
+    const channel = this.channels.value.get(id);
+    if (!channel || channel.member !== undefined) return;
+    const query = `nickname=${encodeURIComponent(this.deps.nickname)}`;
+    this.changed(await this.deps.request('GET', `/api/channels/${id}?${query}`));
+  }
+
   /** Messages heard of for the first time: unread (and mentions) in the channels not shown. */
   counted(fresh: readonly Message[]): void {
     const { userId, nickname } = this.deps;

@@ -320,6 +320,7 @@ export class ChatSession {
   private show(id: number): void {
     if (id === this.channelId.value) return;
     this.channelId.value = id;
+    void this.attempt('The channel could not be read', () => this.directory.learnMembership(id));
     const log = this.logs.opened(id);
     if (!log) {
       void this.loadLatest(id);

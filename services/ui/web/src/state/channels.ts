@@ -82,7 +82,7 @@ export function channelsListed(known: ChannelMap, listed: readonly Channel[]): C
  */
 export function channelChanged(known: ChannelMap, channel: Channel): ChannelMap {
   const next = new Map(known);
-  if (channel.member === false) {
+  if (channel.member === false && channel.kind !== 'public') {
     next.delete(channel.id);
     return next;
   }
