@@ -1,5 +1,6 @@
 import { signal } from '@preact/signals';
 import { ApiError } from './api/http.js';
+import type { Request } from './api/session-request.js';
 import {
   asChannel,
   channelChanged,
@@ -11,14 +12,7 @@ import {
   type ChannelMap,
   type Reader,
 } from './state/channels.js';
-import { isObject, listOf, type Message } from './state/models.js';
-
-/** An authenticated call of the API (the chat's: a 401 ends the session). */
-export type Request = (
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  body?: unknown,
-) => Promise<unknown>;
+import { GENERAL_ID, isObject, listOf, type Message } from './state/models.js';
 
 /** What the directory needs from its chat. */
 export interface DirectoryDeps {
@@ -27,6 +21,10 @@ export interface DirectoryDeps {
   nickname: string;
   /** The channel on the screen. */
   shown: () => number;
+  /** Shows channel `id`. */
+  open: (id: number) => void;
+  /** An action of mine failed: the chat says so. */
+  failed: (what: string, error: unknown) => void;
 }
 
 /**
@@ -49,13 +47,15 @@ export class ChannelDirectory {
   /** Lists my channels afresh (on start and after every reconnect). */
   async load(): Promise<void> {
     const { request, nickname } = this.deps;
-    const body = await request('GET', `/api/channels?nickname=${encodeURIComponent(nickname)}`);
-    const listed = listOf(isObject(body) ? body['channels'] : undefined, (v) => this.parse(v));
-    this.channels.value = channelSeen(
-      channelsListed(this.channels.value, listed),
-      this.deps.shown(),
-    );
-    this.loaded.value = true;
+    await this.attempt('The channels could not be loaded', async () => {
+      const body = await request('GET', `/api/channels?nickname=${encodeURIComponent(nickname)}`);
+      const listed = listOf(isObject(body) ? body['channels'] : undefined, (v) => this.parse(v));
+      this.channels.value = channelSeen(
+        channelsListed(this.channels.value, listed),
+        this.deps.shown(),
+      );
+      this.loaded.value = true;
+    });
   }
 
   /** A channel as `updated_model` or an answer of the API brought it. */
@@ -73,7 +73,9 @@ export class ChannelDirectory {
     const channel = this.channels.value.get(id);
     if (!channel || channel.member !== undefined) return;
     const query = `nickname=${encodeURIComponent(this.deps.nickname)}`;
-    this.changed(await this.deps.request('GET', `/api/channels/${id}?${query}`));
+    await this.attempt('The channel could not be read', async () => {
+      this.changed(await this.deps.request('GET', `/api/channels/${id}?${query}`));
+    });
   }
 
   /** Messages heard of for the first time: unread (and mentions) in the channels not shown. */
@@ -119,34 +121,47 @@ export class ChannelDirectory {
     return this.changed(await this.deps.request('POST', '/api/channels', body));
   }
 
-  /** Joins a public channel. */
+  /** Joins a public channel: I may write in it. */
   async join(id: number): Promise<void> {
-    await this.deps.request('PUT', `/api/channels/${id}/members/me`);
-    this.learnt(id, true);
+    await this.attempt('Joining failed', async () => {
+      await this.deps.request('PUT', `/api/channels/${id}/members/me`);
+      this.learnt(id, true);
+    });
   }
 
-  /** Leaves a channel; a private one disappears from my list. */
+  /** Leaves a channel; a private one disappears from my list, and #general is shown. */
   async leave(id: number): Promise<void> {
-    await this.deps.request('DELETE', `/api/channels/${id}/members/me`);
-    const channel = this.channels.value.get(id);
-    if (channel?.kind === 'private') {
+    await this.attempt('Leaving failed', async () => {
+      await this.deps.request('DELETE', `/api/channels/${id}/members/me`);
+      if (this.channels.value.get(id)?.kind !== 'private') return this.learnt(id, false);
       const next = new Map(this.channels.value);
       next.delete(id);
       this.channels.value = next;
-    } else {
-      this.learnt(id, false);
-    }
+      this.deps.open(GENERAL_ID);
+    });
   }
 
   /** Adds user `userId` to channel `id`. */
   async invite(id: number, userId: number): Promise<void> {
-    await this.deps.request('POST', `/api/channels/${id}/members`, { user_id: userId });
+    await this.attempt('Adding them failed', () =>
+      this.deps.request('POST', `/api/channels/${id}/members`, { user_id: userId }),
+    );
   }
 
-  /** The direct channel with user `userId`, found or made. */
-  async direct(userId: number): Promise<Channel | undefined> {
-    return this.changed(
-      await this.deps.request('POST', '/api/channels/direct', { user_id: userId }),
-    );
+  /** Opens my direct messages with user `userId` (made the first time). */
+  async directTo(userId: number): Promise<void> {
+    await this.attempt('The direct messages could not be opened', async () => {
+      const body = { user_id: userId };
+      const channel = this.changed(await this.deps.request('POST', '/api/channels/direct', body));
+      if (channel) this.deps.open(channel.id);
+    });
+  }
+
+  private async attempt(what: string, action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.deps.failed(what, error);
+    }
   }
 }

@@ -18,7 +18,8 @@ function Invite({ chat, channel }: { chat: ChatSession; channel: Channel }) {
       onSubmit={(event) => {
         event.preventDefault();
         const userId = Number(picked.value);
-        if (userId > 0) void chat.invite(channel.id, userId).then(() => (picked.value = ''));
+        if (userId > 0)
+          void chat.directory.invite(channel.id, userId).then(() => (picked.value = ''));
       }}
     >
       <label class="visually-hidden" for="invite-who">
@@ -67,7 +68,7 @@ export function ChannelHeader({ chat }: { chat: ChatSession }) {
       {named && inside && (
         <div class="channel-tools">
           <Invite chat={chat} channel={channel} />
-          <button type="button" onClick={() => void chat.leave(id)}>
+          <button type="button" onClick={() => void chat.directory.leave(id)}>
             Leave
           </button>
         </div>
@@ -82,7 +83,7 @@ export function JoinBar({ chat, label }: { chat: ChatSession; label: string }) {
   return (
     <div class="join-bar">
       <p>You are reading {label}.</p>
-      <button type="button" class="primary" onClick={() => void chat.join(id)}>
+      <button type="button" class="primary" onClick={() => void chat.directory.join(id)}>
         Join {label}
       </button>
     </div>

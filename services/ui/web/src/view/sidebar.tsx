@@ -81,7 +81,7 @@ function People(props: { chat: ChatSession; onOpen: () => void }) {
                 type="button"
                 class="quiet dm"
                 aria-label={`Message ${user.nickname}`}
-                onClick={() => void chat.directTo(user.id).then(props.onOpen)}
+                onClick={() => void chat.directory.directTo(user.id).then(props.onOpen)}
               >
                 Message
               </button>
