@@ -1,4 +1,4 @@
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { useSignal } from '@preact/signals';
 import { signOutEverywhereNow, signOutNow } from '../app-state.js';
 import type { ChatSession } from '../chat.js';
@@ -91,11 +91,27 @@ export function ChatView({ chat }: { chat: ChatSession }) {
   const unread = [...chat.directory.channels.value.values()].some(
     (channel) => channel.unread > 0 && channel.id !== channelId,
   );
+  const menu = useRef<HTMLButtonElement>(null);
+  const closeDrawer = () => {
+    drawer.value = false;
+    menu.current?.focus();
+  };
+  // An opened drawer takes the focus (its current channel); Escape gives it back to the button.
+  useEffect(() => {
+    if (!drawer.value) return;
+    document.querySelector<HTMLElement>('#sidebar a[aria-current], #sidebar a')?.focus();
+  }, [drawer.value]);
   return (
-    <div class={`chat${drawer.value ? ' drawer-open' : ''}`}>
+    <div
+      class="chat"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && drawer.value) closeDrawer();
+      }}
+    >
       <header class="top">
         <button
           type="button"
+          ref={menu}
           class={`menu${unread ? ' unread' : ''}`}
           aria-controls="sidebar"
           aria-expanded={drawer.value}
@@ -120,9 +136,7 @@ export function ChatView({ chat }: { chat: ChatSession }) {
         </div>
       </header>
       <Sidebar chat={chat} open={drawer.value} onOpen={() => (drawer.value = false)} />
-      {drawer.value && (
-        <div class="scrim" aria-hidden="true" onClick={() => (drawer.value = false)} />
-      )}
+      {drawer.value && <div class="scrim" aria-hidden="true" onClick={closeDrawer} />}
       <main class="conversation" aria-labelledby="channel-title">
         <ChannelHeader chat={chat} />
         <Problem chat={chat} />
