@@ -119,7 +119,7 @@ export class ChatSession {
     );
     addEventListener('popstate', this.onHistory);
     this.people.online().catch((error: unknown) => this.failed('Who is online is unknown', error));
-    void this.directory.load();
+    void this.loadChannels();
     void this.loadLatest(this.channelId.value);
   }
 
@@ -173,7 +173,13 @@ export class ChatSession {
    */
   private caughtUpAfterAbsence(): void {
     if (this.messages.value.loaded) void this.catchUp(this.channelId.value);
-    if (this.directory.loaded.value) void this.directory.load();
+    if (this.directory.loaded.value) void this.loadChannels();
+  }
+
+  /** My channels and their counts; the shown one is read (its page may have come first). */
+  private async loadChannels(): Promise<void> {
+    await this.directory.load();
+    this.read();
   }
 
   /** Whether channel `id` is shown or one of mine: events of any other are not for me. */
