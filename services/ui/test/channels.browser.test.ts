@@ -8,6 +8,7 @@ import {
   screenshot,
   scrollsSideways,
   seriousViolations,
+  storedToken,
   twoInTheChat,
   type Person,
 } from './browser.js';
@@ -132,6 +133,26 @@ describe('channels and direct messages', () => {
       'half a thought',
     );
     await ann.page.getByLabel('Message', { exact: true }).fill('');
+  });
+
+  it('when ann reads higher up in a channel and comes back to it, then she is where she left it', async () => {
+    const long = channelName('long');
+    const id = await createChannel(ann.page, long, false);
+    const token = await storedToken(ann.page);
+    for (let i = 0; i < 15; i++) {
+      await platform.post(token, `line ${i}\n\nsecond\n\nthird\n\nfourth`, id);
+    }
+    await expect.poll(() => messagesWith(ann.page, 'line 14').count()).toBe(1);
+    const log = ann.page.getByRole('log', { name: 'Messages' });
+    await log.evaluate((element) => (element.scrollTop = 300));
+    await expect.poll(() => log.evaluate((element) => element.scrollTop)).toBe(300);
+
+    await entry(ann.page, '#general').click();
+    await expect.poll(() => heading(ann.page)).toBe('#general');
+    await entry(ann.page, `#${long}`).click();
+
+    await expect.poll(() => log.evaluate((element) => element.scrollTop)).toBe(300);
+    await entry(ann.page, '#general').click();
   });
 
   it('when bob types in the private channel, then ann sees it there and not in #general', async () => {

@@ -147,11 +147,11 @@ export class Platform {
     return new TokenKeys(this.platform.config.JWT_SECRET_KEY, -60).sign(account.id).token;
   }
 
-  /** Posts a message through the API (not through a browser). */
-  async post(token: string, source: string): Promise<number> {
+  /** Posts a message through the API (not through a browser), in #general unless told. */
+  async post(token: string, source: string, channelId?: number): Promise<number> {
     const response = await this.api('POST', '/api/messages', {
       authorization: `Bearer ${token}`,
-      body: { source },
+      body: { source, channel_id: channelId },
     });
     return created.parse(response).id;
   }
