@@ -156,6 +156,7 @@ describe('channels and direct messages', () => {
   });
 
   it('when bob types in the private channel, then ann sees it there and not in #general', async () => {
+    await entry(ann.page, `#${plans}`).click();
     await entry(bob.page, `#${plans}`).click();
     await bob.page.getByLabel('Message', { exact: true }).fill('typing here');
     await expect
