@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   enter,
   messagesWith,
@@ -30,6 +31,14 @@ const entry = (page: Page, label: string) =>
 
 /** The heading of the shown channel. */
 const heading = async (page: Page) => (await page.locator('#channel-title').textContent()) ?? '';
+
+/** How far the messages are scrolled. */
+const scrollTop = async (page: Page) =>
+  z
+    .number()
+    .parse(
+      await page.getByRole('log', { name: 'Messages' }).evaluate('(element) => element.scrollTop'),
+    );
 
 /** The channel id in the address bar (`/c/<id>`). */
 const shownId = (page: Page) => Number(/\/c\/(\d+)$/.exec(new URL(page.url()).pathname)?.[1]);
@@ -143,15 +152,16 @@ describe('channels and direct messages', () => {
       await platform.post(token, `line ${i}\n\nsecond\n\nthird\n\nfourth`, id);
     }
     await expect.poll(() => messagesWith(ann.page, 'line 14').count()).toBe(1);
-    const log = ann.page.getByRole('log', { name: 'Messages' });
-    await log.evaluate((element) => (element.scrollTop = 300));
-    await expect.poll(() => log.evaluate((element) => element.scrollTop)).toBe(300);
+    await ann.page
+      .getByRole('log', { name: 'Messages' })
+      .evaluate('(element) => { element.scrollTop = 300; }');
+    await expect.poll(() => scrollTop(ann.page)).toBe(300);
 
     await entry(ann.page, '#general').click();
     await expect.poll(() => heading(ann.page)).toBe('#general');
     await entry(ann.page, `#${long}`).click();
 
-    await expect.poll(() => log.evaluate((element) => element.scrollTop)).toBe(300);
+    await expect.poll(() => scrollTop(ann.page)).toBe(300);
     await entry(ann.page, '#general').click();
   });
 

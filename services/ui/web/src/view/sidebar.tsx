@@ -33,9 +33,8 @@ function ChannelLink(props: { chat: ChatSession; channel: Channel; onOpen: () =>
   const label = channelLabel(channel, chat.users.value, chat.session.userId);
   const current = channel.id === chat.channelId.value;
   const unread = channel.unread > 0 ? ' unread' : '';
-  const kind = channel.kind === 'private' ? ' private' : '';
   return (
-    <li class={`channel${unread}${kind}${channel.member === false ? ' outside' : ''}`}>
+    <li class={`channel${unread}${channel.member === false ? ' outside' : ''}`}>
       <a
         href={pathOf(channel.id)}
         aria-current={current ? 'page' : undefined}
@@ -47,10 +46,8 @@ function ChannelLink(props: { chat: ChatSession; channel: Channel; onOpen: () =>
           props.onOpen();
         }}
       >
-        <span class="name">
-          {label}
-          {channel.kind === 'private' && <span class="visually-hidden"> (private)</span>}
-        </span>
+        <span class="name">{label}</span>
+        {channel.kind === 'private' && <span class="tag">private</span>}
         <Badges channel={channel} />
       </a>
     </li>
