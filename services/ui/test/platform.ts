@@ -13,7 +13,7 @@ import {
   startTestPlatform,
   type TestBalancer,
 } from '@microflack/haproxy/testing';
-import { messagesDefinition, messagesEnv } from '@microflack/messages';
+import { messagesDefinition, messagesEnv, messagesRoute } from '@microflack/messages';
 import { socketioDefinition, socketioEnv } from '@microflack/socketio';
 import { tokensDefinition, tokensEnv } from '@microflack/tokens';
 import { usersDefinition, usersEnv } from '@microflack/users';
@@ -73,17 +73,23 @@ export class Platform {
       usersDefinition(shared.configFor(usersEnv, { DATABASE_URL: usersDb, BCRYPT_COST: '4' })),
     );
     await platform.start(tokensDefinition(shared.configFor(tokensEnv)));
-    await platform.start(
-      messagesDefinition(
-        // Link previews of pages the test serves on 127.0.0.1; the posting limit as in production
-        // (the posting test spends it).
-        shared.configFor(messagesEnv, {
-          DATABASE_URL: messagesDb,
-          PREVIEW_ALLOW_PRIVATE: '1',
-          MF_RATE_LIMIT_SCALE: '1',
-        }),
-      ),
-    );
+    // Link previews of pages the test serves on 127.0.0.1; the posting limit as in production
+    // (the posting test spends it).
+    const messagesConfig = shared.configFor(messagesEnv, {
+      DATABASE_URL: messagesDb,
+      PREVIEW_ALLOW_PRIVATE: '1',
+      MF_RATE_LIMIT_SCALE: '1',
+    });
+    await platform.start(messagesDefinition(messagesConfig));
+    // Messages serves /api/channels too. A load balancer that routes one location per service
+    // (no `extra_locations` in the route) gets a second messages instance registered for it.
+    if (!('extra_locations' in messagesRoute)) {
+      await platform.start({
+        ...messagesDefinition(messagesConfig),
+        name: 'channels',
+        route: { location: '/api/channels', balance: 'roundrobin', sticky: false },
+      });
+    }
     for (let i = 0; i < (options.socketio ?? 2); i++) await platform.startSocketio();
     await platform.start(uiDefinition(shared.configFor(uiEnv, { UI_PUBLIC_DIR: PUBLIC_DIR })));
     await platform.routed();
@@ -109,6 +115,7 @@ export class Platform {
       ['GET', '/api/users', 200],
       ['POST', '/api/tokens', 401],
       ['GET', '/api/messages', 200],
+      ['GET', '/api/channels', 401],
       ['GET', '/socket.io/?EIO=4&transport=polling', 200],
       ['GET', '/', 200],
     ];
@@ -140,11 +147,11 @@ export class Platform {
     return new TokenKeys(this.platform.config.JWT_SECRET_KEY, -60).sign(account.id).token;
   }
 
-  /** Posts a message through the API (not through a browser). */
-  async post(token: string, source: string): Promise<number> {
+  /** Posts a message through the API (not through a browser), in #general unless told. */
+  async post(token: string, source: string, channelId?: number): Promise<number> {
     const response = await this.api('POST', '/api/messages', {
       authorization: `Bearer ${token}`,
-      body: { source },
+      body: { source, channel_id: channelId },
     });
     return created.parse(response).id;
   }

@@ -17,6 +17,7 @@ import type { Message } from '../../web/src/state/models.js';
 function message(id: number, overrides: Partial<Message> = {}): Message {
   return {
     id,
+    channel_id: 1,
     user_id: 1,
     source: `message ${id}`,
     html: `<p>message ${id}</p>`,

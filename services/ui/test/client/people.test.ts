@@ -40,13 +40,22 @@ describe('the people online', () => {
 
 describe('who is typing', () => {
   it('when notices come and go, then each person shows once, until their notice runs out or they post', () => {
-    let typers = noteTyping([], { user_id: 1, nickname: 'ann' }, 0);
-    typers = noteTyping(typers, { user_id: 2, nickname: 'bob' }, 1000);
-    typers = noteTyping(typers, { user_id: 1, nickname: 'ann' }, 2000);
+    let typers = noteTyping([], { user_id: 1, nickname: 'ann', channel_id: 1 }, 0);
+    typers = noteTyping(typers, { user_id: 2, nickname: 'bob', channel_id: 1 }, 1000);
+    typers = noteTyping(typers, { user_id: 1, nickname: 'ann', channel_id: 1 }, 2000);
 
     expect(activeTypers(typers, 3000).map((t) => t.nickname)).toEqual(['bob', 'ann']);
     expect(activeTypers(typers, 5500).map((t) => t.nickname)).toEqual(['ann']);
     expect(stopTyping(typers, 1).map((t) => t.nickname)).toEqual(['bob']);
+  });
+
+  it('when people type in two channels, then each channel shows its own', () => {
+    let typers = noteTyping([], { user_id: 1, nickname: 'ann', channel_id: 1 }, 0);
+    typers = noteTyping(typers, { user_id: 2, nickname: 'bob', channel_id: 5 }, 0);
+
+    expect(activeTypers(typers, 1000, 1).map((t) => t.nickname)).toEqual(['ann']);
+    expect(activeTypers(typers, 1000, 5).map((t) => t.nickname)).toEqual(['bob']);
+    expect(activeTypers(typers, 1000, 9)).toEqual([]);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { signal } from '@preact/signals';
 import { signOut, signOutEverywhere } from './api/auth.js';
 import { ChatSession, ENDED } from './chat.js';
+import { Drafts } from './drafts.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
 
 /** The chat of the signed-in person; undefined shows the sign-in form. */
@@ -11,6 +12,7 @@ export const notice = signal<string | undefined>(undefined);
 function endSession(text: string): void {
   chat.value?.stop();
   clearSession();
+  Drafts.clear();
   chat.value = undefined;
   notice.value = text;
 }

@@ -46,19 +46,23 @@ export function withDepartures(known: UserMap, online: readonly User[]): User[] 
 export interface CatchUpDeps {
   /** An authenticated `GET` of the API. */
   get: (path: string) => Promise<unknown>;
+  /** The channel whose messages these are. */
+  channelId: number;
   messages: Signal<MessageList>;
   /** Messages the catch-up brought. */
   arrived: (messages: readonly Message[]) => void;
 }
 
 /**
- * Everything created, edited or deleted since the last listing's cursor (or, from an instance
+ * Everything created, edited or deleted in a channel since the last listing's cursor (or, from an instance
  * without cursors, since the newest change heard of), page by page.
  */
-export async function catchUpMessages({ get, messages, arrived }: CatchUpDeps): Promise<void> {
+export async function catchUpMessages(deps: CatchUpDeps): Promise<void> {
+  const { get, channelId, messages, arrived } = deps;
   for (let waits = 0; ;) {
     const before = messages.value;
-    const page = readPage(await get(`/api/messages?${catchUpQuery(before, CATCH_UP_PAGE)}`));
+    const query = catchUpQuery(before, CATCH_UP_PAGE);
+    const page = readPage(await get(`/api/messages?channel_id=${channelId}&${query}`));
     arrived(page.messages);
     messages.value = withCursor(messages.value, page.cursor);
     const after = messages.value;

@@ -1,27 +1,21 @@
-import { batch, signal, type Signal } from '@preact/signals';
-import { ApiError } from './api/http.js';
-import { callRetrying } from './api/retrying-call.js';
+import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import { sessionRequest, type Request } from './api/session-request.js';
 import { openSocket, type ChatSocket } from './api/socket.js';
-import { catchUpMessages, readOnline, readPage, withDepartures } from './catch-up.js';
+import { ChannelDirectory } from './channel-directory.js';
+import { ChannelLogs, type ChannelLog } from './channel-logs.js';
+import { ChannelReader } from './channel-reader.js';
 import { ConnectionWatch, type ConnectionState } from './connection.js';
+import { Drafts } from './drafts.js';
 import { Outbox } from './outbox.js';
+import { People } from './people.js';
+import { channelInPath, pathOf } from './route.js';
 import type { Session } from './session.js';
-import {
-  addLatestPage,
-  addOlderPage,
-  EMPTY_LIST,
-  markDeleted,
-  mergeMessages,
-  withCursor,
-  type MessageList,
-} from './state/messages.js';
-import { asMessage, asUser, listOf, type Message, type User } from './state/models.js';
-import { activeTypers, noteTyping, stopTyping, type Typer } from './state/typing.js';
-import { mergeUsers, unknownUsers, type UserMap } from './state/users.js';
-import { TypingAnnouncer } from './typing-announcer.js';
+import { mergeMessages, newestId, type MessageList } from './state/messages.js';
+import { asMessage, asUser, GENERAL_ID, listOf, type Message } from './state/models.js';
+import type { Typer } from './state/typing.js';
+import type { UserMap } from './state/users.js';
+import { TypingWatch } from './typing-watch.js';
 
-/** Messages per page: the latest on arrival, then each history page. */
-export const PAGE_SIZE = 50;
 // Keeps the user online: the platform marks users offline 60 s after their last sign of life.
 const PING_EVERY_MS = 25_000;
 
@@ -33,12 +27,21 @@ export const ENDED = 'Your session has ended (it expired or was signed out). Sig
  * Everything the view shows is a signal here.
  */
 export class ChatSession {
-  readonly messages = signal<MessageList>(EMPTY_LIST);
-  readonly users = signal<UserMap>(new Map());
-  readonly typers = signal<Typer[]>([]);
+  /** The channel on the screen (the address bar says `/c/<id>`). */
+  readonly channelId: Signal<number>;
+  /** The shown channel's messages. */
+  readonly messages: ReadonlySignal<MessageList>;
+  /** The channels I see, with my counts, and what I do with them. */
+  readonly directory: ChannelDirectory;
+  /** My unsent text, per channel. */
+  readonly drafts = new Drafts();
+  /** Everyone heard of, by id. */
+  readonly users: Signal<UserMap>;
+  /** Who is typing, where. */
+  readonly typers: Signal<Typer[]>;
   /** What the connection indicator shows. */
   readonly connection: Signal<ConnectionState>;
-  readonly loadingOlder = signal(false);
+  readonly loadingOlder: ReadonlySignal<boolean>;
   /** The last action that failed (edit, delete, history), for an alert. */
   readonly problem = signal<string | undefined>(undefined);
 
@@ -48,8 +51,13 @@ export class ChatSession {
   /** My posts not confirmed yet. */
   readonly pending: Outbox['pending'];
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
-  private readonly fetchingUsers = new Set<number>();
-  private readonly typingNotices = new TypingAnnouncer(() => this.sendTyping());
+  private readonly typingWatch: TypingWatch;
+  private readonly logs = new ChannelLogs(channelInPath(location.pathname));
+  private readonly reader: ChannelReader;
+  /** An authenticated call of the API; a 401 ends the session. */
+  private readonly request: Request;
+  private readonly people: People;
+  private readonly onHistory = () => this.show(channelInPath(location.pathname));
   private stopped = false;
 
   /** @param ended called once when the session is over (token refused or expired). */
@@ -57,16 +65,45 @@ export class ChatSession {
     readonly session: Session,
     private readonly ended: (notice: string) => void,
   ) {
-    this.users.value = mergeUsers(new Map(), [
-      {
-        id: session.userId,
-        nickname: session.nickname,
-        online: true,
-        updated_at: 0,
-        last_seen_at: 0,
-      },
-    ]);
+    this.request = sessionRequest(
+      session.token,
+      () => this.stopped,
+      () => this.end(),
+    );
+    this.people = new People({
+      get: (path) => this.request('GET', path),
+      me: { id: session.userId, nickname: session.nickname },
+    });
+    this.users = this.people.users;
+    this.channelId = this.logs.shown;
+    this.messages = this.logs.messages;
+    this.loadingOlder = this.logs.loadingOlder;
+    this.directory = new ChannelDirectory({
+      request: this.request,
+      userId: session.userId,
+      nickname: session.nickname,
+      shown: () => this.channelId.value,
+      open: (id) => this.open(id),
+      failed: (what, error) => this.failed(what, error),
+    });
+    this.reader = new ChannelReader({
+      get: (path) => this.request('GET', path),
+      logs: this.logs,
+      arrived: (messages) => this.arrived(messages),
+      paged: (messages) => this.people.learnAuthors(messages),
+      connected: () => this.socket.connected,
+      missing: (id) => this.missing(id),
+      failed: (what, error) => this.failed(what, error),
+    });
     this.socket = openSocket(session.token);
+    this.typingWatch = new TypingWatch({
+      socket: this.socket,
+      myId: session.userId,
+      shown: () => this.channelId.value,
+      mine: (id) => this.mine(id),
+      stopped: () => this.stopped,
+    });
+    this.typers = this.typingWatch.typers;
     this.connectionWatch = new ConnectionWatch(this.socket);
     this.connection = this.connectionWatch.state;
     this.outbox = new Outbox({
@@ -80,15 +117,19 @@ export class ChatSession {
       setInterval(() => this.ping(), PING_EVERY_MS),
       setTimeout(() => this.end(), Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1)),
     );
-    void this.loadLatest();
+    addEventListener('popstate', this.onHistory);
+    this.people.online().catch((error: unknown) => this.failed('Who is online is unknown', error));
+    void this.loadChannels();
+    void this.loadLatest(this.channelId.value);
   }
 
   /** Closes the socket and every timer; the session's signals stay readable. */
   stop(): void {
     this.stopped = true;
+    removeEventListener('popstate', this.onHistory);
     this.socket.disconnect();
     for (const timer of this.timers) clearTimeout(timer);
-    this.typingNotices.cancel();
+    this.typingWatch.cancel();
     this.connectionWatch.stop();
   }
 
@@ -110,118 +151,95 @@ export class ChatSession {
     socket.on('expired_token', () => this.end());
     socket.on('updated_model', ({ class: kind, model }) => {
       if (kind === 'Message') this.arrived(listOf([model], asMessage));
-      if (kind === 'User') this.usersArrived(listOf([model], asUser));
+      if (kind === 'User') this.people.arrived(listOf([model], asUser));
+      if (kind === 'Channel') this.directory.changed(model);
     });
-    socket.on('deleted_model', ({ id }) => {
-      this.messages.value = markDeleted(this.messages.value, id);
-    });
+    socket.on('deleted_model', ({ id }) => this.logs.deleted(id));
     // Broadcasts were lost while Redis was away: the catch-up brings what they carried.
-    socket.on('resync', () => {
-      if (this.messages.value.loaded) void this.catchUp();
-    });
-    socket.on('typing', (notice) => {
-      if (notice.user_id === this.session.userId) return;
-      this.typers.value = noteTyping(
-        activeTypers(this.typers.value, Date.now()),
-        notice,
-        Date.now(),
-      );
-    });
+    socket.on('resync', () => this.caughtUpAfterAbsence());
   }
 
   private connected(): void {
     this.connectionWatch.connected();
     this.ping();
     this.outbox.flush();
-    // Whatever happened while no socket listened comes from the catch-up, after every
-    // (re)connect once the first page is in (before it, that page brings everything).
-    if (this.messages.value.loaded) void this.catchUp();
+    this.caughtUpAfterAbsence();
+  }
+
+  /**
+   * Whatever happened while no socket listened: the shown channel's changes come from its
+   * catch-up, once its first page is in (before it, that page brings everything); my channels'
+   * counts from a new listing.
+   */
+  private caughtUpAfterAbsence(): void {
+    if (this.messages.value.loaded) void this.catchUp(this.channelId.value);
+    if (this.directory.loaded.value) void this.loadChannels();
+  }
+
+  /** My channels and their counts; the shown one is read (its page may have come first). */
+  private async loadChannels(): Promise<void> {
+    await this.directory.load();
+    this.read();
+  }
+
+  /** Whether channel `id` is shown or one of mine: events of any other are not for me. */
+  private mine(id: number): boolean {
+    return id === this.channelId.value || this.directory.has(id);
   }
 
   private ping(): void {
     if (this.socket.connected) this.socket.emit('ping_user', this.session.token, () => undefined);
   }
 
-  /** Messages from an event, an ack, a page or a catch-up. */
-  private arrived(messages: readonly Message[]): void {
-    const before = this.messages.value;
-    const fresh = messages.filter((message) => !before.byId.has(message.id));
-    batch(() => {
-      this.messages.value = mergeMessages(before, messages);
-      this.outbox.settleArrived(fresh, this.session.userId);
-      for (const message of fresh)
-        this.typers.value = stopTyping(this.typers.value, message.user_id);
-    });
-    this.learnAuthors(messages);
-  }
-
-  private usersArrived(users: readonly User[]): void {
-    this.users.value = mergeUsers(this.users.value, users);
-  }
-
-  /** Fetches, once each, the users whose messages are shown but who are not known yet. */
-  private learnAuthors(messages: readonly Message[]): void {
-    const ids = unknownUsers(
-      this.users.value,
-      messages.map((message) => message.user_id),
-    );
-    for (const id of ids.filter((id) => !this.fetchingUsers.has(id))) {
-      this.fetchingUsers.add(id);
-      void this.request('GET', `/api/users/${id}`)
-        .then((user) => this.usersArrived(listOf([user], asUser)))
-        .catch(() => undefined)
-        .finally(() => this.fetchingUsers.delete(id));
-    }
-  }
-
   /**
-   * An authenticated API call, retried while the platform is briefly unavailable
-   * (api/retrying-call.ts). A 401 ends the session.
+   * Messages from an event, an ack, a page or a catch-up, into the logs of their channels.
+   * Those of a channel not opened here count as unread; those of a channel that is not mine
+   * are not for me.
    */
-  private async request(
-    method: 'GET' | 'PUT' | 'DELETE',
-    path: string,
-    body?: unknown,
-  ): Promise<unknown> {
-    try {
-      return await callRetrying(method, path, this.session.token, body, () => this.stopped);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) this.end();
-      throw error;
-    }
+  private arrived(messages: readonly Message[]): void {
+    const kept = messages.filter((message) => this.mine(message.channel_id));
+    const fresh: Message[] = [];
+    batch(() => {
+      for (const message of kept) {
+        const log = this.logs.opened(message.channel_id);
+        if (log?.messages.value.byId.has(message.id) !== true) fresh.push(message);
+        if (log) log.messages.value = mergeMessages(log.messages.value, [message]);
+      }
+      this.outbox.settleArrived(fresh, this.session.userId);
+      for (const message of fresh) this.typingWatch.posted(message.user_id);
+      this.directory.counted(fresh);
+    });
+    if (fresh.some((message) => message.channel_id === this.channelId.value)) this.read();
+    this.people.learnAuthors(kept);
   }
 
-  private async loadLatest(): Promise<void> {
-    try {
-      const [page, online] = await Promise.all([
-        this.request('GET', `/api/messages?limit=${PAGE_SIZE}`).then(readPage),
-        this.request('GET', '/api/users?online=1').then(readOnline),
-      ]);
-      this.usersArrived(online);
-      this.messages.value = withCursor(
-        addLatestPage(this.messages.value, page.messages, PAGE_SIZE),
-        page.cursor,
-      );
-      this.learnAuthors(page.messages);
-      if (this.socket.connected) void this.catchUp();
-    } catch (error) {
-      this.failed('The messages could not be loaded', error);
-    }
+  /** The shown channel is read up to its newest message. */
+  private read(): void {
+    const id = this.channelId.value;
+    this.directory.seen(id, newestId(this.logs.log(id).messages.value));
   }
 
-  /** What happened while no socket listened: the messages, then who is online now. */
-  private async catchUp(): Promise<void> {
+  private async loadLatest(id: number): Promise<void> {
+    await this.reader.latest(id);
+    if (id === this.channelId.value) this.read();
+  }
+
+  /** What happened in channel `id` while no socket listened, then who is online now. */
+  private async catchUp(id: number): Promise<void> {
     try {
-      await catchUpMessages({
-        get: (path) => this.request('GET', path),
-        messages: this.messages,
-        arrived: (messages) => this.arrived(messages),
-      });
-      const online = readOnline(await this.request('GET', '/api/users?online=1'));
-      this.usersArrived(withDepartures(this.users.value, online));
+      await this.reader.catchUp(id);
+      await this.people.online();
     } catch (error) {
       this.failed('Catching up failed', error);
     }
+  }
+
+  /** A channel I may not see (an old link, one I left): back to #general, saying why. */
+  private missing(id: number): void {
+    if (id !== this.channelId.value || id === GENERAL_ID) return;
+    this.problem.value = `There is no channel ${id}, or it is not one you can see.`;
+    history.replaceState(null, '', pathOf(GENERAL_ID));
+    this.show(GENERAL_ID);
   }
 
   private failed(what: string, error: unknown): void {
@@ -229,29 +247,42 @@ export class ChatSession {
     this.problem.value = `${what}: ${error instanceof Error ? error.message : String(error)}`;
   }
 
+  /** Opens channel `id`: a new entry in the tab's history (Back returns to the last one). */
+  open(id: number): void {
+    if (id === this.channelId.value) return;
+    history.pushState(null, '', pathOf(id));
+    this.show(id);
+  }
+
+  /** Shows channel `id`: its log as it was left, brought up to date, or its latest page. */
+  private show(id: number): void {
+    if (id === this.channelId.value) return;
+    this.channelId.value = id;
+    void this.directory.learnMembership(id);
+    const log = this.logs.opened(id);
+    if (!log) {
+      void this.loadLatest(id);
+      return;
+    }
+    this.read();
+    if (log.messages.value.loaded) void this.catchUp(id);
+  }
+
+  /** The log of the shown channel: its messages and where the reader was. */
+  get shownLog(): ChannelLog {
+    return this.logs.log(this.channelId.value);
+  }
+
   /** Loads the page of history before the oldest message shown. */
   async loadOlder(): Promise<void> {
-    const list = this.messages.value;
-    if (this.loadingOlder.value || !list.loaded || list.complete || list.oldestId === undefined)
-      return;
-    this.loadingOlder.value = true;
-    try {
-      const path = `/api/messages?before=${list.oldestId}&limit=${PAGE_SIZE}`;
-      const page = readPage(await this.request('GET', path)).messages;
-      this.messages.value = addOlderPage(this.messages.value, page, PAGE_SIZE);
-      this.learnAuthors(page);
-    } catch (error) {
-      this.failed('Older messages could not be loaded', error);
-    } finally {
-      this.loadingOlder.value = false;
-    }
+    await this.reader.older(this.channelId.value);
   }
 
   /** Posts a message: pending at once, sent when connected, settled by its ack. */
   post(source: string): void {
     // Posted: a typing notice still due would announce typing that is over.
-    this.typingNotices.cancel();
-    this.outbox.add(source);
+    this.typingWatch.cancel();
+    this.outbox.add(source, this.channelId.value);
   }
 
   /** Sends a failed post again, under its client id: it cannot be posted twice. */
@@ -281,20 +312,14 @@ export class ChatSession {
   async remove(id: number): Promise<void> {
     try {
       await this.request('DELETE', `/api/messages/${id}`);
-      this.messages.value = markDeleted(this.messages.value, id);
+      this.logs.deleted(id);
     } catch (error) {
       this.failed('The message could not be deleted', error);
     }
   }
 
-  /** Tells the others I am typing (throttled: typing-announcer.ts). */
+  /** Tells the others I am typing in the shown channel (throttled: typing-announcer.ts). */
   typing(): void {
-    this.typingNotices.typing();
-  }
-
-  private sendTyping(): boolean {
-    if (!this.socket.connected || this.stopped) return false;
-    this.socket.emit('typing');
-    return true;
+    this.typingWatch.typing();
   }
 }

@@ -33,9 +33,9 @@ export class Outbox {
 
   constructor(private readonly deps: OutboxDeps) {}
 
-  /** A new post, with a new client id. */
-  add(source: string): void {
-    this.pending.value = enqueue(this.pending.value, newClientId(), source);
+  /** A new post in channel `channelId`, with a new client id. */
+  add(source: string, channelId: number): void {
+    this.pending.value = enqueue(this.pending.value, newClientId(), source, channelId);
     this.flush();
   }
 
@@ -61,10 +61,10 @@ export class Outbox {
     for (const post of queued(this.pending.value)) this.send(post);
   }
 
-  private send({ key, source }: PendingPost): void {
+  private send({ key, source, channelId }: PendingPost): void {
     const { socket, token } = this.deps;
     this.pending.value = markSending(this.pending.value, key);
-    const payload = { source, client_id: key };
+    const payload = { source, channel_id: channelId, client_id: key };
     socket
       .timeout(ACK_TIMEOUT_MS)
       .emit('post_message', payload, token, (error: Error | null, ack: unknown) => {

@@ -5,7 +5,8 @@ export interface ServerToClientEvents {
   updated_model: (payload: { class: string; model: unknown }) => void;
   deleted_model: (payload: { class: string; id: number }) => void;
   expired_token: () => void;
-  typing: (payload: { user_id: number; nickname: string }) => void;
+  /** `channel_id` is missing from a server that predates channels: #general. */
+  typing: (payload: { user_id: number; nickname: string; channel_id?: number }) => void;
   resync: () => void;
 }
 
@@ -13,11 +14,12 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   ping_user: (token: string, ack: (response: unknown) => void) => void;
   post_message: (
-    payload: { source: string; client_id: string },
+    payload: { source: string; channel_id: number; client_id: string },
     token: string,
     ack: (response: unknown) => void,
   ) => void;
-  typing: () => void;
+  /** No payload: #general. */
+  typing: (payload?: { channel_id: number }) => void;
 }
 
 /** The chat's socket. */

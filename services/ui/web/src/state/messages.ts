@@ -145,6 +145,13 @@ export function inOrder(list: MessageList): Message[] {
   return [...list.byId.values()].sort((a, b) => a.id - b.id);
 }
 
+/** The id of the newest message held (undefined: none). */
+export function newestId(list: MessageList): number | undefined {
+  let newest: number | undefined;
+  for (const id of list.byId.keys()) if (newest === undefined || id > newest) newest = id;
+  return newest;
+}
+
 /** The user's newest message that can still be edited (what Up in an empty composer edits). */
 export function lastEditable(list: MessageList, userId: number): Message | undefined {
   return inOrder(list).findLast((message) => message.user_id === userId && !message.deleted);

@@ -1,6 +1,11 @@
+/** `#general`: channel 1, every user is in it (docs/api.md, channels). */
+export const GENERAL_ID = 1;
+
 /** A message as the API and the `updated_model` event carry it (docs/api.md, messages). */
 export interface Message {
   id: number;
+  /** Its channel; a server that predates channels sends none: `#general`. */
+  channel_id: number;
   user_id: number;
   source: string;
   html: string;
@@ -25,7 +30,8 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
+/** Whether `value` is a safe integer. */
+export const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
 
 /** The message in `value`, or undefined when it does not have a message's shape. */
 export function asMessage(value: unknown): Message | undefined {
@@ -35,7 +41,8 @@ export function asMessage(value: unknown): Message | undefined {
   if (typeof source !== 'string' || typeof html !== 'string' || typeof deleted !== 'boolean') {
     return undefined;
   }
-  return { id, user_id, source, html, created_at, updated_at, deleted };
+  const channel_id = isInt(value['channel_id']) ? value['channel_id'] : GENERAL_ID;
+  return { id, channel_id, user_id, source, html, created_at, updated_at, deleted };
 }
 
 /** The user in `value`, or undefined when it does not have a user's shape. */

@@ -8,6 +8,8 @@ export interface PendingPost {
   /** The post's client id, sent with every attempt: the server posts it once (docs/events.md). */
   readonly key: string;
   readonly source: string;
+  /** The channel it is posted in. */
+  readonly channelId: number;
   readonly state: 'queued' | 'sending' | 'failed';
   /** Why it failed, for the person. */
   readonly error?: string;
@@ -27,8 +29,9 @@ export function enqueue(
   pending: readonly PendingPost[],
   key: string,
   source: string,
+  channelId: number,
 ): PendingPost[] {
-  return [...pending, { key, source, state: 'queued' }];
+  return [...pending, { key, source, channelId, state: 'queued' }];
 }
 
 function update(
@@ -41,7 +44,12 @@ function update(
 
 /** The post went out; its ack is awaited. */
 export function markSending(pending: readonly PendingPost[], key: string): PendingPost[] {
-  return update(pending, key, ({ key, source }) => ({ key, source, state: 'sending' }));
+  return update(pending, key, ({ key, source, channelId }) => ({
+    key,
+    source,
+    channelId,
+    state: 'sending',
+  }));
 }
 
 /** The post failed (an error ack, or no ack in time): it stays, with the reason and a retry. */
@@ -50,12 +58,23 @@ export function markFailed(
   key: string,
   error: string,
 ): PendingPost[] {
-  return update(pending, key, ({ key, source }) => ({ key, source, state: 'failed', error }));
+  return update(pending, key, ({ key, source, channelId }) => ({
+    key,
+    source,
+    channelId,
+    state: 'failed',
+    error,
+  }));
 }
 
 /** A retry puts a failed post back in the queue. */
 export function retry(pending: readonly PendingPost[], key: string): PendingPost[] {
-  return update(pending, key, ({ key, source }) => ({ key, source, state: 'queued' }));
+  return update(pending, key, ({ key, source, channelId }) => ({
+    key,
+    source,
+    channelId,
+    state: 'queued',
+  }));
 }
 
 /** The post is settled (acknowledged, or given up): it leaves the pending list. */
@@ -77,7 +96,10 @@ export function settleArrived(
   for (const message of arrived) {
     if (message.user_id !== myId) continue;
     const match = remaining.find(
-      (post) => post.state !== 'queued' && post.source === message.source,
+      (post) =>
+        post.state !== 'queued' &&
+        post.source === message.source &&
+        post.channelId === message.channel_id,
     );
     if (match) remaining = settle(remaining, match.key);
   }

@@ -2,23 +2,23 @@
 export interface Typer {
   readonly userId: number;
   readonly nickname: string;
+  /** Where they type. */
+  readonly channelId: number;
   readonly until: number;
 }
 
 /** How long a typing notice lasts: senders repeat it while they type (at most once a second). */
 export const TYPING_SHOWN_MS = 4000;
 
-/** A `typing` event: the person types until `now + TYPING_SHOWN_MS`. */
+/** A `typing` event: the person types in its channel until `now + TYPING_SHOWN_MS`. */
 export function noteTyping(
   typers: readonly Typer[],
-  notice: { user_id: number; nickname: string },
+  notice: { user_id: number; nickname: string; channel_id: number },
   now: number,
 ): Typer[] {
   const others = typers.filter((typer) => typer.userId !== notice.user_id);
-  return [
-    ...others,
-    { userId: notice.user_id, nickname: notice.nickname, until: now + TYPING_SHOWN_MS },
-  ];
+  const { user_id: userId, nickname, channel_id: channelId } = notice;
+  return [...others, { userId, nickname, channelId, until: now + TYPING_SHOWN_MS }];
 }
 
 /** The person posted (or left): their typing line goes at once. */
@@ -26,9 +26,11 @@ export function stopTyping(typers: readonly Typer[], userId: number): Typer[] {
   return typers.filter((typer) => typer.userId !== userId);
 }
 
-/** Those still typing at `now`. */
-export function activeTypers(typers: readonly Typer[], now: number): Typer[] {
-  return typers.filter((typer) => typer.until > now);
+/** Those still typing at `now` (in channel `channelId`, when given). */
+export function activeTypers(typers: readonly Typer[], now: number, channelId?: number): Typer[] {
+  return typers.filter(
+    (typer) => typer.until > now && (channelId === undefined || typer.channelId === channelId),
+  );
 }
 
 /** "ann is typing…", "ann and bob are typing…", "ann, bob and 2 others are typing…". */

@@ -7,11 +7,14 @@ import { lastEditable } from '../state/messages.js';
 const MAX_SOURCE = 4000;
 
 /**
- * The draft and what the keys do to it: Enter sends, Shift+Enter starts a new line, Up (in an
- * empty composer) edits my last message, Escape clears the draft.
+ * The draft of the shown channel (kept per channel) and what the keys do to it: Enter sends,
+ * Shift+Enter starts a new line, Up (in an empty composer) edits my last message, Escape clears
+ * the draft.
  */
 function useDraft(chat: ChatSession, onEditLast: (id: number) => void) {
-  const draft = useSignal('');
+  const channelId = chat.channelId.value;
+  const draft = useSignal(chat.drafts.get(channelId));
+  useEffect(() => chat.drafts.set(channelId, draft.value), [chat, channelId, draft.value]);
   const send = () => {
     if (draft.value.trim() === '') return;
     chat.post(draft.value);
@@ -37,6 +40,8 @@ function useDraft(chat: ChatSession, onEditLast: (id: number) => void) {
 /** Where messages are written (the keys are those of `useDraft`). */
 export function Composer(props: {
   chat: ChatSession;
+  /** Where it posts, as the placeholder names it: `#general`, `ann`. */
+  label: string;
   inputRef: { current: HTMLTextAreaElement | null };
   onEditLast: (id: number) => void;
 }) {
@@ -60,7 +65,7 @@ export function Composer(props: {
         ref={props.inputRef}
         rows={1}
         maxLength={MAX_SOURCE}
-        placeholder="Message #general"
+        placeholder={`Message ${props.label}`}
         aria-describedby="composer-help"
         value={draft.value}
         onInput={(event) => {

@@ -8,6 +8,7 @@ import { isEdited } from '../state/messages.js';
 import type { Message } from '../state/models.js';
 import type { PendingPost } from '../state/pending.js';
 import { now } from './clock.js';
+import { markMentions } from './mention-marks.js';
 
 function Author({ nickname, mine }: { nickname: string; mine: boolean }) {
   return (
@@ -58,10 +59,16 @@ function Editor(props: { source: string; onSave: (source: string) => void; onCan
   );
 }
 
-/** The rendered Markdown of a message, sanitised into nodes (never through `innerHTML`). */
-function Content({ html }: { html: string }) {
+/**
+ * The rendered Markdown of a message, sanitised into nodes (never through `innerHTML`), its
+ * mentions marked (mine stand out).
+ */
+function Content({ html, me }: { html: string; me: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => ref.current?.replaceChildren(safeFragment(html)), [html]);
+  useLayoutEffect(
+    () => ref.current?.replaceChildren(markMentions(safeFragment(html), me)),
+    [html, me],
+  );
   return <div class="content" ref={ref} />;
 }
 
@@ -192,7 +199,7 @@ export function MessageItem({
       {editing ? (
         <Editor source={message.source} onSave={save} onCancel={onEditDone} />
       ) : (
-        <Content html={message.html} />
+        <Content html={message.html} me={chat.session.nickname} />
       )}
       {isEdited(message) && continued && !editing && <p class="edited">(edited)</p>}
       {mine && <MessageTools chat={chat} id={message.id} editing={editing} onEdit={onEdit} />}

@@ -105,16 +105,21 @@ function useBottomThroughResizes({ ref, atBottom }: Pick<ReaderPlace, 'ref' | 'a
   }, []);
 }
 
-/** Tracks the reader's place as they scroll; near the top, the previous page of history loads. */
+/**
+ * Tracks the reader's place as they scroll (kept in the channel's log, to come back to it); near
+ * the top, the previous page of history loads.
+ */
 function useReaderPlace(chat: ChatSession): ReaderPlace {
   const ref = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
+  const log = chat.shownLog;
+  const atBottom = useRef(log.place?.atBottom ?? true);
   const unseen = useSignal(0);
   useBottomThroughResizes({ ref, atBottom });
   const toBottom = () => {
     const element = ref.current;
     if (element) element.scrollTop = element.scrollHeight;
     atBottom.current = true;
+    log.place = undefined;
     unseen.value = 0;
   };
   const onScroll = () => {
@@ -122,6 +127,7 @@ function useReaderPlace(chat: ChatSession): ReaderPlace {
     if (!element) return;
     atBottom.current =
       element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
+    log.place = { scrollTop: element.scrollTop, atBottom: atBottom.current };
     if (atBottom.current) unseen.value = 0;
     if (element.scrollTop < TOP_SLACK_PX) void chat.loadOlder();
   };
@@ -158,7 +164,11 @@ function useFollowArrivals(
     const added =
       before.lastId === undefined ? [] : messages.filter((m) => m.id > (before.lastId ?? 0));
     const mine = pending > before.pending || added.some((m) => m.user_id === chat.session.userId);
-    if (place.atBottom.current || mine || before.lastId === undefined) place.toBottom();
+    const left = chat.shownLog.place;
+    if (before.lastId === undefined && lastId !== undefined && left && !left.atBottom) {
+      // Back in a channel read earlier: where the reader left it.
+      element.scrollTop = left.scrollTop;
+    } else if (place.atBottom.current || mine || before.lastId === undefined) place.toBottom();
     else place.unseen.value += added.length;
     shown.current = { firstId, lastId, pending, scrollHeight: element.scrollHeight };
     // A first page shorter than the screen cannot be scrolled up: load more until it fills.
@@ -174,7 +184,8 @@ function useFollowArrivals(
 export function MessageList(props: ListProps) {
   const { chat } = props;
   const messages = inOrder(chat.messages.value);
-  const pending = chat.pending.value;
+  const shown = chat.channelId.value;
+  const pending = chat.pending.value.filter((post) => post.channelId === shown);
   const place = useReaderPlace(chat);
   useFollowArrivals(chat, messages, pending.length, place);
   const unseen = place.unseen.value;

@@ -3,7 +3,7 @@ import { useSignal } from '@preact/signals';
 import type { ChatSession } from '../chat.js';
 import { activeTypers, typingLine } from '../state/typing.js';
 
-/** "ann is typing…": kept current every second while anyone types. */
+/** "ann is typing…" in the shown channel: kept current every second while anyone types. */
 export function TypingLine({ chat }: { chat: ChatSession }) {
   const tick = useSignal(Date.now());
   const typers = chat.typers.value;
@@ -15,7 +15,8 @@ export function TypingLine({ chat }: { chat: ChatSession }) {
     }, 1000);
     return () => clearInterval(timer);
   }, [typers, chat, tick]);
-  const line = typingLine(activeTypers(typers, tick.value).map((typer) => typer.nickname));
+  const here = activeTypers(typers, tick.value, chat.channelId.value);
+  const line = typingLine(here.map((typer) => typer.nickname));
   return (
     <p class="typing" aria-live="polite">
       {line}
