@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPlatform } from '@microflack/admin/testing';
-import { expectNothingLost, underLoad } from './under-load.js';
+import { expectNothingLost, expectRolledUnderLoad, underLoad } from './under-load.js';
 
 // The whole platform, every service on the local runtime, operated while people chat: REST
 // readers and posters and Socket.IO listeners that catch up after a reconnect, like the ui.
@@ -35,17 +35,7 @@ describe('operations under chat load', () => {
     'when %s is rolled to a new release, then nothing fails, nothing is lost and every instance runs it',
     { timeout: 240_000 },
     async (service) => {
-      const before = await platform.ps(service);
-
-      const result = await underLoad(platform.balancer.url, () =>
-        platform.run('mfupgrade', ['roll', service, '--tag', 'v2']),
-      );
-      const after = await platform.ps(service);
-
-      expectNothingLost(result);
-      expect(after.map((row) => [row.version, row.balancer])).toEqual(
-        before.map(() => ['v2', 'UP']),
-      );
+      const { after } = await expectRolledUnderLoad(platform, service, 'v2');
       for (const row of after)
         expect(platform.commandLine(row.instance)).toContain(`/releases/${service}/v2/dist/`);
     },

@@ -1,6 +1,7 @@
 // Operations under a chat load, as every admin test that operates a whole platform runs them.
 import { expect } from 'vitest';
 import { startChatLoad, type ChatLoad, type ChatLoadResult } from '@microflack/common/testing';
+import type { LocalPlatform } from '@microflack/admin/testing';
 
 /**
  * Runs `operation` under a chat load through the load balancer at `url` and reports what the load
@@ -30,4 +31,20 @@ export function expectNothingLost(result: ChatLoadResult): void {
   expect(result.lost).toBe(0);
   expect(result.duplicated).toBe(0);
   expect(result.posted).toBeGreaterThan(0);
+}
+
+/**
+ * Rolls every instance of `service` to the release `tag` under a chat load, and expects nothing
+ * failed or lost and as many instances as before, each on `tag` and UP. @returns the load's
+ * result and the instances after the roll.
+ */
+export async function expectRolledUnderLoad(platform: LocalPlatform, service: string, tag: string) {
+  const before = await platform.ps(service);
+  const result = await underLoad(platform.balancer.url, () =>
+    platform.run('mfupgrade', ['roll', service, '--tag', tag]),
+  );
+  expectNothingLost(result);
+  const after = await platform.ps(service);
+  expect(after.map((row) => [row.version, row.balancer])).toEqual(before.map(() => [tag, 'UP']));
+  return { result, after };
 }
