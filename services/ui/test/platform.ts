@@ -13,7 +13,7 @@ import {
   startTestPlatform,
   type TestBalancer,
 } from '@microflack/haproxy/testing';
-import { messagesDefinition, messagesEnv, messagesRoute } from '@microflack/messages';
+import { messagesDefinition, messagesEnv } from '@microflack/messages';
 import { socketioDefinition, socketioEnv } from '@microflack/socketio';
 import { tokensDefinition, tokensEnv } from '@microflack/tokens';
 import { usersDefinition, usersEnv } from '@microflack/users';
@@ -81,15 +81,6 @@ export class Platform {
       MF_RATE_LIMIT_SCALE: '1',
     });
     await platform.start(messagesDefinition(messagesConfig));
-    // Messages serves /api/channels too. A load balancer that routes one location per service
-    // (no `extra_locations` in the route) gets a second messages instance registered for it.
-    if (!('extra_locations' in messagesRoute)) {
-      await platform.start({
-        ...messagesDefinition(messagesConfig),
-        name: 'channels',
-        route: { location: '/api/channels', balance: 'roundrobin', sticky: false },
-      });
-    }
     for (let i = 0; i < (options.socketio ?? 2); i++) await platform.startSocketio();
     await platform.start(uiDefinition(shared.configFor(uiEnv, { UI_PUBLIC_DIR: PUBLIC_DIR })));
     await platform.routed();
