@@ -201,6 +201,8 @@ describe('on a phone', () => {
     await entry(ann.page, '#general').click();
     await dot.page.getByRole('button', { name: 'Channels' }).click();
     await expect.poll(() => sidebar.isVisible()).toBe(true);
+    // The drawer slides in: the screenshot waits until it is all on screen.
+    await expect.poll(async () => (await sidebar.boundingBox())?.x).toBe(0);
     await screenshot(dot.page, 'channels-phone-drawer');
     expect(await seriousViolations(dot.page)).toEqual([]);
     await entry(dot.page, '#general').click();
