@@ -18,7 +18,7 @@ export async function underLoad(
   console.info(
     `${result.reads.requests + result.pageReads.requests} reads at ` +
       `${Math.round(result.reads.perSecond + result.pageReads.perSecond)}/s, ` +
-      `${result.posted} posts, ${result.reconnects} reconnects`,
+      `${result.posted} posts (${result.resent} sent again), ${result.reconnects} reconnects`,
   );
   return result;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { bearer } from './credentials.js';
@@ -39,6 +40,8 @@ export interface ChatLoadResult {
   duplicated: number;
   /** Reconnects of listeners (each followed by a catch-up). */
   reconnects: number;
+  /** Posts sent again after their connection closed before an answer (same Idempotency-Key). */
+  resent: number;
 }
 
 /** A running chat load. */
@@ -152,33 +155,54 @@ class Listener {
   }
 }
 
-/** Posts one message every `intervalMs` as one user, keeping the acknowledged ids. */
+/**
+ * Posts one message every `intervalMs` as one user, keeping the acknowledged ids. A post whose
+ * connection closed before any answer is sent again (twice at most) with the same
+ * `Idempotency-Key`, as the ui's outbox does: the answer tells whether it was stored.
+ */
 function startPoster(
   url: string,
   token: string,
   intervalMs: number,
   acked: Map<number, string>,
   failures: ChatFailure[],
-): { stop(): Promise<void> } {
+): { stop(): Promise<void>; resent(): number } {
   let n = 0;
+  let resent = 0;
   let inFlight = Promise.resolve();
+  const send = (source: string, key: string) =>
+    fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: {
+        authorization: bearer(token),
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      },
+      body: JSON.stringify({ source }),
+    });
   const post = async () => {
     const source = `load ${token.slice(-8)} ${n++}`;
-    try {
-      const response = await fetch(`${url}/api/messages`, {
-        method: 'POST',
-        headers: { authorization: bearer(token), 'content-type': 'application/json' },
-        body: JSON.stringify({ source }),
-      });
-      const body: unknown = await response.json();
-      if (response.status === 201) acked.set(message.parse(body).id, source);
-      else failures.push({ what: 'post', outcome: response.status });
-    } catch (error) {
-      const cause = error instanceof Error ? error.cause : undefined;
-      failures.push({
-        what: 'post',
-        outcome: cause instanceof Error ? cause.message : String(error),
-      });
+    const key = randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await send(source, key);
+        const body: unknown = await response.json();
+        if (response.status === 201 || response.status === 200)
+          acked.set(message.parse(body).id, source);
+        else failures.push({ what: 'post', outcome: response.status });
+        return;
+      } catch (error) {
+        const cause = error instanceof Error ? error.cause : undefined;
+        if (attempt < 2) {
+          resent++;
+          continue;
+        }
+        failures.push({
+          what: 'post',
+          outcome: cause instanceof Error ? cause.message : String(error),
+        });
+        return;
+      }
     }
   };
   const timer = setInterval(() => {
@@ -189,6 +213,7 @@ function startPoster(
       clearInterval(timer);
       await inFlight;
     },
+    resent: () => resent,
   };
 }
 
@@ -260,6 +285,7 @@ export async function startChatLoad(options: ChatLoadOptions): Promise<ChatLoad>
         lost: missing(),
         duplicated: await duplicates(url, start, acked),
         reconnects: followers.reduce((sum, f) => sum + f.reconnects, 0),
+        resent: writers.reduce((sum, writer) => sum + writer.resent(), 0),
       };
       followers.forEach((listener) => listener.close());
       return result;
