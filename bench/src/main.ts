@@ -8,6 +8,7 @@ import type { LocalPlatform } from '@microflack/admin/testing';
 import { compareWith, printTable, saveResults } from './results.js';
 import { runBalancerScenario } from './scenarios/balancer-run.js';
 import { measureBrowser } from './scenarios/browser.js';
+import { measureChannels } from './scenarios/channels.js';
 import { measureChat } from './scenarios/chat.js';
 import { measureOperations } from './scenarios/operations.js';
 import { measureJwt, measureMemory } from './scenarios/resources.js';
@@ -27,6 +28,7 @@ const quick = values.quick;
 const SCENARIOS = [
   'balancer',
   'chat',
+  'channels',
   'rest',
   'sign-in',
   'browser',
@@ -55,6 +57,12 @@ async function platformScenarios(platform: LocalPlatform): Promise<void> {
       ? { clients: [50], postsPerSecond: 10, durationMs: 3000 }
       : { clients: [50, 200, 1000], postsPerSecond: 20, durationMs: 10_000 };
     (await measureChat(platform, plan)).forEach(report);
+  }
+  if (chosen('channels')) {
+    const plan = quick
+      ? { channels: 10, clientsPerChannel: 10, postsPerSecond: 10, durationMs: 3000 }
+      : { channels: 100, clientsPerChannel: 10, postsPerSecond: 100, durationMs: 10_000 };
+    report(await measureChannels(platform, plan));
   }
   if (chosen('rest')) {
     const plan = quick
